@@ -1,0 +1,40 @@
+# Two commands do all the set-up on a fresh clone: `make run` and `make test`.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# The CPU build of torch. An unpinned torch pulls a multi-GB CUDA build; see README.
+TORCH  := torch==2.13.0
+
+.PHONY: run test lint index serve clean chromium
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet $(TORCH)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+index: $(STAMP)
+	$(VENV)/bin/forumqa index
+
+run: $(STAMP)
+	$(VENV)/bin/forumqa serve
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/mypy
+
+# Debian's Chromium for the browser test; skipped where apt-get is not available to us.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "could not install chromium: the browser test will skip"; \
+	  else echo "chromium not installed and no root apt-get: the browser test will skip"; fi; }
+
+test: $(STAMP) chromium
+	$(MAKE) lint
+	$(VENV)/bin/pytest -q
+
+clean:
+	rm -rf $(VENV) index/gen-* index/CURRENT index/embeddings.sqlite

@@ -1,0 +1,76 @@
+"""Choosing the sentence to quote, its citations, and whether to abstain. Pure functions over evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from forumqa.config import RetrievalMode
+from forumqa.retrieval import SentenceEvidence
+
+NOT_FOUND = "I couldn't find this in the documents. The closest passages are listed below."
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each signal counts; they sum to 1 so a score is a confidence in 0..1."""
+
+    dense: float
+    context: float
+    coverage: float
+
+
+#: Chosen by `forumqa eval --sweep` on the evaluation sets (see README, "Answer quality").
+WEIGHTS: dict[RetrievalMode, Weights] = {
+    "hybrid": Weights(dense=0.35, context=0.25, coverage=0.40),
+    "dense": Weights(dense=0.60, context=0.40, coverage=0.0),
+    "bm25": Weights(dense=0.0, context=0.30, coverage=0.70),
+}
+
+
+@dataclass(frozen=True)
+class Citation:
+    doc_id: str
+    title: str
+    source: str
+    date: str | None
+    start: int
+    end: int
+    text: str
+    score: float
+    author: str | None = None
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str | None
+    abstained: bool
+    confidence: float
+    citations: list[Citation] = field(default_factory=list)
+    related: list[Citation] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    message: str | None = None
+
+
+def score(evidence: SentenceEvidence, weights: Weights) -> float:
+    return weights.dense * max(evidence.dense, 0.0) + weights.context * min(evidence.context, 1.0) + weights.coverage * evidence.coverage
+
+
+def rank(evidence: list[SentenceEvidence], weights: Weights) -> list[tuple[float, SentenceEvidence]]:
+    """Best first; ties go to the earlier sentence so results are deterministic."""
+    return sorted(((score(e, weights), e) for e in evidence), key=lambda pair: (-pair[0], pair[1].sentence_id))
+
+
+def select(ranked: list[tuple[float, SentenceEvidence]], threshold: float, max_citations: int = 3, margin: float = 0.1) -> list[tuple[float, SentenceEvidence]]:
+    """The answer span first, then near-equal spans that do not overlap it; empty means abstain."""
+    if not ranked or ranked[0][0] < threshold:
+        return []
+    best = ranked[0][0]
+    chosen: list[tuple[float, SentenceEvidence]] = []
+    for value, evidence in ranked:
+        if len(chosen) == max_citations or value < max(threshold, best - margin):
+            break
+        if any(e.doc_id == evidence.doc_id and e.start < evidence.end and evidence.start < e.end for _, e in chosen):
+            continue
+        chosen.append((value, evidence))
+    return chosen

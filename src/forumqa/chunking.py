@@ -1,0 +1,123 @@
+"""Sentences and chunks with character offsets into the document text.
+
+Sentences are the unit an answer is quoted in; chunks (runs of whole sentences sized by the
+model's own tokenizer) are the unit retrieval ranks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pysbd
+
+from forumqa.documents import Document
+
+#: Counts word pieces for a batch of texts (the embedding model's tokenizer, without special tokens).
+TokenCounter = Callable[[Sequence[str]], list[int]]
+
+_SENTENCE_END = re.compile(r"[.!?…:;)\]\"”’]\s*$")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+    section: int
+    #: Title-like lines ("Opening Ceremony") win similarity contests but are never answers.
+    heading: bool = False
+
+
+@dataclass(frozen=True)
+class Chunk:
+    start: int
+    end: int
+    text: str
+    first_sentence: int
+    last_sentence: int  # inclusive
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> pysbd.Segmenter:
+    return pysbd.Segmenter(language="en", clean=False, char_span=False)
+
+
+def is_heading(line: str) -> bool:
+    stripped = line.strip()
+    if stripped.startswith("#"):
+        return True
+    return len(stripped.split()) <= 12 and not _SENTENCE_END.search(stripped)
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def split_sentences(document: Document) -> list[Sentence]:
+    """Sentences of every section, paragraph by paragraph (a line is a paragraph)."""
+    text = document.text
+    sentences: list[Sentence] = []
+    for section_index, section in enumerate(document.sections):
+        for line in re.finditer(r"[^\n]+", text[section.start : section.end]):
+            line_start, line_end = _trimmed(text, section.start + line.start(), section.start + line.end())
+            if line_start == line_end:
+                continue
+            paragraph = text[line_start:line_end]
+            if is_heading(paragraph):
+                sentences.append(Sentence(line_start, line_end, paragraph, section_index, heading=True))
+                continue
+            cursor = 0
+            for piece in _segmenter().segment(paragraph):
+                piece = piece.strip()
+                if not piece:
+                    continue
+                # pysbd returns the pieces in order; locate each to get exact offsets.
+                found = paragraph.find(piece, cursor)
+                if found < 0:
+                    continue
+                start, end = line_start + found, line_start + found + len(piece)
+                sentences.append(Sentence(start, end, text[start:end], section_index))
+                cursor = found + len(piece)
+    return sentences
+
+
+def make_chunks(
+    document: Document,
+    sentences: Sequence[Sentence],
+    count_tokens: TokenCounter,
+    max_tokens: int,
+    overlap: int,
+) -> list[Chunk]:
+    """Greedy runs of whole sentences within `max_tokens`, overlapping by `overlap` sentences.
+
+    Chunks never cross a section (a post in a thread), so a chunk has one author. A sentence
+    longer than the budget is a chunk of its own (the model truncates it, but it is never cut).
+    """
+    if not sentences:
+        return []
+    lengths = count_tokens([s.text for s in sentences])
+    chunks: list[Chunk] = []
+    first = 0
+    while first < len(sentences):
+        last, used = first, lengths[first]
+        while (
+            last + 1 < len(sentences)
+            and sentences[last + 1].section == sentences[first].section
+            and used + 1 + lengths[last + 1] <= max_tokens
+        ):
+            last += 1
+            used += 1 + lengths[last]
+        start, end = sentences[first].start, sentences[last].end
+        chunks.append(Chunk(start, end, document.text[start:end], first, last))
+        if last + 1 >= len(sentences):
+            break
+        crosses_section = sentences[last + 1].section != sentences[first].section
+        first = last + 1 if crosses_section else max(first + 1, last + 1 - overlap)
+    return chunks

@@ -1,0 +1,156 @@
+"""`forumqa` on the command line: a thin layer over the Engine; errors become one line on stderr and exit 1."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from forumqa.config import RetrievalMode, Settings
+from forumqa.errors import ForumQAError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Answer questions about a folder of forum texts, quoting them exactly.")
+
+DocumentsOpt = Annotated[Path | None, typer.Option("--documents-dir", help="Folder of documents [env FORUMQA_DOCUMENTS_DIR]")]
+IndexOpt = Annotated[Path | None, typer.Option("--index-dir", help="Folder of the built index [env FORUMQA_INDEX_DIR]")]
+ModelOpt = Annotated[str | None, typer.Option("--model", help="Model name or path [env FORUMQA_MODEL]")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts")]
+
+
+def _settings(documents_dir: Path | None, index_dir: Path | None, model: str | None, **extra: Any) -> Settings:
+    overrides = {k: v for k, v in {"documents_dir": documents_dir, "index_dir": index_dir, "model": model, **extra}.items() if v is not None}
+    return Settings(**overrides)
+
+
+def _fail(error: Exception) -> typer.Exit:
+    typer.echo(f"error: {error}", err=True)
+    return typer.Exit(1)
+
+
+@app.command()
+def index(documents_dir: DocumentsOpt = None, index_dir: IndexOpt = None, model: ModelOpt = None, full: bool = False, as_json: JsonOpt = False) -> None:
+    """Build or refresh the index from the documents folder (only new texts are embedded)."""
+    from forumqa.embedding import SentenceTransformerEmbedder
+    from forumqa.index import build_index
+
+    settings = _settings(documents_dir, index_dir, model)
+    try:
+        report = build_index(settings, SentenceTransformerEmbedder(settings.model, settings.device, settings.batch_size), full=full)
+    except ForumQAError as error:
+        raise _fail(error) from None
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2, default=str))
+        return
+    for skipped in report.skipped:
+        typer.echo(f"skipped {skipped.source}: {skipped.reason}", err=True)
+    if report.full_rebuild_reason:
+        typer.echo(f"full rebuild: {report.full_rebuild_reason}", err=True)
+    typer.echo(
+        f"indexed {report.documents} documents, {report.chunks} chunks, {report.sentences} sentences in {report.seconds:.1f}s "
+        f"({len(report.added)} added, {len(report.changed)} changed, {len(report.removed)} removed, {report.unchanged} unchanged; "
+        f"{report.embedded} texts embedded)"
+    )
+
+
+@app.command()
+def ask(
+    question: str,
+    history: Annotated[list[str] | None, typer.Option("--history", help="An earlier question of the conversation (repeatable)")] = None,
+    top_k: Annotated[int | None, typer.Option(min=1, max=50)] = None,
+    mode: Annotated[str | None, typer.Option(help="hybrid, dense or bm25")] = None,
+    documents_dir: DocumentsOpt = None,
+    index_dir: IndexOpt = None,
+    model: ModelOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Answer a question with a verbatim quote and numbered citations."""
+    from forumqa.engine import Engine
+
+    try:
+        settings = _settings(documents_dir, index_dir, model, retrieval=mode)
+        result = Engine.open(settings).ask(question, history or [], top_k)
+    except ForumQAError as error:
+        raise _fail(error) from None
+    if as_json:
+        typer.echo(json.dumps(asdict(result), indent=2, ensure_ascii=False))
+        return
+    if result.abstained:
+        typer.echo(result.message)
+        for number, passage in enumerate(result.related, start=1):
+            typer.echo(f"  ({number}) {passage.title} [{passage.source}]: {passage.text}")
+        return
+    typer.echo(f"{result.answer} [1]")
+    typer.echo(f"(confidence {result.confidence:.2f})")
+    for number, citation in enumerate(result.citations, start=1):
+        where = f"{citation.source}:{citation.start}-{citation.end}"
+        typer.echo(f"  [{number}] {citation.title}{f' ({citation.date})' if citation.date else ''}, {where}")
+
+
+@app.command("eval")
+def evaluate_command(
+    questions: Annotated[list[Path], typer.Argument(help="JSONL files of {q, expect, doc, kind}")],
+    documents_dir: DocumentsOpt = None,
+    index_dir: IndexOpt = None,
+    model: ModelOpt = None,
+    as_json: JsonOpt = False,
+    show_failures: Annotated[bool, typer.Option("--failures", help="List the questions that went wrong")] = False,
+) -> None:
+    """Answer accuracy, top-1 source, abstention and latency for BM25 only, dense only and the hybrid."""
+    from forumqa.engine import Engine
+    from forumqa.evaluation import evaluate, load_questions
+
+    modes: tuple[RetrievalMode, ...] = ("bm25", "dense", "hybrid")
+    try:
+        engine = Engine.open(_settings(documents_dir, index_dir, model), build_if_missing=True)
+        items = [q for path in questions for q in load_questions(path)]
+        reports = [evaluate(engine, items, mode) for mode in modes]
+    except ForumQAError as error:
+        raise _fail(error) from None
+    if as_json:
+        typer.echo(json.dumps([asdict(r) for r in reports], indent=2))
+        return
+    typer.echo(f"{len(items)} questions from {', '.join(str(p) for p in questions)}")
+    typer.echo(f"{'mode':<8} {'answer acc':>10} {'top-1 src':>10} {'off-topic abst':>15} {'false abst':>11} {'p50 ms':>8} {'p95 ms':>8}")
+    for r in reports:
+        typer.echo(
+            f"{r.mode:<8} {r.answer_accuracy:>10.3f} {r.top1_source:>10.3f} {r.offtopic_abstention:>15.3f} "
+            f"{r.false_abstention:>11.3f} {r.latency_p50_ms:>8.1f} {r.latency_p95_ms:>8.1f}"
+        )
+    if show_failures:
+        for r in reports:
+            for failure in r.failures:
+                typer.echo(f"  [{r.mode}] {failure}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind [env FORUMQA_HOST]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [env FORUMQA_PORT]")] = None,
+    watch: Annotated[bool, typer.Option("--watch", help="Re-index when files in the documents folder change")] = False,
+    documents_dir: DocumentsOpt = None,
+    index_dir: IndexOpt = None,
+    model: ModelOpt = None,
+) -> None:
+    """Serve the API and the chat page (builds the index first if there is none)."""
+    import uvicorn
+
+    from forumqa.api import create_app
+
+    settings = _settings(documents_dir, index_dir, model, host=host, port=port)
+    try:
+        application = create_app(settings, watch=watch)
+    except ForumQAError as error:
+        raise _fail(error) from None
+    typer.echo(f"forumqa serving on http://{settings.host}:{settings.port}", err=True)
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

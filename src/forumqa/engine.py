@@ -1,0 +1,150 @@
+"""The one object the API and the CLI both call: it owns the model, the live index and rebuilds."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from forumqa import answer as answering
+from forumqa.answer import NOT_FOUND, WEIGHTS, Answer, Citation
+from forumqa.config import RetrievalMode, Settings
+from forumqa.documents import Document
+from forumqa.embedding import Embedder, SentenceTransformerEmbedder
+from forumqa.errors import DocumentNotFoundError, IndexNotFoundError, ReindexInProgressError
+from forumqa.index import BuildHook, BuildReport, IndexSnapshot, build_index, load_index
+from forumqa.questions import ResolvedQuestion, resolve, validate
+from forumqa.retrieval import ChunkHit, Fusion, Query, retrieve_chunks, sentence_evidence
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    doc_id: str
+    title: str
+    source: str
+    date: str | None
+    chunks: int
+
+
+class Engine:
+    """Answers from an immutable IndexSnapshot; a rebuild swaps in a new one with one assignment.
+
+    Every request reads `self._snapshot` once and uses that object throughout, so a swap in the
+    middle of a request can never mix two indexes.
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder, snapshot: IndexSnapshot | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self._snapshot = snapshot
+        self._rebuild = threading.Lock()
+
+    @classmethod
+    def open(cls, settings: Settings, embedder: Embedder | None = None, build_if_missing: bool = False) -> Engine:
+        embedder = embedder or SentenceTransformerEmbedder(settings.model, settings.device, settings.batch_size)
+        engine = cls(settings, embedder)
+        try:
+            engine._snapshot = load_index(settings, embedder.dimension)
+        except IndexNotFoundError:
+            if not build_if_missing:
+                raise
+            engine.reindex()
+        return engine
+
+    @property
+    def snapshot(self) -> IndexSnapshot:
+        if self._snapshot is None:
+            raise IndexNotFoundError(f"no index in {self.settings.index_dir}: run `forumqa index` to build it")
+        return self._snapshot
+
+    # ------------------------------------------------------------ questions
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[str] = (),
+        top_k: int | None = None,
+        mode: RetrievalMode | None = None,
+        fusion: Fusion = "blend",
+    ) -> Answer:
+        started = time.perf_counter()
+        question = validate(question, self.settings.max_question_chars)
+        snapshot = self.snapshot
+        mode = mode or self.settings.retrieval
+        k = top_k or self.settings.top_k
+        resolved = resolve(question, [validate(h, self.settings.max_question_chars) for h in history if h and h.strip()])
+        query = self._query(resolved)
+        encoded = time.perf_counter()
+        hits = retrieve_chunks(snapshot, query, mode, k, fusion)
+        evidence = sentence_evidence(snapshot, query, hits, mode, self.settings.candidate_pool)
+        retrieved = time.perf_counter()
+        ranked = answering.rank(evidence, WEIGHTS[mode])
+        chosen = answering.select(ranked, self.settings.abstain_below)
+        related = [self._passage(snapshot, hit) for hit in hits]
+        best = ranked[0][0] if ranked else 0.0
+        timings = {
+            "encode": (encoded - started) * 1000,
+            "retrieve": (retrieved - encoded) * 1000,
+            "total": (time.perf_counter() - started) * 1000,
+        }
+        if not chosen:
+            return Answer(question, None, True, round(best, 4), [], related, timings, NOT_FOUND)
+        citations = [self._citation(snapshot, e.doc_id, e.start, e.end, value) for value, e in chosen]
+        return Answer(question, citations[0].text, False, round(best, 4), citations, related, timings)
+
+    def search(self, query_text: str, k: int = 5) -> list[Citation]:
+        query_text = validate(query_text, self.settings.max_question_chars)
+        query = self._query(resolve(query_text, []))
+        snapshot = self.snapshot
+        return [self._passage(snapshot, hit) for hit in retrieve_chunks(snapshot, query, self.settings.retrieval, k)]
+
+    def _query(self, resolved: ResolvedQuestion) -> Query:
+        if not resolved.follow_up:
+            return Query(resolved.terms, self.embedder.encode([resolved.text])[0])
+        conversation, question = self.embedder.encode([resolved.text, resolved.question])
+        return Query(resolved.terms, conversation, resolved.history_terms, question)
+
+    def _passage(self, snapshot: IndexSnapshot, hit: ChunkHit) -> Citation:
+        chunk = snapshot.chunks[hit.chunk_id]
+        return self._citation(snapshot, chunk.doc_id, chunk.start, chunk.end, hit.score)
+
+    @staticmethod
+    def _citation(snapshot: IndexSnapshot, doc_id: str, start: int, end: int, value: float) -> Citation:
+        document = snapshot.documents[doc_id]
+        section = next((s for s in document.sections if s.start <= start < s.end), None)
+        author = section.author if section else None
+        date = section.date if section and section.date else document.date
+        return Citation(doc_id, document.title, document.source, date, start, end, document.text[start:end], round(float(np.float64(value)), 4), author)
+
+    # ------------------------------------------------------------ documents
+
+    def documents(self) -> list[DocumentInfo]:
+        snapshot = self.snapshot
+        counts = snapshot.chunk_counts()
+        return [DocumentInfo(d.doc_id, d.title, d.source, d.date, counts[d.doc_id]) for d in snapshot.documents.values()]
+
+    def document(self, doc_id: str) -> Document:
+        try:
+            return self.snapshot.documents[doc_id]
+        except KeyError:
+            raise DocumentNotFoundError(f"no document with id {doc_id!r} in the index") from None
+
+    # ------------------------------------------------------------ rebuilds
+
+    def reindex(self, full: bool = False, hook: BuildHook | None = None) -> BuildReport:
+        """Build a new generation and swap it in; a second call while one runs gets ReindexInProgressError."""
+        if not self._rebuild.acquire(blocking=False):
+            raise ReindexInProgressError("a rebuild is already running; try again when it has finished")
+        try:
+            report = build_index(self.settings, self.embedder, full=full, hook=hook)
+            self._snapshot = load_index(self.settings, self.embedder.dimension)
+            return report
+        finally:
+            self._rebuild.release()
+
+    @property
+    def reindexing(self) -> bool:
+        return self._rebuild.locked()

@@ -1,0 +1,147 @@
+// forumqa chat page. Every document text and answer goes into the page as text nodes
+// (textContent / createTextNode), never as HTML, so a document holding <script> stays inert.
+"use strict";
+
+const chat = document.getElementById("chat");
+const form = document.getElementById("ask-form");
+const input = document.getElementById("question");
+const sendButton = document.getElementById("send");
+const viewer = document.getElementById("viewer");
+let history = [];
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = text;
+  return node;
+}
+
+function scrollToEnd() {
+  chat.scrollTop = chat.scrollHeight;
+}
+
+function citationButton(citation, label) {
+  const button = el("button", "citation");
+  button.type = "button";
+  button.dataset.docId = citation.doc_id;
+  button.dataset.start = citation.start;
+  button.dataset.end = citation.end;
+  const head = el("span", "citation-head", label ? label + " " : "");
+  head.appendChild(el("strong", null, citation.title));
+  button.appendChild(head);
+  const meta = [citation.author, citation.date, citation.source].filter(Boolean).join(" · ");
+  button.appendChild(el("span", "meta", meta));
+  button.appendChild(el("span", "quote", citation.text));
+  button.addEventListener("click", () => openDocument(citation));
+  return button;
+}
+
+function renderAnswer(result) {
+  const bubble = el("div", "bubble answer");
+  if (result.abstained) {
+    bubble.classList.add("abstained");
+    bubble.appendChild(el("p", "abstain-message", "I couldn't find this in the documents."));
+    if (result.related.length) {
+      bubble.appendChild(el("p", "related-label", "Related passages:"));
+      const list = el("div", "citations");
+      result.related.forEach((passage) => list.appendChild(citationButton(passage, "")));
+      bubble.appendChild(list);
+    }
+    return bubble;
+  }
+  const text = el("p", "answer-text", result.answer + " ");
+  result.citations.forEach((_, i) => text.appendChild(el("sup", "marker", "[" + (i + 1) + "]")));
+  bubble.appendChild(text);
+  const list = el("div", "citations");
+  result.citations.forEach((citation, i) => list.appendChild(citationButton(citation, "[" + (i + 1) + "]")));
+  bubble.appendChild(list);
+  return bubble;
+}
+
+async function readError(response) {
+  try {
+    const body = await response.json();
+    return typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail);
+  } catch (_) {
+    return response.status + " " + response.statusText;
+  }
+}
+
+async function ask(question) {
+  chat.appendChild(el("div", "bubble question", question));
+  const pending = el("div", "bubble pending", "searching…");
+  chat.appendChild(pending);
+  scrollToEnd();
+  input.disabled = true;
+  sendButton.disabled = true;
+  form.classList.add("busy");
+  try {
+    const response = await fetch("api/ask", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ question: question, history: history }),
+    });
+    if (!response.ok) throw new Error(await readError(response));
+    const result = await response.json();
+    pending.replaceWith(renderAnswer(result));
+    history.push(question);
+  } catch (error) {
+    pending.replaceWith(el("div", "bubble error", "Something went wrong: " + error.message));
+  } finally {
+    input.disabled = false;
+    sendButton.disabled = false;
+    form.classList.remove("busy");
+    input.focus();
+    scrollToEnd();
+  }
+}
+
+async function openDocument(citation) {
+  const path = citation.doc_id.split("/").map(encodeURIComponent).join("/");
+  const textBox = document.getElementById("viewer-text");
+  document.getElementById("viewer-title").textContent = citation.title;
+  document.getElementById("viewer-meta").textContent = "loading…";
+  textBox.replaceChildren();
+  viewer.hidden = false;
+  try {
+    const response = await fetch("api/documents/" + path);
+    if (!response.ok) throw new Error(await readError(response));
+    const doc = await response.json();
+    document.getElementById("viewer-meta").textContent = [doc.date, doc.source].filter(Boolean).join(" · ");
+    const mark = el("mark", null, doc.text.slice(citation.start, citation.end));
+    textBox.replaceChildren(
+      document.createTextNode(doc.text.slice(0, citation.start)),
+      mark,
+      document.createTextNode(doc.text.slice(citation.end)),
+    );
+    mark.scrollIntoView({ block: "center" });
+    textBox.focus({ preventScroll: true });
+  } catch (error) {
+    document.getElementById("viewer-meta").textContent = "Could not open the document: " + error.message;
+  }
+}
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const question = input.value.trim();
+  if (!question || input.disabled) return;
+  input.value = "";
+  ask(question);
+});
+
+document.getElementById("new-conversation").addEventListener("click", () => {
+  history = [];
+  chat.replaceChildren();
+  viewer.hidden = true;
+  input.focus();
+});
+
+document.getElementById("viewer-close").addEventListener("click", () => {
+  viewer.hidden = true;
+});
+
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") viewer.hidden = true;
+});
+
+input.focus();
