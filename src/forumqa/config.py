@@ -35,7 +35,10 @@ class Settings(BaseSettings):
     retrieval: RetrievalMode = "hybrid"
     top_k: int = Field(default=5, ge=1, le=50)
     candidate_pool: int = Field(default=30, ge=5)
-    abstain_below: float = Field(default=0.5, ge=0.0, le=1.0)
+    #: Overrides the calibrated per-mode threshold (forumqa.answer.WEIGHTS) when set.
+    abstain_below: float | None = Field(default=None, ge=0.0, le=1.0)
+    #: Credit a question term earns from the document title when the sentence itself lacks it.
+    title_credit: float = Field(default=0.75, ge=0.0, le=1.0)
     max_question_chars: int = 2000
 
     # Service.

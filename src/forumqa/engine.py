@@ -79,10 +79,12 @@ class Engine:
         query = self._query(resolved)
         encoded = time.perf_counter()
         hits = retrieve_chunks(snapshot, query, mode, k, fusion)
-        evidence = sentence_evidence(snapshot, query, hits, mode, self.settings.candidate_pool)
+        evidence = sentence_evidence(snapshot, query, hits, mode, self.settings.candidate_pool, self.settings.title_credit)
         retrieved = time.perf_counter()
-        ranked = answering.rank(evidence, WEIGHTS[mode])
-        chosen = answering.select(ranked, self.settings.abstain_below)
+        weights = WEIGHTS[mode]
+        ranked = answering.rank(evidence, weights)
+        threshold = weights.abstain_below if self.settings.abstain_below is None else self.settings.abstain_below
+        chosen = answering.select(ranked, threshold)
         related = [self._passage(snapshot, hit) for hit in hits]
         best = ranked[0][0] if ranked else 0.0
         timings = {

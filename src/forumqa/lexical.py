@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from pathlib import Path
 
 import bm25s
@@ -13,9 +13,10 @@ import Stemmer
 _STEMMER = Stemmer.Stemmer("english")
 # Question words and reporting verbs say what kind of answer is wanted, not what it is about;
 # left in, a question's "say" would count as a rare term the documents lack.
-_QUESTION_WORDS = {"which", "who", "whom", "whose", "what", "when", "where", "why", "how", "did", "does", "do", "done"}
+_QUESTION_WORDS = {"which", "who", "whom", "whose", "what", "when", "where", "why", "how", "did", "does", "do", "done",
+                   "much", "many", "often", "according"}
 _REPORTING_VERBS = {"say", "said", "says", "tell", "told", "mention", "mentioned", "talk", "talked", "explain", "explained"}
-_STOPWORDS = sorted(set(bm25s.stopwords.STOPWORDS_EN) | _QUESTION_WORDS | _REPORTING_VERBS)
+_STOPWORDS = sorted(set(bm25s.stopwords.STOPWORDS_EN_PLUS) | _QUESTION_WORDS | _REPORTING_VERBS)
 
 
 def terms(text: str) -> list[str]:
@@ -60,14 +61,15 @@ class LexicalIndex:
         df = int(self._df[self._vocab[term]]) if term in self._vocab else 0
         return math.log(1.0 + (self._n - df + 0.5) / (df + 0.5))
 
-    def coverage(self, query_terms: Iterable[str], span_terms: Set[str], context_terms: Set[str] = frozenset()) -> float:
-        """IDF-weighted share of the question's terms found in the span (full credit) or its context (half), 0..1."""
+    def coverage(self, query_terms: Iterable[str], span_terms: Set[str], context: Mapping[str, float] | None = None) -> float:
+        """IDF-weighted share of the question's terms in the span (full credit) or its context (the credit given), 0..1."""
+        context = context or {}
         total = found = 0.0
         for term in set(query_terms):
             weight = self.idf(term)
             total += weight
             if term in span_terms:
                 found += weight
-            elif term in context_terms:
-                found += 0.5 * weight
+            else:
+                found += context.get(term, 0.0) * weight
         return found / total if total else 0.0

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 
 from forumqa.config import RetrievalMode
-from forumqa.index import IndexSnapshot
+from forumqa.index import IndexedSentence, IndexSnapshot
 from forumqa.lexical import terms
 
 Fusion = Literal["blend", "rrf"]
@@ -27,6 +27,10 @@ _LEANS_ON_PREVIOUS = re.compile(r"^(he|she|they|it|this|these|that|those|his|her
 
 #: In a follow-up, the share of lexical coverage that the earlier question's terms may supply.
 HISTORY_SHARE = 0.25
+#: Credit for a question term found near a sentence (heading, post author, previous sentence) rather than in it.
+NEAR_CREDIT = 0.5
+#: A sentence this short ("I am more skeptical.") is quoted with the one that follows it.
+SHORT_SENTENCE_WORDS = 6
 
 
 @dataclass(frozen=True)
@@ -121,31 +125,56 @@ def _terms_of(text: str) -> frozenset[str]:
 
 
 def _span(snapshot: IndexSnapshot, sid: int) -> tuple[int, int]:
-    """The sentence, joined to the one before when it leans on it ('He pointed out…')."""
+    """The sentence, joined to the one before when it leans on it ('He pointed out…'), or to the one
+    after when it is too short to say much by itself. Either way the span is contiguous text."""
     sentence = snapshot.sentences[sid]
     text = snapshot.text(sentence.doc_id, sentence.start, sentence.end)
-    if sid > 0 and _LEANS_ON_PREVIOUS.match(text):
-        previous = snapshot.sentences[sid - 1]
-        if previous.doc_id == sentence.doc_id and previous.section == sentence.section and not previous.heading:
-            return previous.start, sentence.end
-    return sentence.start, sentence.end
+    start, end = sentence.start, sentence.end
+    if sid > 0 and _LEANS_ON_PREVIOUS.match(text) and _joinable(snapshot, sid - 1, sentence):
+        start = snapshot.sentences[sid - 1].start
+    if len(text.split()) <= SHORT_SENTENCE_WORDS and sid + 1 < len(snapshot.sentences) and _joinable(snapshot, sid + 1, sentence):
+        end = snapshot.sentences[sid + 1].end
+    return start, end
 
 
-def _context_terms(snapshot: IndexSnapshot, sid: int) -> frozenset[str]:
-    """The document title and the nearest heading above: what the sentence is about, though not in it."""
+def _joinable(snapshot: IndexSnapshot, other: int, sentence: IndexedSentence) -> bool:
+    neighbour = snapshot.sentences[other]
+    return neighbour.doc_id == sentence.doc_id and neighbour.section == sentence.section and not neighbour.heading
+
+
+def _context(snapshot: IndexSnapshot, sid: int, title_credit: float) -> dict[str, float]:
+    """What a sentence is about without saying it, each term with the credit it earns.
+
+    The title says what the whole document is about ('The forum was moderated by Becky Wong'
+    answers a question that names the forum only in the title). The heading above, the post's
+    author and the sentence before count half: a joined 'He…' sentence must not get full
+    credit for the name in the sentence it leans on.
+    """
     sentence = snapshot.sentences[sid]
-    found = set(_terms_of(snapshot.documents[sentence.doc_id].title))
+    document = snapshot.documents[sentence.doc_id]
+    near: set[str] = set()
+    author = document.sections[sentence.section].author
+    if author:
+        near |= _terms_of(author)
+    previous = snapshot.sentences[sid - 1] if sid > 0 else None
+    if previous is not None and previous.doc_id == sentence.doc_id and previous.section == sentence.section:
+        near |= _terms_of(snapshot.text(previous.doc_id, previous.start, previous.end))
     for back in range(sid - 1, max(sid - 50, -1), -1):
         above = snapshot.sentences[back]
         if above.doc_id != sentence.doc_id:
             break
         if above.heading:
-            found |= _terms_of(snapshot.text(above.doc_id, above.start, above.end))
+            near |= _terms_of(snapshot.text(above.doc_id, above.start, above.end))
             break
-    return frozenset(found)
+    credit = dict.fromkeys(near, NEAR_CREDIT)
+    for term in _terms_of(document.title):
+        credit[term] = max(credit.get(term, 0.0), title_credit)
+    return credit
 
 
-def sentence_evidence(snapshot: IndexSnapshot, query: Query, hits: list[ChunkHit], mode: RetrievalMode, pool: int) -> list[SentenceEvidence]:
+def sentence_evidence(
+    snapshot: IndexSnapshot, query: Query, hits: list[ChunkHit], mode: RetrievalMode, pool: int, title_credit: float = 0.5
+) -> list[SentenceEvidence]:
     """Candidates from the retrieved chunks plus the best sentences corpus-wide, each with its features."""
     context: dict[int, float] = {}
     for hit in hits:
@@ -164,11 +193,11 @@ def sentence_evidence(snapshot: IndexSnapshot, query: Query, hits: list[ChunkHit
         if sentence.heading:
             continue
         start, end = _span(snapshot, sid)
-        span_terms = _terms_of(snapshot.text(sentence.doc_id, start, end))
-        context_terms = _context_terms(snapshot, sid)
-        coverage = snapshot.sentence_lexical.coverage(query.terms, span_terms, context_terms)
+        span_terms = _terms_of(snapshot.text(sentence.doc_id, sentence.start, sentence.end))
+        context = _context(snapshot, sid, title_credit)
+        coverage = snapshot.sentence_lexical.coverage(query.terms, span_terms, context)
         if query.history_terms:
-            carried = snapshot.sentence_lexical.coverage(query.history_terms, span_terms, context_terms)
+            carried = snapshot.sentence_lexical.coverage(query.history_terms, span_terms, context)
             coverage = (1 - HISTORY_SHARE) * coverage + HISTORY_SHARE * carried
         evidence.append(SentenceEvidence(sid, sentence.doc_id, start, end, float(dense_all[sid]), context.get(sid, 0.0), coverage))
     return evidence

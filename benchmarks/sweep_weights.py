@@ -1,0 +1,69 @@
+"""Grid search of the answer-scoring weights and the abstention threshold over the eval sets, for one mode.
+
+Features do not depend on the weights, so each question's evidence is computed once and only
+the scoring is repeated. Run: .venv/bin/python benchmarks/sweep_weights.py [hybrid|dense|bm25]
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from forumqa import answer
+from forumqa.config import RetrievalMode, Settings
+from forumqa.embedding import SentenceTransformerEmbedder
+from forumqa.engine import Engine
+from forumqa.evaluation import EvalQuestion, load_questions
+from forumqa.questions import resolve
+from forumqa.retrieval import SentenceEvidence, retrieve_chunks, sentence_evidence
+
+ROOT = Path(__file__).resolve().parents[1]
+SETS = [(ROOT / "documents", ROOT / "eval/dev_questions.jsonl"), (ROOT / "eval/corpus", ROOT / "eval/forums_questions.jsonl")]
+
+
+def features(engine: Engine, question: EvalQuestion, mode: RetrievalMode) -> tuple[EvalQuestion, list[SentenceEvidence], Engine]:
+    query = engine._query(resolve(question.q, []))
+    hits = retrieve_chunks(engine.snapshot, query, mode, engine.settings.top_k)
+    evidence = sentence_evidence(engine.snapshot, query, hits, mode, engine.settings.candidate_pool, engine.settings.title_credit)
+    return question, evidence, engine
+
+
+def main() -> None:
+    embedder = SentenceTransformerEmbedder()
+    mode: RetrievalMode = sys.argv[1] if len(sys.argv) > 1 else "hybrid"  # type: ignore[assignment]
+    rows = []
+    with TemporaryDirectory() as tmp:
+        for number, (documents, questions) in enumerate(SETS):
+            engine = Engine.open(Settings(documents_dir=documents, index_dir=Path(tmp) / str(number)), embedder, build_if_missing=True)
+            rows += [features(engine, q, mode) for q in load_questions(questions)]
+    grid = [x / 20 for x in range(0, 21)]
+    results = []
+    for dense, context in itertools.product(grid, grid):
+        coverage = 1 - dense - context
+        if coverage < -1e-9 or (mode == "dense" and coverage > 1e-9) or (mode == "bm25" and dense > 0):
+            continue
+        weights = answer.Weights(dense, context, coverage, 0.0)
+        best = []
+        for question, evidence, engine in rows:
+            ranked = answer.rank(evidence, weights)
+            if not ranked:
+                best.append((question, 0.0, ""))
+                continue
+            value, top = ranked[0]
+            best.append((question, value, engine.snapshot.text(top.doc_id, top.start, top.end)))
+        for threshold in [x / 100 for x in range(20, 80)]:
+            ok_answer = sum(1 for q, v, t in best if q.answerable and v >= threshold and any(e.lower() in t.lower() for e in q.expect))
+            ok_abstain = sum(1 for q, v, _ in best if not q.answerable and v < threshold)
+            answerable = sum(1 for q, _, _ in best if q.answerable)
+            acc, abst = ok_answer / answerable, ok_abstain / (len(best) - answerable)
+            results.append((min(acc, abst), acc + abst, dense, context, round(coverage, 2), threshold, acc, abst))
+    results.sort(reverse=True)
+    print("worst-of(acc, abst)  sum  w_dense w_context w_coverage threshold  answer_acc offtopic_abst", file=sys.stderr)
+    for row in results[:25]:
+        print("  ".join(f"{x:.3f}" if isinstance(x, float) else str(x) for x in row))
+
+
+if __name__ == "__main__":
+    main()
