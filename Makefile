@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 # The CPU build of torch. An unpinned torch pulls a multi-GB CUDA build; see README.
 TORCH  := torch==2.13.0
 
-.PHONY: run test lint index serve clean chromium
+.PHONY: run test lint index eval clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -38,3 +38,8 @@ test: $(STAMP) chromium
 
 clean:
 	rm -rf $(VENV) index/gen-* index/CURRENT index/embeddings.sqlite
+
+# Answer quality of BM25 only, dense only and the hybrid on both question sets.
+eval: $(STAMP)
+	$(VENV)/bin/forumqa eval eval/dev_questions.jsonl
+	$(VENV)/bin/forumqa eval eval/dev_questions.jsonl eval/forums_questions.jsonl --documents-dir eval/corpus --index-dir index/eval-forums

@@ -158,7 +158,13 @@ def _watch(engine: Engine, stop: threading.Event) -> None:
         except ForumQAError as error:
             log.warning("re-index after a change failed: %s", error)
             continue
-        log.info("re-indexed: %d added, %d changed, %d removed, %d embedded", len(report.added), len(report.changed), len(report.removed), report.embedded)
+        log.info(
+            "re-indexed: %d added, %d changed, %d removed, %d embedded",
+            len(report.added),
+            len(report.changed),
+            len(report.removed),
+            report.embedded,
+        )
         for skipped in report.skipped:
             log.warning("skipped %s: %s", skipped.source, skipped.reason)
 
@@ -206,7 +212,9 @@ def create_app(settings: Settings, engine: Engine | None = None, watch: bool = F
         return engine.ask(body.question, body.history, body.top_k)
 
     @app.get("/api/search", response_model=SearchOut)
-    def search(engine: EngineDep, q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS)], k: Annotated[int, Query(ge=1, le=50)] = 5) -> Any:
+    def search(
+        engine: EngineDep, q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS)], k: Annotated[int, Query(ge=1, le=50)] = 5
+    ) -> Any:
         return {"results": engine.search(q, k)}
 
     @app.get("/api/documents", response_model=list[DocumentSummary])

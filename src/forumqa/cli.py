@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 
 from forumqa.config import RetrievalMode, Settings
 from forumqa.errors import ForumQAError
@@ -22,8 +23,14 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts")]
 
 
 def _settings(documents_dir: Path | None, index_dir: Path | None, model: str | None, **extra: Any) -> Settings:
-    overrides = {k: v for k, v in {"documents_dir": documents_dir, "index_dir": index_dir, "model": model, **extra}.items() if v is not None}
-    return Settings(**overrides)
+    overrides = {
+        k: v for k, v in {"documents_dir": documents_dir, "index_dir": index_dir, "model": model, **extra}.items() if v is not None
+    }
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in error.errors())
+        raise _fail(ForumQAError(f"invalid setting: {problems}")) from None
 
 
 def _fail(error: Exception) -> typer.Exit:
@@ -32,7 +39,9 @@ def _fail(error: Exception) -> typer.Exit:
 
 
 @app.command()
-def index(documents_dir: DocumentsOpt = None, index_dir: IndexOpt = None, model: ModelOpt = None, full: bool = False, as_json: JsonOpt = False) -> None:
+def index(
+    documents_dir: DocumentsOpt = None, index_dir: IndexOpt = None, model: ModelOpt = None, full: bool = False, as_json: JsonOpt = False
+) -> None:
     """Build or refresh the index from the documents folder (only new texts are embedded)."""
     from forumqa.embedding import SentenceTransformerEmbedder
     from forumqa.index import build_index
@@ -154,3 +163,7 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -61,7 +61,7 @@ class SentenceTransformerEmbedder:
         if dimension is None:
             raise ValueError(f"model {model} does not report an embedding dimension")
         self.dimension = int(dimension)
-        self.max_tokens = int(self._model.max_seq_length)
+        self.max_tokens = int(self._model.max_seq_length or 512)
 
     def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
         if not texts:

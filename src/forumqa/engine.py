@@ -119,7 +119,9 @@ class Engine:
         section = next((s for s in document.sections if s.start <= start < s.end), None)
         author = section.author if section else None
         date = section.date if section and section.date else document.date
-        return Citation(doc_id, document.title, document.source, date, start, end, document.text[start:end], round(float(np.float64(value)), 4), author)
+        return Citation(
+            doc_id, document.title, document.source, date, start, end, document.text[start:end], round(float(np.float64(value)), 4), author
+        )
 
     # ------------------------------------------------------------ documents
 

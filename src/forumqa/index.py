@@ -158,14 +158,20 @@ def load_index(settings: Settings, dimension: int | None = None) -> IndexSnapsho
         raise IndexMismatchError(
             f"the index in {settings.index_dir} was built with model {manifest.model_id}, "
             f"chunks of {manifest.chunk_tokens} tokens (overlap {manifest.chunk_overlap_sentences}), schema {manifest.schema_version}; "
-            f"the settings ask for {settings.model}, {settings.chunk_tokens} tokens (overlap {settings.chunk_overlap_sentences}), schema {SCHEMA_VERSION}: "
+            f"the settings ask for {settings.model}, {settings.chunk_tokens} tokens "
+            f"(overlap {settings.chunk_overlap_sentences}), schema {SCHEMA_VERSION}: "
             "run `forumqa index` to rebuild it"
         )
     db = sqlite3.connect(generation / "meta.sqlite")
     try:
         documents = _read_documents(db)
-        sentences = [IndexedSentence(d, s, e, sec, bool(h)) for d, s, e, sec, h in db.execute("SELECT doc_id, start, end, section, heading FROM sentences ORDER BY id")]
-        chunks = [IndexedChunk(*row) for row in db.execute("SELECT doc_id, start, end, first_sentence, last_sentence FROM chunks ORDER BY id")]
+        sentences = [
+            IndexedSentence(d, s, e, sec, bool(h))
+            for d, s, e, sec, h in db.execute("SELECT doc_id, start, end, section, heading FROM sentences ORDER BY id")
+        ]
+        chunks = [
+            IndexedChunk(*row) for row in db.execute("SELECT doc_id, start, end, first_sentence, last_sentence FROM chunks ORDER BY id")
+        ]
     finally:
         db.close()
     return IndexSnapshot(
@@ -210,7 +216,8 @@ def _write_meta(path: Path, pieces: list[tuple[Document, list[Sentence], list[Ch
             CREATE TABLE sentences (id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents,
                                     start INTEGER NOT NULL, end INTEGER NOT NULL, section INTEGER NOT NULL, heading INTEGER NOT NULL);
             CREATE TABLE chunks (id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents,
-                                 start INTEGER NOT NULL, end INTEGER NOT NULL, first_sentence INTEGER NOT NULL, last_sentence INTEGER NOT NULL);
+                                 start INTEGER NOT NULL, end INTEGER NOT NULL,
+                                 first_sentence INTEGER NOT NULL, last_sentence INTEGER NOT NULL);
             """
         )
         sentence_base = 0

@@ -13,8 +13,25 @@ import Stemmer
 _STEMMER = Stemmer.Stemmer("english")
 # Question words and reporting verbs say what kind of answer is wanted, not what it is about;
 # left in, a question's "say" would count as a rare term the documents lack.
-_QUESTION_WORDS = {"which", "who", "whom", "whose", "what", "when", "where", "why", "how", "did", "does", "do", "done",
-                   "much", "many", "often", "according"}
+_QUESTION_WORDS = {
+    "which",
+    "who",
+    "whom",
+    "whose",
+    "what",
+    "when",
+    "where",
+    "why",
+    "how",
+    "did",
+    "does",
+    "do",
+    "done",
+    "much",
+    "many",
+    "often",
+    "according",
+}
 _REPORTING_VERBS = {"say", "said", "says", "tell", "told", "mention", "mentioned", "talk", "talked", "explain", "explained"}
 _STOPWORDS = sorted(set(bm25s.stopwords.STOPWORDS_EN_PLUS) | _QUESTION_WORDS | _REPORTING_VERBS)
 
@@ -22,7 +39,7 @@ _STOPWORDS = sorted(set(bm25s.stopwords.STOPWORDS_EN_PLUS) | _QUESTION_WORDS | _
 def terms(text: str) -> list[str]:
     """Lower-cased, stemmed, stop words dropped: 'attracted' and 'attract' meet here."""
     tokens = bm25s.tokenize([text], stopwords=_STOPWORDS, stemmer=_STEMMER.stemWords, return_ids=False, show_progress=False)
-    return list(tokens[0])  # type: ignore[index]
+    return list(tokens[0])
 
 
 class LexicalIndex:

@@ -194,10 +194,10 @@ def sentence_evidence(
             continue
         start, end = _span(snapshot, sid)
         span_terms = _terms_of(snapshot.text(sentence.doc_id, sentence.start, sentence.end))
-        context = _context(snapshot, sid, title_credit)
-        coverage = snapshot.sentence_lexical.coverage(query.terms, span_terms, context)
+        credit = _context(snapshot, sid, title_credit)
+        coverage = snapshot.sentence_lexical.coverage(query.terms, span_terms, credit)
         if query.history_terms:
-            carried = snapshot.sentence_lexical.coverage(query.history_terms, span_terms, context)
+            carried = snapshot.sentence_lexical.coverage(query.history_terms, span_terms, credit)
             coverage = (1 - HISTORY_SHARE) * coverage + HISTORY_SHARE * carried
         evidence.append(SentenceEvidence(sid, sentence.doc_id, start, end, float(dense_all[sid]), context.get(sid, 0.0), coverage))
     return evidence

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from forumqa.lexical import LexicalIndex, terms
+
+
+def test_terms_are_stemmed_and_drop_question_words() -> None:
+    assert terms("Which companies attracted investors?") == ["compani", "attract", "investor"]
+    assert terms("attract") == terms("attracted")
+
+
+def test_bm25_ranks_the_matching_row_first() -> None:
+    index = LexicalIndex.build(["the cat sat on the mat", "investors attract companies", "dogs bark loudly"])
+    scores = index.scores(terms("what attracted the investors"))
+    assert scores.argmax() == 1
+    assert not index.scores(terms("zebra")).any()
+
+
+def test_coverage_weights_rare_terms_and_context() -> None:
+    index = LexicalIndex.build(["alpha common", "beta common", "gamma common", "delta common"])
+    query = terms("alpha common")
+    assert index.coverage(query, {"alpha", "common"}) == 1.0
+    only_rare, only_common = index.coverage(query, {"alpha"}), index.coverage(query, {"common"})
+    assert only_rare > only_common  # the rare term carries the question
+    assert index.coverage(query, {"common"}, {"alpha": 0.5}) > only_common
+    assert index.coverage(terms("unknownword"), set()) == 0.0
