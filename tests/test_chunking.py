@@ -49,6 +49,10 @@ def test_headings_are_marked_not_split() -> None:
         ("## Panel", True),
     ]
     assert is_heading("Keynotes") and not is_heading("The keynote was long.")
+    assert is_heading(
+        "License-in/out & Commercialization Forum - Insights into International Market Challenges and Collaborative Global Cooperation"
+    )
+    assert not is_heading("thanks everyone for the detailed answers about the newco structure and the board seats question earlier")
 
 
 def test_chunks_respect_the_budget_and_overlap_by_one_sentence() -> None:

@@ -46,10 +46,15 @@ def _segmenter() -> pysbd.Segmenter:
 
 
 def is_heading(line: str) -> bool:
+    """A Markdown heading, or a line with no closing punctuation that is short or in Title Case."""
     stripped = line.strip()
     if stripped.startswith("#"):
         return True
-    return len(stripped.split()) <= 12 and not _SENTENCE_END.search(stripped)
+    if _SENTENCE_END.search(stripped):
+        return False
+    words = stripped.split()
+    capitalised = sum(1 for w in words if w[:1].isupper())
+    return len(words) <= 12 or capitalised >= 0.6 * len(words)
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:

@@ -195,9 +195,18 @@ def chunk_embedding_text(document: Document, chunk_text: str) -> str:
     return f"{document.title}\n{chunk_text}"
 
 
-def _split(documents: Sequence[Document], embedder: Embedder, settings: Settings) -> list[tuple[Document, list[Sentence], list[Chunk]]]:
+Pieces = tuple[list[Sentence], list[Chunk]]
+
+
+def _split(
+    documents: Sequence[Document], embedder: Embedder, settings: Settings, reusable: dict[str, Pieces]
+) -> list[tuple[Document, list[Sentence], list[Chunk]]]:
+    """Sentences and chunks per document; an unchanged document (same content hash) reuses the previous ones."""
     out = []
     for document in documents:
+        if document.content_hash in reusable:
+            out.append((document, *reusable[document.content_hash]))
+            continue
         sentences = split_sentences(document)
         title_tokens = embedder.count_tokens([document.title])[0] + 1
         budget = max(32, min(settings.chunk_tokens, embedder.max_tokens) - 2 - title_tokens)
@@ -239,15 +248,31 @@ def _write_meta(path: Path, pieces: list[tuple[Document, list[Sentence], list[Ch
     db.close()
 
 
-def _previous_hashes(index_dir: Path) -> dict[str, str]:
-    generation = current_generation(index_dir)
+def _previous_pieces(generation: Path | None) -> tuple[dict[str, str], dict[str, Pieces]]:
+    """The previous generation's content hash per doc id, and its sentences and chunks per content hash."""
     if generation is None:
-        return {}
+        return {}, {}
     db = sqlite3.connect(generation / "meta.sqlite")
     try:
-        return dict(db.execute("SELECT doc_id, content_hash FROM documents"))
+        hashes: dict[str, str] = {}
+        texts: dict[str, str] = {}
+        for doc_id, content_hash, text in db.execute("SELECT doc_id, content_hash, text FROM documents"):
+            hashes[doc_id], texts[doc_id] = content_hash, text
+        sentences: dict[str, list[Sentence]] = {d: [] for d in hashes}
+        base: dict[str, int] = {}
+        for sid, doc_id, start, end, section, heading in db.execute(
+            "SELECT id, doc_id, start, end, section, heading FROM sentences ORDER BY id"
+        ):
+            base.setdefault(doc_id, sid)
+            sentences[doc_id].append(Sentence(start, end, texts[doc_id][start:end], section, bool(heading)))
+        chunks: dict[str, list[Chunk]] = {d: [] for d in hashes}
+        for doc_id, start, end, first, last in db.execute(
+            "SELECT doc_id, start, end, first_sentence, last_sentence FROM chunks ORDER BY id"
+        ):
+            chunks[doc_id].append(Chunk(start, end, texts[doc_id][start:end], first - base[doc_id], last - base[doc_id]))
     finally:
         db.close()
+    return hashes, {hashes[d]: (sentences[d], chunks[d]) for d in hashes}
 
 
 def _flat_index(vectors: np.ndarray) -> faiss.Index:
@@ -284,14 +309,14 @@ def build_index(settings: Settings, embedder: Embedder, full: bool = False, hook
     if full:
         cache_path.unlink(missing_ok=True)
 
-    old_hashes = _previous_hashes(index_dir) if not full else {}
+    old_hashes, reusable = _previous_pieces(previous) if not full else ({}, {})
     new_hashes = {d.doc_id: d.content_hash for d in loaded.documents}
     report.added = sorted(set(new_hashes) - set(old_hashes))
     report.removed = sorted(set(old_hashes) - set(new_hashes))
     report.changed = sorted(d for d in new_hashes if d in old_hashes and old_hashes[d] != new_hashes[d])
     report.unchanged = len(new_hashes) - len(report.added) - len(report.changed)
 
-    pieces = _split(loaded.documents, embedder, settings)
+    pieces = _split(loaded.documents, embedder, settings, reusable)
     step("split")
     cached = CachedEmbedder(embedder, cache_path)
     try:
