@@ -13,9 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from conftest import SHIPPED_DOCUMENTS
 from fakes import FakeEmbedder
-
 from forumqa import chunking
 from forumqa.config import Settings
 from forumqa.embedding import SentenceTransformerEmbedder
@@ -46,7 +46,7 @@ def test_questions_during_a_rebuild_get_only_valid_answers(embedder: SentenceTra
                         # the quote is exact against the version of the text that answered: never a mix
                         assert any(text[citation.start : citation.end] == citation.text for text in versions), citation
                 answers.append(result.answer or "")
-        except BaseException as error:  # noqa: BLE001 - reported to the main thread
+        except BaseException as error:
             errors.append(error)
 
     askers = [threading.Thread(target=ask_in_a_loop) for _ in range(2)]
