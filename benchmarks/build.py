@@ -1,8 +1,9 @@
 """Index build throughput against the model's own limit: raw SentenceTransformer.encode on the same texts.
 
 Run: .venv/bin/python benchmarks/build.py [--documents 900]
-Builds (cold cache) the shipped corpus and a synthetic one, then encodes exactly the texts the
-build embedded with the bare model and the same batch size, and prints both and their ratio.
+Builds (cold cache) the shipped corpus and a synthetic one, then encodes the same texts with the
+bare model and the same batch size (all of them, and the distinct ones the build actually embeds),
+and prints the times and their ratios (ours / raw throughput).
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ def measure(embedder: SentenceTransformerEmbedder, documents: Path, workdir: Pat
     started = time.perf_counter()
     model.encode(texts, batch_size=embedder.batch_size, normalize_embeddings=True, convert_to_numpy=True)
     raw = time.perf_counter() - started
+    # The build embeds each distinct text once (the cache is keyed by text), so the fair floor is
+    # the raw model on the distinct texts; the figure on all texts shows what the dedup saves.
+    unique = list(dict.fromkeys(texts))
+    started = time.perf_counter()
+    model.encode(unique, batch_size=embedder.batch_size, normalize_embeddings=True, convert_to_numpy=True)
+    raw_unique = time.perf_counter() - started
     return {
         "documents": report.documents,
         "chunks": report.chunks,
@@ -44,6 +51,9 @@ def measure(embedder: SentenceTransformerEmbedder, documents: Path, workdir: Pat
         "raw_encode_s": round(raw, 2),
         "raw_texts_per_s": round(len(texts) / raw, 1),
         "build_vs_raw_throughput": round(raw / report.seconds, 3),
+        "distinct_texts": len(unique),
+        "raw_encode_distinct_s": round(raw_unique, 2),
+        "build_vs_raw_distinct_throughput": round(raw_unique / report.seconds, 3),
     }
 
 

@@ -14,6 +14,7 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 RetrievalMode = Literal["hybrid", "dense", "bm25"]
 Device = Literal["auto", "cpu", "cuda", "mps"]
+IndexType = Literal["auto", "flat", "hnsw"]
 
 
 class Settings(BaseSettings):
@@ -30,6 +31,11 @@ class Settings(BaseSettings):
     # Chunking: all-MiniLM-L6-v2 was trained on 128 word pieces; longer input is truncated.
     chunk_tokens: int = Field(default=128, ge=16)
     chunk_overlap_sentences: int = Field(default=1, ge=0)
+
+    # Vector index: exact search until `ann_above` chunks, then HNSW (approximate, sub-linear).
+    index_type: IndexType = "auto"
+    ann_above: int = Field(default=200_000, ge=1)
+    hnsw_ef_search: int = Field(default=128, ge=16)
 
     # Retrieval and answering.
     retrieval: RetrievalMode = "hybrid"

@@ -180,11 +180,18 @@ def load_index(settings: Settings, dimension: int | None = None) -> IndexSnapsho
         documents=documents,
         sentences=sentences,
         chunks=chunks,
-        chunk_index=faiss.read_index(str(generation / "chunks.faiss")),
+        chunk_index=_read_vector_index(generation / "chunks.faiss", settings),
         sentence_vectors=np.load(generation / "sentences.npy"),
         chunk_lexical=LexicalIndex.load(generation / "bm25-chunks"),
         sentence_lexical=LexicalIndex.load(generation / "bm25-sentences"),
     )
+
+
+def _read_vector_index(path: Path, settings: Settings) -> faiss.Index:
+    index = faiss.read_index(str(path))
+    if isinstance(index, faiss.IndexHNSWFlat):
+        index.hnsw.efSearch = settings.hnsw_ef_search  # not stored in the file
+    return index
 
 
 # ---------------------------------------------------------------- building
@@ -275,8 +282,16 @@ def _previous_pieces(generation: Path | None) -> tuple[dict[str, str], dict[str,
     return hashes, {hashes[d]: (sentences[d], chunks[d]) for d in hashes}
 
 
-def _flat_index(vectors: np.ndarray) -> faiss.Index:
-    index = faiss.IndexFlatIP(vectors.shape[1])
+def vector_index(vectors: np.ndarray, settings: Settings) -> faiss.Index:
+    """Exact inner product for ordinary corpora; HNSW past `ann_above` vectors, where exact search stops being cheap."""
+    dimension = vectors.shape[1]
+    approximate = settings.index_type == "hnsw" or (settings.index_type == "auto" and len(vectors) > settings.ann_above)
+    if approximate:
+        index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = settings.hnsw_ef_search
+    else:
+        index = faiss.IndexFlatIP(dimension)
     index.add(vectors)
     return index
 
@@ -336,7 +351,7 @@ def build_index(settings: Settings, embedder: Embedder, full: bool = False, hook
     staging = index_dir / f".staging-{name}"
     staging.mkdir()
     _write_meta(staging / "meta.sqlite", pieces)
-    faiss.write_index(_flat_index(chunk_vectors), str(staging / "chunks.faiss"))
+    faiss.write_index(vector_index(chunk_vectors, settings), str(staging / "chunks.faiss"))
     np.save(staging / "sentences.npy", sentence_vectors)
     LexicalIndex.build([chunk_embedding_text(d, c.text) for d, _, cs in pieces for c in cs]).save(staging / "bm25-chunks")
     LexicalIndex.build(sentence_texts).save(staging / "bm25-sentences")

@@ -1,0 +1,147 @@
+"""The service measured against its floor, in one run.
+
+Run: .venv/bin/python benchmarks/service.py [--requests 200] [--concurrency 32 --seconds 30]
+
+- cold start: seconds from spawning `forumqa serve` to its first answered question;
+- server RSS after start-up;
+- /api/ask p50/p95 over sequential requests, beside in-process Engine.ask on the same questions
+  and the floor of that work (query encode + FAISS search alone);
+- optionally N concurrent clients for S seconds: requests/s, p95, errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from forumqa.config import Settings
+from forumqa.engine import Engine
+from forumqa.evaluation import load_questions
+from forumqa.index import build_index
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return {"p50_ms": round(cuts[49], 2), "p95_ms": round(cuts[94], 2)}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def load(base: str, questions: list[str], clients: int, seconds: float) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = 0
+    stop = time.monotonic() + seconds
+
+    async def client(number: int) -> None:
+        nonlocal errors
+        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+            i = number
+            while time.monotonic() < stop:
+                started = time.perf_counter()
+                response = await http.post("/api/ask", json={"question": questions[i % len(questions)]})
+                latencies.append((time.perf_counter() - started) * 1000)
+                errors += response.status_code != 200
+                i += clients
+
+    started = time.monotonic()
+    await asyncio.gather(*(client(n) for n in range(clients)))
+    elapsed = time.monotonic() - started
+    return {
+        "clients": clients,
+        "seconds": round(elapsed, 1),
+        "requests": len(latencies),
+        "requests_per_s": round(len(latencies) / elapsed, 1),
+        "errors": errors,
+        **percentiles(latencies),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=0, help="concurrent clients (0: skip)")
+    parser.add_argument("--seconds", type=float, default=30)
+    args = parser.parse_args()
+    questions = [q.q for q in load_questions(ROOT / "eval/dev_questions.jsonl")]
+    result: dict[str, object] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(documents_dir=ROOT / "documents", index_dir=Path(tmp) / "index")
+        engine = Engine.open(settings, build_if_missing=True)
+        build_index(settings, engine.embedder)
+
+        port = free_port()
+        env = {**os.environ, "FORUMQA_DOCUMENTS_DIR": str(settings.documents_dir), "FORUMQA_INDEX_DIR": str(settings.index_dir)}
+        spawned = time.perf_counter()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "forumqa.cli", "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            with httpx.Client(base_url=base, timeout=60) as http:
+                while True:
+                    try:
+                        if http.post("/api/ask", json={"question": questions[0]}).status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        time.sleep(0.05)
+                result["cold_start_s"] = round(time.perf_counter() - spawned, 2)
+                result["server_rss_mb_after_start"] = round(rss_mb(server.pid), 1)
+                for q in questions:  # warm both sides alike
+                    http.post("/api/ask", json={"question": q})
+                    engine.ask(q)
+                over_http, in_process, floor = [], [], []
+                for i in range(args.requests):
+                    q = questions[i % len(questions)]
+                    started = time.perf_counter()
+                    assert http.post("/api/ask", json={"question": q}).status_code == 200
+                    over_http.append((time.perf_counter() - started) * 1000)
+                    started = time.perf_counter()
+                    engine.ask(q)
+                    in_process.append((time.perf_counter() - started) * 1000)
+                    started = time.perf_counter()
+                    vector = engine.embedder.encode([q])
+                    engine.snapshot.chunk_index.search(vector, settings.top_k)
+                    floor.append((time.perf_counter() - started) * 1000)
+            result["http"] = percentiles(over_http)
+            result["in_process"] = percentiles(in_process)
+            result["floor_encode_plus_faiss"] = percentiles(floor)
+            result["http_overhead_p50_ms"] = round(result["http"]["p50_ms"] - result["in_process"]["p50_ms"], 2)  # type: ignore[index]
+            result["in_process_over_floor_p50"] = round(result["in_process"]["p50_ms"] / result["floor_encode_plus_faiss"]["p50_ms"], 2)  # type: ignore[index]
+            if args.concurrency:
+                result["concurrency"] = asyncio.run(load(base, questions, args.concurrency, args.seconds))
+                result["server_rss_mb_after_load"] = round(rss_mb(server.pid), 1)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
