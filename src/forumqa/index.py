@@ -286,10 +286,12 @@ def vector_index(vectors: np.ndarray, settings: Settings) -> faiss.Index:
     """Exact inner product for ordinary corpora; HNSW past `ann_above` vectors, where exact search stops being cheap."""
     dimension = vectors.shape[1]
     approximate = settings.index_type == "hnsw" or (settings.index_type == "auto" and len(vectors) > settings.ann_above)
+    index: faiss.Index
     if approximate:
-        index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = settings.hnsw_ef_search
+        hnsw = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efConstruction = 80
+        hnsw.hnsw.efSearch = settings.hnsw_ef_search
+        index = hnsw
     else:
         index = faiss.IndexFlatIP(dimension)
     index.add(vectors)
