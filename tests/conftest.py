@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,6 +48,12 @@ def corpus(tmp_path: Path) -> Iterator[Path]:
     folder = tmp_path / "documents"
     shutil.copytree(SHIPPED_DOCUMENTS, folder)
     yield folder
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def assert_citations_exact(engine: Engine, citations: list) -> None:  # type: ignore[type-arg]

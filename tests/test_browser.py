@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from conftest import SHIPPED_DOCUMENTS
+from conftest import SHIPPED_DOCUMENTS, free_port
 from forumqa.api import create_app
 from forumqa.config import Settings
 from forumqa.embedding import SentenceTransformerEmbedder
@@ -37,12 +36,6 @@ HOSTILE = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(embedder: SentenceTransformerEmbedder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not Path(CHROMIUM).exists():
@@ -52,7 +45,7 @@ def server(embedder: SentenceTransformerEmbedder, tmp_path_factory: pytest.TempP
     (documents / "security-bulletin.txt").write_text(HOSTILE, encoding="utf-8")
     settings = Settings(documents_dir=documents, index_dir=tmp_path_factory.mktemp("browser-index"))
     engine = Engine.open(settings, embedder, build_if_missing=True)
-    port = _free_port()
+    port = free_port()
     uv = uvicorn.Server(uvicorn.Config(create_app(settings, engine), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -14,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import SHIPPED_DOCUMENTS
+from conftest import SHIPPED_DOCUMENTS, free_port
 from fakes import FakeEmbedder
 from forumqa import chunking
 from forumqa.config import Settings
@@ -78,16 +77,10 @@ def test_unchanged_documents_are_not_split_again(tmp_path: Path, corpus: Path, m
     assert split == ["second"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_serve_watch_picks_up_an_edit_without_restart(tmp_path: Path) -> None:
     documents = tmp_path / "documents"
     shutil.copytree(SHIPPED_DOCUMENTS, documents)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "FORUMQA_DOCUMENTS_DIR": str(documents),

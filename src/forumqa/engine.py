@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
+import faiss
 
 from forumqa import answer as answering
 from forumqa.answer import NOT_FOUND, WEIGHTS, Answer, Citation
@@ -41,6 +41,7 @@ class Engine:
         self.embedder = embedder
         self._snapshot = snapshot
         self._rebuild = threading.Lock()
+        faiss.omp_set_num_threads(settings.faiss_threads)  # process-wide: see Settings.faiss_threads
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None, build_if_missing: bool = False) -> Engine:
@@ -119,9 +120,7 @@ class Engine:
         section = next((s for s in document.sections if s.start <= start < s.end), None)
         author = section.author if section else None
         date = section.date if section and section.date else document.date
-        return Citation(
-            doc_id, document.title, document.source, date, start, end, document.text[start:end], round(float(np.float64(value)), 4), author
-        )
+        return Citation(doc_id, document.title, document.source, date, start, end, document.text[start:end], round(float(value), 4), author)
 
     # ------------------------------------------------------------ documents
 

@@ -1,0 +1,73 @@
+"""Every benchmark in one run: a table of figures beside their targets, and results/all.json.
+
+Run: .venv/bin/python benchmarks/run_all.py [--quick]
+Each benchmark runs in its own process (a fresh model and allocator for each), one after the other,
+never beside the tests: these machines are shared and timings are only compared within a run.
+(`python -m benchmarks` is not used: pysbd installs a top-level package of that name.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+
+
+def run(script: str, *args: str) -> dict[str, object]:
+    completed = subprocess.run([sys.executable, str(HERE / script), *args], capture_output=True, text=True, check=True)
+    text = completed.stdout
+    return json.loads(text[text.index("{") :]) if script != "scale.py" else json.loads((RESULTS / "scale.json").read_text())
+
+
+def quality() -> dict[str, object]:
+    root = HERE.parent
+    args = ["eval", "eval/dev_questions.jsonl", "eval/forums_questions.jsonl", "--documents-dir", "eval/corpus", "--index-dir", str(RESULTS / "eval-index"), "--json"]
+    completed = subprocess.run([sys.executable, "-m", "forumqa.cli", *args], cwd=root, capture_output=True, text=True, check=True)
+    return {r["mode"]: r for r in json.loads(completed.stdout)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller corpora (minutes, not an hour)")
+    args = parser.parse_args()
+    RESULTS.mkdir(exist_ok=True)
+    sizes = ["1000", "10000"] if args.quick else ["1000", "10000", "100000"]
+    results = {
+        "build": run("build.py", "--documents", "300" if args.quick else "900"),
+        "incremental": run("incremental.py", "--documents", "300" if args.quick else "1000"),
+        "service": run("service.py", "--concurrency", "32", "--seconds", "30"),
+        "scale": run("scale.py", "--sizes", *sizes, "--recall-chunks", "10000"),
+        "quality": quality(),
+    }
+    (RESULTS / "all.json").write_text(json.dumps(results, indent=2))
+    b, i, s, sc, q = (results[k] for k in ("build", "incremental", "service", "scale", "quality"))
+    ten_k = next(r for r in sc["sizes"] if 5000 <= r["chunks"] <= 20000)  # type: ignore[index,union-attr]
+    rows = [
+        ("build throughput / raw encode (distinct texts)", b["synthetic"]["build_vs_raw_distinct_throughput"], ">= 0.9"),  # type: ignore[index]
+        ("incremental / full build", i["incremental_over_full"], "<= 0.05"),
+        ("incremental s / (1.2 x embed changed + 1 s)", round(i["incremental_s"] / i["budget_s (1.2 x embed + 1)"], 3), "<= 1"),  # type: ignore[operator]
+        ("answer p50 / floor at ~10k chunks", ten_k["answer_over_floor_p50"], "<= 1.5"),
+        ("HTTP /api/ask p50 ms, shipped corpus", s["http"]["p50_ms"], "<= 30"),  # type: ignore[index]
+        ("HTTP overhead p50 ms (HTTP - in process)", s["http_overhead_p50_ms"], ""),
+        ("32 clients x 30 s: requests/s", s["concurrency"]["requests_per_s"], ""),  # type: ignore[index]
+        ("32 clients x 30 s: p95 ms", s["concurrency"]["p95_ms"], ""),  # type: ignore[index]
+        ("32 clients x 30 s: errors", s["concurrency"]["errors"], "0"),  # type: ignore[index]
+        ("cold start s", s["cold_start_s"], ""),
+        ("server RSS MB after start", s["server_rss_mb_after_start"], ""),
+        ("HNSW recall@10 vs exact", sc["hnsw"].get("recall_at_10"), ""),  # type: ignore[union-attr]
+        ("hybrid answer accuracy / BM25 / dense", f"{q['hybrid']['answer_accuracy']:.3f} / {q['bm25']['answer_accuracy']:.3f} / {q['dense']['answer_accuracy']:.3f}", ""),  # type: ignore[index]
+    ]
+    width = max(len(name) for name, _, _ in rows)
+    print(f"{'figure':<{width}}  {'measured':>24}  target")
+    for name, value, target in rows:
+        print(f"{name:<{width}}  {value!s:>24}  {target}")
+    print(f"\nwritten: {RESULTS / 'all.json'}, plot: {RESULTS / 'scale.png'}")
+
+
+if __name__ == "__main__":
+    main()
