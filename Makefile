@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 # The CPU build of torch. An unpinned torch pulls a multi-GB CUDA build; see README.
 TORCH  := torch==2.13.0
 
-.PHONY: run test lint index eval clean chromium
+.PHONY: run test lint index eval bench clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -43,3 +43,8 @@ clean:
 eval: $(STAMP)
 	$(VENV)/bin/forumqa eval eval/dev_questions.jsonl
 	$(VENV)/bin/forumqa eval eval/dev_questions.jsonl eval/forums_questions.jsonl --documents-dir eval/corpus --index-dir index/eval-forums
+
+# Every benchmark in one run (about an hour on 2 cores; `--quick` for minutes). Never beside the tests.
+bench: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	$(PY) benchmarks/run_all.py
