@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 RetrievalMode = Literal["hybrid", "dense", "bm25"]
+Fusion = Literal["blend", "rrf"]
 Device = Literal["auto", "cpu", "cuda", "mps"]
 IndexType = Literal["auto", "flat", "hnsw"]
 
@@ -43,6 +44,8 @@ class Settings(BaseSettings):
 
     # Retrieval and answering.
     retrieval: RetrievalMode = "hybrid"
+    #: How dense and BM25 chunk scores combine; "blend" measured best (README, Answer quality).
+    fusion: Fusion = "blend"
     top_k: int = Field(default=5, ge=1, le=50)
     candidate_pool: int = Field(default=30, ge=5)
     #: Overrides the calibrated per-mode threshold (forumqa.answer.WEIGHTS) when set.

@@ -17,7 +17,7 @@ from forumqa.embedding import Embedder, SentenceTransformerEmbedder
 from forumqa.errors import DocumentNotFoundError, IndexNotFoundError, ReindexInProgressError
 from forumqa.index import BuildHook, BuildReport, IndexSnapshot, build_index, load_index
 from forumqa.questions import ResolvedQuestion, resolve, validate
-from forumqa.retrieval import ChunkHit, Fusion, Query, retrieve_chunks, sentence_evidence
+from forumqa.retrieval import ChunkHit, Query, retrieve_chunks, sentence_evidence
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,6 @@ class Engine:
         history: Sequence[str] = (),
         top_k: int | None = None,
         mode: RetrievalMode | None = None,
-        fusion: Fusion = "blend",
     ) -> Answer:
         started = time.perf_counter()
         question = validate(question, self.settings.max_question_chars)
@@ -79,7 +78,7 @@ class Engine:
         resolved = resolve(question, [validate(h, self.settings.max_question_chars) for h in history if h and h.strip()])
         query = self._query(resolved)
         encoded = time.perf_counter()
-        hits = retrieve_chunks(snapshot, query, mode, k, fusion)
+        hits = retrieve_chunks(snapshot, query, mode, k, self.settings.fusion)
         evidence = sentence_evidence(snapshot, query, hits, mode, self.settings.candidate_pool, self.settings.title_credit)
         retrieved = time.perf_counter()
         weights = WEIGHTS[mode]
@@ -102,7 +101,7 @@ class Engine:
         query_text = validate(query_text, self.settings.max_question_chars)
         query = self._query(resolve(query_text, []))
         snapshot = self.snapshot
-        return [self._passage(snapshot, hit) for hit in retrieve_chunks(snapshot, query, self.settings.retrieval, k)]
+        return [self._passage(snapshot, hit) for hit in retrieve_chunks(snapshot, query, self.settings.retrieval, k, self.settings.fusion)]
 
     def _query(self, resolved: ResolvedQuestion) -> Query:
         if not resolved.follow_up:

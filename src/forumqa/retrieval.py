@@ -11,15 +11,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
 
 import numpy as np
 
-from forumqa.config import RetrievalMode
+from forumqa.config import Fusion, RetrievalMode
 from forumqa.index import IndexedSentence, IndexSnapshot
 from forumqa.lexical import terms
-
-Fusion = Literal["blend", "rrf"]
 
 #: A sentence that opens with one of these leans on the one before it for its subject.
 _LEANS_ON_PREVIOUS = re.compile(r"^(he|she|they|it|this|these|that|those|his|her|their|its|there|then|however|also)\b", re.IGNORECASE)
