@@ -125,7 +125,7 @@ class Engine:
 
     def documents(self) -> list[DocumentInfo]:
         snapshot = self.snapshot
-        counts = snapshot.chunk_counts()
+        counts = snapshot.chunk_counts
         return [DocumentInfo(d.doc_id, d.title, d.source, d.date, counts[d.doc_id]) for d in snapshot.documents.values()]
 
     def document(self, doc_id: str) -> Document:

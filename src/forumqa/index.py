@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 import faiss
@@ -98,7 +99,9 @@ class IndexSnapshot:
     def text(self, doc_id: str, start: int, end: int) -> str:
         return self.documents[doc_id].text[start:end]
 
+    @cached_property
     def chunk_counts(self) -> dict[str, int]:
+        """Chunks per document; computed once per snapshot, which never changes."""
         counts = dict.fromkeys(self.documents, 0)
         for chunk in self.chunks:
             counts[chunk.doc_id] += 1
