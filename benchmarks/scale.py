@@ -17,7 +17,6 @@ import hashlib
 import json
 import re
 import resource
-import statistics
 import tempfile
 import time
 from collections.abc import Sequence
@@ -29,7 +28,7 @@ from synthetic import write_corpus
 from forumqa.config import Settings
 from forumqa.embedding import SentenceTransformerEmbedder
 from forumqa.engine import Engine
-from forumqa.evaluation import load_questions
+from forumqa.evaluation import load_questions, percentile
 from forumqa.index import build_index, chunk_embedding_text, load_index, vector_index
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,7 +55,7 @@ class HashedVectors:
 
 
 def pct(values: list[float], q: int) -> float:
-    return round(statistics.quantiles(values, n=100, method="inclusive")[q - 1], 2)
+    return round(percentile(values, q), 2)
 
 
 def measure_size(real: SentenceTransformerEmbedder, chunks: int, questions: list[str], workdir: Path) -> dict[str, float]:

@@ -16,7 +16,6 @@ import asyncio
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,15 +26,14 @@ import httpx
 
 from forumqa.config import Settings
 from forumqa.engine import Engine
-from forumqa.evaluation import load_questions
+from forumqa.evaluation import load_questions, percentile
 from forumqa.index import build_index
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
-    cuts = statistics.quantiles(values, n=100, method="inclusive")
-    return {"p50_ms": round(cuts[49], 2), "p95_ms": round(cuts[94], 2)}
+    return {"p50_ms": round(percentile(values, 50), 2), "p95_ms": round(percentile(values, 95), 2)}
 
 
 def free_port() -> int:

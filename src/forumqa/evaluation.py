@@ -55,7 +55,8 @@ def _same_doc(doc_id: str, expected: str | None) -> bool:
     return expected is not None and (doc_id == expected or doc_id.rsplit("/", 1)[-1] == expected)
 
 
-def _percentile(values: Sequence[float], q: float) -> float:
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (1..99), inclusive method; the benchmarks use the same one."""
     if len(values) < 2:
         return values[0] if values else 0.0
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
@@ -89,7 +90,7 @@ def evaluate(engine: Engine, questions: Sequence[EvalQuestion], mode: RetrievalM
         top1_source=source / len(answerable) if answerable else 1.0,
         offtopic_abstention=abstained_off / unanswerable if unanswerable else 1.0,
         false_abstention=abstained_on / len(answerable) if answerable else 0.0,
-        latency_p50_ms=_percentile(latencies, 50),
-        latency_p95_ms=_percentile(latencies, 95),
+        latency_p50_ms=percentile(latencies, 50),
+        latency_p95_ms=percentile(latencies, 95),
         failures=failures,
     )

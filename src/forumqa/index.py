@@ -358,7 +358,7 @@ def build_index(settings: Settings, embedder: Embedder, full: bool = False, hook
     _write_meta(staging / "meta.sqlite", pieces)
     faiss.write_index(vector_index(chunk_vectors, settings), str(staging / "chunks.faiss"))
     np.save(staging / "sentences.npy", sentence_vectors)
-    LexicalIndex.build([chunk_embedding_text(d, c.text) for d, _, cs in pieces for c in cs]).save(staging / "bm25-chunks")
+    LexicalIndex.build(chunk_texts).save(staging / "bm25-chunks")
     LexicalIndex.build(sentence_texts).save(staging / "bm25-sentences")
     step("written")
 
