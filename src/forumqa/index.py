@@ -34,7 +34,9 @@ from forumqa.embedding import CachedEmbedder, Embedder
 from forumqa.errors import IndexMismatchError, IndexNotFoundError, NoDocumentsError
 from forumqa.lexical import LexicalIndex
 
-SCHEMA_VERSION = 1
+#: 2: sentence and chunk ids are written explicitly as 0-based positions (version 1 let SQLite
+#: number sentences from 1, which shifted every reused chunk's sentence range on each rebuild).
+SCHEMA_VERSION = 2
 CURRENT = "CURRENT"
 CACHE_FILE = "embeddings.sqlite"
 
@@ -239,7 +241,8 @@ def _write_meta(path: Path, pieces: list[tuple[Document, list[Sentence], list[Ch
                                  first_sentence INTEGER NOT NULL, last_sentence INTEGER NOT NULL);
             """
         )
-        sentence_base = 0
+        # A row's id is its position in sentences.npy / chunks.faiss: written, never left to SQLite.
+        sentence_base = chunk_base = 0
         for document, sentences, chunks in pieces:
             sections = json.dumps([asdict(s) for s in document.sections])
             db.execute(
@@ -247,14 +250,18 @@ def _write_meta(path: Path, pieces: list[tuple[Document, list[Sentence], list[Ch
                 (document.doc_id, document.source, document.title, document.date, document.text, document.content_hash, sections),
             )
             db.executemany(
-                "INSERT INTO sentences (doc_id, start, end, section, heading) VALUES (?, ?, ?, ?, ?)",
-                [(document.doc_id, s.start, s.end, s.section, int(s.heading)) for s in sentences],
+                "INSERT INTO sentences (id, doc_id, start, end, section, heading) VALUES (?, ?, ?, ?, ?, ?)",
+                [(sentence_base + i, document.doc_id, s.start, s.end, s.section, int(s.heading)) for i, s in enumerate(sentences)],
             )
             db.executemany(
-                "INSERT INTO chunks (doc_id, start, end, first_sentence, last_sentence) VALUES (?, ?, ?, ?, ?)",
-                [(document.doc_id, c.start, c.end, sentence_base + c.first_sentence, sentence_base + c.last_sentence) for c in chunks],
+                "INSERT INTO chunks (id, doc_id, start, end, first_sentence, last_sentence) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (chunk_base + i, document.doc_id, c.start, c.end, sentence_base + c.first_sentence, sentence_base + c.last_sentence)
+                    for i, c in enumerate(chunks)
+                ],
             )
             sentence_base += len(sentences)
+            chunk_base += len(chunks)
     db.close()
 
 
