@@ -36,7 +36,12 @@ VERSIONS: dict[str, tuple[str, str]] = {
     "delta.txt": ("Delta Day\nDelta day was sunny and warm.\n", "Delta Day\nDelta day was rainy. Everyone stayed inside.\n"),
     "epsilon.txt": ("Epsilon Notes\nEpsilon uses a quantum widget.\n", "Epsilon Notes\nEpsilon dropped the widget. It uses gears.\n"),
 }
-QUESTIONS = ("Who moderated the alpha forum?", "How many people came to the beta meeting?", "When does gamma ship?", "What was the weather?")
+QUESTIONS = (
+    "Who moderated the alpha forum?",
+    "How many people came to the beta meeting?",
+    "When does gamma ship?",
+    "What was the weather?",
+)
 
 # An edit: (file, None to remove it, or which version to write).
 edits = st.lists(st.tuples(st.sampled_from(sorted(VERSIONS)), st.sampled_from([None, 0, 1])), max_size=4)
