@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from forumqa.documents import UnreadableDocument, load_documents, make_doc_id, parse_date, read_document
+from forumqa.documents import Document, UnreadableDocument, make_doc_id, parse_date
+from forumqa.loading import load_documents, read_file
 from forumqa.errors import NoDocumentsError
 
 
@@ -19,7 +20,12 @@ def write(folder: Path, name: str, content: str | bytes) -> Path:
     return path
 
 
-def body(document) -> str:  # type: ignore[no-untyped-def]
+def read_document(path: Path, source: str) -> Document:
+    [document] = read_file(path, source)
+    return document
+
+
+def body(document: Document) -> str:
     return "".join(document.text[s.start : s.end] for s in document.sections)
 
 
@@ -70,6 +76,7 @@ def test_thread_posts_keep_author_and_date(tmp_path: Path) -> None:
     assert document.title == "NewCo talk"
     assert [(s.author, s.date) for s in document.sections] == [("anna", "2024-12-05"), ("marco", "2024-12-06")]
     assert [document.text[s.start : s.end] for s in document.sections] == ["First post.", "Reply here."]
+    assert [s.post for s in document.sections] == ["1", "2"]
     assert document.date == "2024-12-05"
 
 
@@ -79,8 +86,9 @@ def test_thread_posts_keep_author_and_date(tmp_path: Path) -> None:
         ("empty.txt", "   \n", "empty"),
         ("binary.txt", b"\x00\x01\x02binary", "binary"),
         ("latin1.txt", "caf\xe9 au lait".encode("latin-1"), "not UTF-8"),
-        ("broken.json", "{not json", "invalid JSON"),
-        ("noposts.json", '{"title": "x"}', "not a thread export"),
+        ("broken.json", "{not json", "not a forum export"),
+        ("noposts.json", '{"title": "x"}', "not a forum export"),
+        ("truncated.json", '{"title": "x", "posts": [{"author": "a", "te', "invalid JSON"),
         ("titleonly.txt", "Only a title\n", "no text"),
     ],
 )

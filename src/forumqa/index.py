@@ -29,7 +29,8 @@ import numpy as np
 from forumqa import __version__
 from forumqa.chunking import Chunk, Sentence, make_chunks, split_sentences
 from forumqa.config import Settings
-from forumqa.documents import Document, Section, Skipped, load_documents
+from forumqa.documents import Document, Section, Skipped
+from forumqa.loading import load_documents
 from forumqa.embedding import CachedEmbedder, Embedder
 from forumqa.errors import IndexMismatchError, IndexNotFoundError, NoDocumentsError
 from forumqa.lexical import LexicalIndex

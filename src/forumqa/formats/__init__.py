@@ -1,0 +1,29 @@
+"""Every file format forumqa reads, and how a file's format is told from its content.
+
+Thread formats are tried in order on the first 64 KiB of each file (a `.json` may be a Discourse
+topic, a Reddit thread, a DiscordChatExporter channel or forumqa's own thread); a file none of
+them claims is read as a page by its extension. A Slack export is a folder, recognised as one.
+"""
+
+from __future__ import annotations
+
+from forumqa.formats import discord, discourse, forum_html, mbox, reddit, slack, stackexchange, thread_json
+from forumqa.formats.pages import PAGE_PARSERS, PageParser
+from forumqa.threads import ThreadFormat
+
+THREAD_FORMATS: tuple[ThreadFormat, ...] = (
+    discourse.FORMAT,
+    reddit.FORMAT,
+    discord.FORMAT,
+    thread_json.FORMAT,
+    stackexchange.FORMAT,
+    mbox.FORMAT,
+    forum_html.FORMAT,
+)
+FOLDER_FORMATS: tuple[ThreadFormat, ...] = (slack.FORMAT,)
+
+#: What the README and error messages list.
+SUPPORTED = "Discourse topic JSON, Reddit thread JSON, DiscordChatExporter JSON, Slack export folders, mbox, " \
+    "phpBB/XenForo/vBulletin pages, Stack Exchange Posts.xml, forumqa thread JSON, .txt, .md and .html"
+
+__all__ = ["FOLDER_FORMATS", "PAGE_PARSERS", "SUPPORTED", "THREAD_FORMATS", "PageParser", "ThreadFormat"]
