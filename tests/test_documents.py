@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from forumqa.documents import Document, UnreadableDocument, make_doc_id, parse_date
-from forumqa.loading import load_documents, read_file
 from forumqa.errors import NoDocumentsError
+from forumqa.loading import load_documents, read_file
 
 
 def write(folder: Path, name: str, content: str | bytes) -> Path:

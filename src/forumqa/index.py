@@ -30,10 +30,10 @@ from forumqa import __version__
 from forumqa.chunking import Chunk, Sentence, make_chunks, split_sentences
 from forumqa.config import Settings
 from forumqa.documents import Document, Section, Skipped
-from forumqa.loading import load_documents
 from forumqa.embedding import CachedEmbedder, Embedder
 from forumqa.errors import IndexMismatchError, IndexNotFoundError, NoDocumentsError
 from forumqa.lexical import LexicalIndex
+from forumqa.loading import load_documents
 
 #: 2: sentence and chunk ids are written explicitly as 0-based positions (version 1 let SQLite
 #: number sentences from 1, which shifted every reused chunk's sentence range on each rebuild).

@@ -146,7 +146,8 @@ def load_documents(folder: Path) -> LoadResult:
         result.skipped.extend(warnings)
         for document in documents:
             if document.doc_id in seen:
-                result.skipped.append(Skipped(source, f"same document id {document.doc_id!r} as {seen[document.doc_id]}; rename one of them"))
+                reason = f"same document id {document.doc_id!r} as {seen[document.doc_id]}; rename one of them"
+                result.skipped.append(Skipped(source, reason))
                 continue
             seen[document.doc_id] = source
             result.documents.append(document)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from forumqa.documents import Document, Section
@@ -119,13 +119,13 @@ def to_document(thread: Thread, doc_id: str, source: str) -> Document | None:
             continue
         others = [_folded(t) for j, texts in enumerate(own_texts) if j != index for t in texts]
         add("\n" + post_header(post) + "\n")
-        meta = {"date": post.date, "post": post.post, "url": post.url, "reply_to": post.reply_to}
+        own = Section(0, 0, author=post.author, date=post.date, post=post.post, url=post.url, reply_to=post.reply_to)
         for block, text in blocks:
             if not text:
                 continue
             if isinstance(block, str):
                 start = add(text + "\n")
-                sections.append(Section(start, start + len(text), author=post.author, **meta))
+                sections.append(replace(own, start=start, end=start + len(text)))
                 continue
             repeat = _is_repeat(block, post_ids, others) or _folded(text) in seen_quotes
             seen_quotes.add(_folded(text))
@@ -134,8 +134,8 @@ def to_document(thread: Thread, doc_id: str, source: str) -> Document | None:
                 start = add("> ") + 2
                 add(line + "\n")
                 if not repeat:
-                    quoted_meta = {**meta, "post": block.post or post.post}
-                    sections.append(Section(start, start + len(line), author=block.author, quoted=True, **quoted_meta))
+                    quoted = replace(own, author=block.author, post=block.post or post.post, quoted=True)
+                    sections.append(replace(quoted, start=start, end=start + len(line)))
     if not sections:
         return None
     text = "".join(parts).rstrip("\n")

@@ -23,7 +23,9 @@ THREAD_FORMATS: tuple[ThreadFormat, ...] = (
 FOLDER_FORMATS: tuple[ThreadFormat, ...] = (slack.FORMAT,)
 
 #: What the README and error messages list.
-SUPPORTED = "Discourse topic JSON, Reddit thread JSON, DiscordChatExporter JSON, Slack export folders, mbox, " \
+SUPPORTED = (
+    "Discourse topic JSON, Reddit thread JSON, DiscordChatExporter JSON, Slack export folders, mbox, "
     "phpBB/XenForo/vBulletin pages, Stack Exchange Posts.xml, forumqa thread JSON, .txt, .md and .html"
+)
 
 __all__ = ["FOLDER_FORMATS", "PAGE_PARSERS", "SUPPORTED", "THREAD_FORMATS", "PageParser", "ThreadFormat"]

@@ -9,6 +9,7 @@ from bs4 import BeautifulSoup
 
 from forumqa.documents import Section, parse_date
 
+
 def _lines_with_offsets(text: str) -> Iterator[tuple[int, str]]:
     for match in re.finditer(r"[^\n]*", text):
         if match.group().strip():
@@ -93,5 +94,3 @@ PAGE_PARSERS: dict[str, PageParser] = {
     ".html": parse_html,
     ".htm": parse_html,
 }
-
-
