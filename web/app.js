@@ -20,6 +20,20 @@ function scrollToEnd() {
   chat.scrollTop = chat.scrollHeight;
 }
 
+// "gorhill · #8 · 2016-02-03 · discourse_topic_1148.json": who said it, in which post, when, where.
+function citationMeta(citation) {
+  const post = citation.post ? (/^\d+$/.test(citation.post) ? "#" + citation.post : citation.post) : null;
+  const who = citation.quoted ? "quoting " + (citation.author || "an unnamed source") : citation.author;
+  return [who, post, citation.date, citation.source].filter(Boolean).join(" · ");
+}
+
+// Offsets from the server count Unicode code points (Python strings); JavaScript strings count
+// UTF-16 units, so an emoji before the span would shift a plain slice. Slice by code points.
+function codePointSlices(text, start, end) {
+  const points = Array.from(text);
+  return [points.slice(0, start).join(""), points.slice(start, end).join(""), points.slice(end).join("")];
+}
+
 function citationButton(citation, label) {
   const button = el("button", "citation");
   button.type = "button";
@@ -29,8 +43,7 @@ function citationButton(citation, label) {
   const head = el("span", "citation-head", label ? label + " " : "");
   head.appendChild(el("strong", null, citation.title));
   button.appendChild(head);
-  const meta = [citation.author, citation.date, citation.source].filter(Boolean).join(" · ");
-  button.appendChild(el("span", "meta", meta));
+  button.appendChild(el("span", "meta", citationMeta(citation)));
   button.appendChild(el("span", "quote", citation.text));
   button.addEventListener("click", () => openDocument(citation));
   return button;
@@ -108,12 +121,9 @@ async function openDocument(citation) {
     if (!response.ok) throw new Error(await readError(response));
     const doc = await response.json();
     document.getElementById("viewer-meta").textContent = [doc.date, doc.source].filter(Boolean).join(" · ");
-    const mark = el("mark", null, doc.text.slice(citation.start, citation.end));
-    textBox.replaceChildren(
-      document.createTextNode(doc.text.slice(0, citation.start)),
-      mark,
-      document.createTextNode(doc.text.slice(citation.end)),
-    );
+    const [before, quoted, after] = codePointSlices(doc.text, citation.start, citation.end);
+    const mark = el("mark", null, quoted);
+    textBox.replaceChildren(document.createTextNode(before), mark, document.createTextNode(after));
     mark.scrollIntoView({ block: "center" });
     textBox.focus({ preventScroll: true });
   } catch (error) {

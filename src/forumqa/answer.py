@@ -38,6 +38,12 @@ WEIGHTS: dict[RetrievalMode, Weights] = {
 
 @dataclass(frozen=True)
 class Citation:
+    """Where a quote came from: document offsets, and for a thread the post and the person who wrote it.
+
+    `quoted`: the words are a quote a post makes of something outside the export; `author` is then
+    the quoted writer (None when the export does not say), never the person quoting.
+    """
+
     doc_id: str
     title: str
     source: str
@@ -47,6 +53,9 @@ class Citation:
     text: str
     score: float
     author: str | None = None
+    post: str | None = None
+    url: str | None = None
+    quoted: bool = False
 
 
 @dataclass

@@ -96,7 +96,10 @@ def ask(
     typer.echo(f"(confidence {result.confidence:.2f})")
     for number, citation in enumerate(result.citations, start=1):
         where = f"{citation.source}:{citation.start}-{citation.end}"
-        typer.echo(f"  [{number}] {citation.title}{f' ({citation.date})' if citation.date else ''}, {where}")
+        post = f"#{citation.post}" if citation.post and citation.post.isdigit() else citation.post
+        who = f"quoting {citation.author or 'an unnamed source'}" if citation.quoted else citation.author
+        byline = " · ".join(x for x in (who, post, citation.date) if x)
+        typer.echo(f"  [{number}] {citation.title}{f' ({byline})' if byline else ''}, {where}")
 
 
 @app.command("eval")
@@ -123,11 +126,13 @@ def evaluate_command(
         typer.echo(json.dumps([asdict(r) for r in reports], indent=2))
         return
     typer.echo(f"{len(items)} questions from {', '.join(str(p) for p in questions)}")
-    typer.echo(f"{'mode':<8} {'answer acc':>10} {'top-1 src':>10} {'off-topic abst':>15} {'false abst':>11} {'p50 ms':>8} {'p95 ms':>8}")
+    columns = ("answer acc", 10), ("top-1 src", 10), ("off-topic abst", 15), ("false abst", 11), ("author", 7), ("p50 ms", 8), ("p95 ms", 8)
+    typer.echo(f"{'mode':<8} " + " ".join(f"{name:>{width}}" for name, width in columns))
     for r in reports:
+        author = "-" if r.right_author is None else f"{r.right_author:.3f}"
         typer.echo(
             f"{r.mode:<8} {r.answer_accuracy:>10.3f} {r.top1_source:>10.3f} {r.offtopic_abstention:>15.3f} "
-            f"{r.false_abstention:>11.3f} {r.latency_p50_ms:>8.1f} {r.latency_p95_ms:>8.1f}"
+            f"{r.false_abstention:>11.3f} {author:>7} {r.latency_p50_ms:>8.1f} {r.latency_p95_ms:>8.1f}"
         )
     if show_failures:
         for r in reports:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import threading
 import time
 from collections.abc import Sequence
@@ -116,10 +117,23 @@ class Engine:
     @staticmethod
     def _citation(snapshot: IndexSnapshot, doc_id: str, start: int, end: int, value: float) -> Citation:
         document = snapshot.documents[doc_id]
-        section = next((s for s in document.sections if s.start <= start < s.end), None)
-        author = section.author if section else None
-        date = section.date if section and section.date else document.date
-        return Citation(doc_id, document.title, document.source, date, start, end, document.text[start:end], round(float(value), 4), author)
+        # Sections lie in text order; a thread export can hold 100k posts, so no linear scan per citation.
+        at = bisect.bisect_right(document.sections, start, key=lambda s: s.start) - 1
+        section = document.sections[at] if at >= 0 and start < document.sections[at].end else None
+        return Citation(
+            doc_id=doc_id,
+            title=document.title,
+            source=document.source,
+            date=section.date if section and section.date else document.date,
+            start=start,
+            end=end,
+            text=document.text[start:end],
+            score=round(float(value), 4),
+            author=section.author if section else None,
+            post=section.post if section else None,
+            url=section.url if section else None,
+            quoted=section.quoted if section else False,
+        )
 
     # ------------------------------------------------------------ documents
 

@@ -19,6 +19,8 @@ class EvalQuestion:
     expect: tuple[str, ...]
     doc: str | None
     kind: str
+    #: For thread exports: who wrote the answering post (the original writer when a reply quotes it).
+    author: str | None = None
 
     @property
     def answerable(self) -> bool:
@@ -33,6 +35,8 @@ class EvalReport:
     top1_source: float
     offtopic_abstention: float
     false_abstention: float
+    #: Of the answered questions that name an author: the first citation credits that person.
+    right_author: float | None
     latency_p50_ms: float
     latency_p95_ms: float
     failures: list[str] = field(default_factory=list)
@@ -45,7 +49,9 @@ def load_questions(path: Path) -> list[EvalQuestion]:
             continue
         try:
             row = json.loads(line)
-            questions.append(EvalQuestion(row["q"], tuple(row.get("expect") or ()), row.get("doc"), row.get("kind", "fact")))
+            questions.append(
+                EvalQuestion(row["q"], tuple(row.get("expect") or ()), row.get("doc"), row.get("kind", "fact"), row.get("author"))
+            )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise ForumQAError(f"{path}:{number}: not a question line ({exc}); expected {{q, expect, doc, kind}}") from exc
     return questions
@@ -63,7 +69,7 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 def evaluate(engine: Engine, questions: Sequence[EvalQuestion], mode: RetrievalMode) -> EvalReport:
-    correct = source = abstained_off = abstained_on = 0
+    correct = source = abstained_off = abstained_on = authored = credited = 0
     latencies = []
     failures = []
     answerable = [q for q in questions if q.answerable]
@@ -78,6 +84,9 @@ def evaluate(engine: Engine, questions: Sequence[EvalQuestion], mode: RetrievalM
         abstained_on += result.abstained
         top = result.citations[0] if result.citations else (result.related[0] if result.related else None)
         source += bool(top and _same_doc(top.doc_id, item.doc))
+        if item.author and result.citations:
+            authored += 1
+            credited += (result.citations[0].author or "").lower() == item.author.lower()
         if result.answer and any(e.lower() in result.answer.lower() for e in item.expect):
             correct += 1
         else:
@@ -90,6 +99,7 @@ def evaluate(engine: Engine, questions: Sequence[EvalQuestion], mode: RetrievalM
         top1_source=source / len(answerable) if answerable else 1.0,
         offtopic_abstention=abstained_off / unanswerable if unanswerable else 1.0,
         false_abstention=abstained_on / len(answerable) if answerable else 0.0,
+        right_author=credited / authored if authored else None,
         latency_p50_ms=percentile(latencies, 50),
         latency_p95_ms=percentile(latencies, 95),
         failures=failures,

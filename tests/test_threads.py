@@ -1,0 +1,98 @@
+"""The thread layout every export shares: who is credited for which words, and exact offsets."""
+
+from __future__ import annotations
+
+import pytest
+
+from forumqa.documents import Document
+from forumqa.threads import Post, Quote, Thread, documents_of, to_document
+
+pytestmark = pytest.mark.unit
+
+
+def credited(document: Document) -> list[tuple[str | None, str, bool]]:
+    """(author, text, quoted) of every answerable span; also checks each span is exact text."""
+    out = []
+    for section in document.sections:
+        text = document.text[section.start : section.end]
+        assert text == text.strip() and text, section
+        out.append((section.author, text, section.quoted))
+    return out
+
+
+def thread(*posts: Post) -> Thread:
+    return Thread("Widget pricing", list(posts))
+
+
+def test_own_words_are_credited_to_their_author_with_post_and_date() -> None:
+    document = to_document(
+        thread(
+            Post(("Widgets cost four euros.",), author="ana", date="2024-01-02", post="1", url="https://f.example/t/1#1"),
+            Post(("Mine cost five.\nShipping was slow.",), author="ben", post="2", reply_to="1"),
+        ),
+        "t",
+        "t.json",
+    )
+    assert document is not None
+    assert credited(document) == [("ana", "Widgets cost four euros.", False), ("ben", "Mine cost five.\nShipping was slow.", False)]
+    first, second = document.sections
+    assert (first.post, first.date, first.url) == ("1", "2024-01-02", "https://f.example/t/1#1")
+    assert (second.post, second.reply_to) == ("2", "1")
+    assert document.text.startswith("Widget pricing\n\nana · #1 · 2024-01-02\nWidgets cost four euros.")
+
+
+def test_a_quote_of_a_post_in_the_thread_is_shown_but_never_indexed_or_credited_to_the_replier() -> None:
+    document = to_document(
+        thread(
+            Post(("Widgets cost four euros at the market.",), author="ana", post="1"),
+            Post((Quote("Widgets cost four euros at the market.", "ana", "1"), "That is cheaper than online."), author="ben", post="2"),
+        ),
+        "t",
+        "t.json",
+    )
+    assert document is not None
+    assert credited(document) == [("ana", "Widgets cost four euros at the market.", False), ("ben", "That is cheaper than online.", False)]
+    assert document.text.count("Widgets cost four euros at the market.") == 2  # shown in the reply, indexed once
+    assert "> ana wrote:" in document.text
+
+
+def test_a_quote_found_only_by_its_words_counts_as_a_repeat_despite_rewrapping() -> None:
+    original = Post(("The meeting moved to Thursday, because the hall was booked on Wednesday.",), author="cy", post="1")
+    rewrapped = Quote("the meeting moved to Thursday,\nbecause the hall was booked on Wednesday", "Cy")
+    document = to_document(thread(original, Post((rewrapped, "Thanks for the heads-up."), author="dee", post="2")), "t", "t.json")
+    assert document is not None
+    assert [author for author, _, _ in credited(document)] == ["cy", "dee"]
+
+
+def test_a_quote_from_outside_the_export_is_credited_to_the_quoted_writer() -> None:
+    quote = Quote("Never run the mixer above speed three.", "eve", "99")
+    document = to_document(thread(Post((quote, "Good advice from the old thread."), author="fay", post="5")), "t", "t.json")
+    assert document is not None
+    assert credited(document) == [("eve", quote.text, True), ("fay", "Good advice from the old thread.", False)]
+    assert document.sections[0].post == "99"
+
+
+def test_an_unattributed_quote_is_marked_quoted_and_credited_to_nobody() -> None:
+    document = to_document(thread(Post((Quote("Error 42: disk not ready"), "I get this at boot."), author="gus", post="1")), "t", "t.json")
+    assert document is not None
+    assert credited(document)[0] == (None, "Error 42: disk not ready", True)
+    assert document.sections[0].post == "1"  # still points at the post that holds it
+
+
+def test_the_same_outside_quote_twice_is_indexed_once() -> None:
+    quote = Quote("Keep the lid closed.", "hal")
+    document = to_document(thread(Post((quote, "Agreed."), author="ivy", post="1"), Post((quote, "Yes."), author="jo", post="2")), "t", "x")
+    assert document is not None
+    assert [text for _, text, _ in credited(document)].count("Keep the lid closed.") == 1
+
+
+def test_empty_posts_are_left_out_and_a_thread_without_words_is_no_document() -> None:
+    assert to_document(thread(Post(("  ",), author="kim"), Post((), author="lou")), "t", "x") is None
+    document = to_document(thread(Post(("",), author="kim", post="1"), Post(("Hello there.",), author="lou", post="2")), "t", "x")
+    assert document is not None
+    assert "kim" not in document.text
+
+
+def test_files_of_many_threads_get_one_id_per_thread_key() -> None:
+    threads = iter([Thread("A", [Post(("One.",), author="a")], key="Q 17"), Thread("B", [Post(("Two.",), author="b")])])
+    assert [d.doc_id for d in documents_of(threads, "dump/posts", "dump/Posts.xml", several=True)] == ["dump/posts/q-17", "dump/posts/2"]
