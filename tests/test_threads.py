@@ -72,10 +72,10 @@ def test_a_quote_from_outside_the_export_is_credited_to_the_quoted_writer() -> N
     assert document.sections[0].post == "99"
 
 
-def test_an_unattributed_quote_is_marked_quoted_and_credited_to_nobody() -> None:
+def test_an_unattributed_quote_is_outside_material_the_poster_brings_in() -> None:
     document = to_document(thread(Post((Quote("Error 42: disk not ready"), "I get this at boot."), author="gus", post="1")), "t", "t.json")
     assert document is not None
-    assert credited(document)[0] == (None, "Error 42: disk not ready", True)
+    assert credited(document)[0] == ("gus", "Error 42: disk not ready", True)
     assert document.sections[0].post == "1"  # still points at the post that holds it
 
 

@@ -20,11 +20,11 @@ function scrollToEnd() {
   chat.scrollTop = chat.scrollHeight;
 }
 
-// "gorhill · #8 · 2016-02-03 · discourse_topic_1148.json": who said it, in which post, when, where.
+// "gorhill · #8 · 2016-02-03 · discourse_topic_1148.json": who said it, in which post, when, where;
+// "· quote ·" when the words are quoted from outside the export (the author is then the quoted writer).
 function citationMeta(citation) {
   const post = citation.post ? (/^\d+$/.test(citation.post) ? "#" + citation.post : citation.post) : null;
-  const who = citation.quoted ? "quoting " + (citation.author || "an unnamed source") : citation.author;
-  return [who, post, citation.date, citation.source].filter(Boolean).join(" · ");
+  return [citation.author, citation.quoted ? "quote" : null, post, citation.date, citation.source].filter(Boolean).join(" · ");
 }
 
 // Offsets from the server count Unicode code points (Python strings); JavaScript strings count

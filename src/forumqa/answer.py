@@ -41,7 +41,7 @@ class Citation:
     """Where a quote came from: document offsets, and for a thread the post and the person who wrote it.
 
     `quoted`: the words are a quote a post makes of something outside the export; `author` is then
-    the quoted writer (None when the export does not say), never the person quoting.
+    the quoted writer, never the person quoting (unattributed material keeps the poster).
     """
 
     doc_id: str

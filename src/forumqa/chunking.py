@@ -7,7 +7,7 @@ model's own tokenizer) are the unit retrieval ranks.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -65,10 +65,32 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def split_sentences(document: Document) -> list[Sentence]:
-    """Sentences of every section, paragraph by paragraph (a line is a paragraph)."""
+#: Paragraphs longer than this reach the splitter in windows: pysbd is quadratic in paragraph length
+#: (84k characters of abbreviations took 13.5 s; a 5 MB line would take hours). No sentence is longer.
+MAX_SENTENCE_CHARS = 2000
+
+
+def _windows(paragraph: str, limit: int) -> Iterator[tuple[int, str]]:
+    """Pieces of at most `limit` characters, cut at the last space where there is one; linear time."""
+    start = 0
+    while len(paragraph) - start > limit:
+        cut = paragraph.rfind(" ", start + 1, start + limit + 1)
+        cut = cut if cut > start else start + limit
+        yield start, paragraph[start:cut]
+        start = cut
+    yield start, paragraph[start:]
+
+
+def split_sentences(document: Document, max_chars: int = MAX_SENTENCE_CHARS) -> list[Sentence]:
+    """Sentences of every section, paragraph by paragraph (a line is a paragraph).
+
+    A sentence repeated in the same document (a signature, a pasted log line, "+1") is kept once:
+    a million identical lines must not cost a million vectors. Identical paragraphs are split once.
+    """
     text = document.text
     sentences: list[Sentence] = []
+    seen: set[str] = set()
+    pieces_of: dict[str, list[tuple[int, int]]] = {}
     for section_index, section in enumerate(document.sections):
         for line in re.finditer(r"[^\n]+", text[section.start : section.end]):
             line_start, line_end = _trimmed(text, section.start + line.start(), section.start + line.end())
@@ -78,19 +100,32 @@ def split_sentences(document: Document) -> list[Sentence]:
             if is_heading(paragraph):
                 sentences.append(Sentence(line_start, line_end, paragraph, section_index, heading=True))
                 continue
-            cursor = 0
-            for piece in _segmenter().segment(paragraph):
-                piece = piece.strip()
-                if not piece:
+            if paragraph not in pieces_of:
+                pieces_of[paragraph] = _sentence_offsets(paragraph, max_chars)
+            for start, end in pieces_of[paragraph]:
+                sentence = text[line_start + start : line_start + end]
+                if sentence in seen:
                     continue
-                # pysbd returns the pieces in order; locate each to get exact offsets.
-                found = paragraph.find(piece, cursor)
-                if found < 0:
-                    continue
-                start, end = line_start + found, line_start + found + len(piece)
-                sentences.append(Sentence(start, end, text[start:end], section_index))
-                cursor = found + len(piece)
+                seen.add(sentence)
+                sentences.append(Sentence(line_start + start, line_start + end, sentence, section_index))
     return sentences
+
+
+def _sentence_offsets(paragraph: str, max_chars: int) -> list[tuple[int, int]]:
+    """(start, end) of each sentence in the paragraph; pysbd returns pieces in order, located to get exact offsets."""
+    offsets = []
+    for window_start, window in _windows(paragraph, max_chars):
+        cursor = 0
+        for piece in _segmenter().segment(window):
+            piece = piece.strip()
+            if not piece:
+                continue
+            found = window.find(piece, cursor)
+            if found < 0:
+                continue
+            offsets.append((window_start + found, window_start + found + len(piece)))
+            cursor = found + len(piece)
+    return offsets
 
 
 def make_chunks(

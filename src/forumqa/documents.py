@@ -13,8 +13,8 @@ from pathlib import Path
 class Section:
     """A span of the text that holds answerable prose; in a thread, (part of) one post and who wrote it.
 
-    `quoted` marks words a post quotes from outside the export: `author` is then who wrote them
-    (None when the export does not say), never the person quoting.
+    `quoted` marks words a post quotes from outside the export: `author` is then who wrote them, never
+    the person quoting; only unattributed material (a man page, an error message) keeps the poster.
     """
 
     start: int

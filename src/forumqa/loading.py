@@ -123,7 +123,7 @@ def _candidates(folder: Path, result: LoadResult) -> Iterable[Path]:
             yield path
 
 
-def load_documents(folder: Path) -> LoadResult:
+def load_documents(folder: Path, max_file_bytes: int | None = None) -> LoadResult:
     """Every readable document under `folder`, recursively; bad files are skipped and named, never fatal."""
     if not folder.is_dir():
         raise NoDocumentsError(f"documents folder {folder} does not exist: create it and put your forum exports or texts in it")
@@ -131,6 +131,10 @@ def load_documents(folder: Path) -> LoadResult:
     seen: dict[str, str] = {}
     for path in _candidates(folder, result):
         source = path.relative_to(folder).as_posix()
+        if max_file_bytes is not None and path.is_file() and (size := path.stat().st_size) > max_file_bytes:
+            limit = f"{max_file_bytes / 2**20:g} MB"
+            result.skipped.append(Skipped(source, f"{size / 2**20:.1f} MB is over the {limit} limit per file (FORUMQA_MAX_FILE_MB)"))
+            continue
         warnings: list[Skipped] = []
         try:
             documents = read_file(path, source, warnings)

@@ -96,7 +96,8 @@ def to_document(thread: Thread, doc_id: str, source: str) -> Document | None:
     A post's own paragraphs are Sections credited to its author. A quote whose words are already
     in the thread (the quoted post, or the same lines in another post) is shown but is no Section,
     so it is neither embedded again nor citable as the replier's. A quote of something outside the
-    export stays citable, credited to the quoted author (`quoted=True`), each line a Section of its own.
+    export stays citable (`quoted=True`), each line a Section of its own, credited to the quoted
+    author; with no attribution (a man page, an error message) to the poster who brings it in.
     """
     post_ids = {p.post for p in thread.posts if p.post}
     own_texts = [[clean_block(b) for b in p.blocks if isinstance(b, str)] for p in thread.posts]
@@ -134,7 +135,8 @@ def to_document(thread: Thread, doc_id: str, source: str) -> Document | None:
                 start = add("> ") + 2
                 add(line + "\n")
                 if not repeat:
-                    quoted = replace(own, author=block.author, post=block.post or post.post, quoted=True)
+                    # Unattributed: outside material (docs, an error message) the poster brings in.
+                    quoted = replace(own, author=block.author or post.author, post=block.post or post.post, quoted=True)
                     sections.append(replace(quoted, start=start, end=start + len(line)))
     if not sections:
         return None
