@@ -68,6 +68,8 @@ class Answer:
     related: list[Citation] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     message: str | None = None
+    #: The index generation that answered: its documents are what the offsets index into.
+    generation: str = ""
 
 
 def score(evidence: SentenceEvidence, weights: Weights) -> float:

@@ -15,7 +15,7 @@ from forumqa.answer import NOT_FOUND, WEIGHTS, Answer, Citation
 from forumqa.config import RetrievalMode, Settings
 from forumqa.documents import Document
 from forumqa.embedding import Embedder, SentenceTransformerEmbedder
-from forumqa.errors import DocumentNotFoundError, IndexNotFoundError, ReindexInProgressError
+from forumqa.errors import DocumentNotFoundError, GenerationGoneError, IndexNotFoundError, ReindexInProgressError
 from forumqa.index import BuildHook, BuildReport, IndexSnapshot, build_index, load_index
 from forumqa.questions import ResolvedQuestion, resolve, validate
 from forumqa.retrieval import ChunkHit, Query, retrieve_chunks, sentence_evidence
@@ -34,13 +34,15 @@ class Engine:
     """Answers from an immutable IndexSnapshot; a rebuild swaps in a new one with one assignment.
 
     Every request reads `self._snapshot` once and uses that object throughout, so a swap in the
-    middle of a request can never mix two indexes.
+    middle of a request can never mix two indexes. The snapshot before the last swap is kept, so
+    a page can still open the document version that an answer given just before the swap cites.
     """
 
     def __init__(self, settings: Settings, embedder: Embedder, snapshot: IndexSnapshot | None = None) -> None:
         self.settings = settings
         self.embedder = embedder
         self._snapshot = snapshot
+        self._previous: IndexSnapshot | None = None
         self._rebuild = threading.Lock()
         faiss.omp_set_num_threads(settings.faiss_threads)  # process-wide: see Settings.faiss_threads
 
@@ -50,7 +52,7 @@ class Engine:
         engine = cls(settings, embedder)
         try:
             engine._snapshot = load_index(settings, embedder.dimension)
-        except IndexNotFoundError:
+        except IndexNotFoundError:  # IndexCorruptError too: the build below then replaces it in full
             if not build_if_missing:
                 raise
             engine.reindex()
@@ -94,9 +96,27 @@ class Engine:
             "total": (time.perf_counter() - started) * 1000,
         }
         if not chosen:
-            return Answer(question, None, True, round(best, 4), [], related, timings, NOT_FOUND)
+            return Answer(
+                question=question,
+                answer=None,
+                abstained=True,
+                confidence=round(best, 4),
+                related=related,
+                timings_ms=timings,
+                message=NOT_FOUND,
+                generation=snapshot.path.name,
+            )
         citations = [self._citation(snapshot, e.doc_id, e.start, e.end, value) for value, e in chosen]
-        return Answer(question, citations[0].text, False, round(best, 4), citations, related, timings)
+        return Answer(
+            question=question,
+            answer=citations[0].text,
+            abstained=False,
+            confidence=round(best, 4),
+            citations=citations,
+            related=related,
+            timings_ms=timings,
+            generation=snapshot.path.name,
+        )
 
     def search(self, query_text: str, k: int = 5) -> list[Citation]:
         query_text = validate(query_text, self.settings.max_question_chars)
@@ -142,24 +162,43 @@ class Engine:
         counts = snapshot.chunk_counts
         return [DocumentInfo(d.doc_id, d.title, d.source, d.date, counts[d.doc_id]) for d in snapshot.documents.values()]
 
-    def document(self, doc_id: str) -> Document:
+    def document(self, doc_id: str, generation: str | None = None) -> Document:
+        """The document as the live index holds it, or as `generation` (named by an answer) held it."""
+        snapshot = self._generation(generation)
         try:
-            return self.snapshot.documents[doc_id]
+            return snapshot.documents[doc_id]
         except KeyError:
-            raise DocumentNotFoundError(f"no document with id {doc_id!r} in the index") from None
+            raise DocumentNotFoundError(f"no document with id {doc_id!r} in index generation {snapshot.path.name}") from None
+
+    def _generation(self, name: str | None) -> IndexSnapshot:
+        current, previous = self.snapshot, self._previous
+        if name is None or name == current.path.name:
+            return current
+        if previous is not None and name == previous.path.name:
+            return previous
+        raise GenerationGoneError(
+            f"index generation {name!r} is no longer held (the live one is {current.path.name}): ask the question again"
+        )
 
     # ------------------------------------------------------------ rebuilds
 
     def reindex(self, full: bool = False, hook: BuildHook | None = None) -> BuildReport:
-        """Build a new generation and swap it in; a second call while one runs gets ReindexInProgressError."""
+        """Build a new generation and swap it in; a second call while one runs gets ReindexInProgressError.
+
+        A build by another process (a cron `forumqa index`) is waited for, up to `build_lock_timeout_s`
+        (then BuildLockedError, a ReindexInProgressError); the in-process lock answers at once.
+        """
         if not self._rebuild.acquire(blocking=False):
             raise ReindexInProgressError("a rebuild is already running; try again when it has finished")
         try:
             report = build_index(self.settings, self.embedder, full=full, hook=hook)
-            self._snapshot = load_index(self.settings, self.embedder.dimension)
+            self._install(load_index(self.settings, self.embedder.dimension))
             return report
         finally:
             self._rebuild.release()
+
+    def _install(self, snapshot: IndexSnapshot) -> None:
+        self._previous, self._snapshot = self._snapshot, snapshot
 
     @property
     def reindexing(self) -> bool:

@@ -25,5 +25,39 @@ class DocumentNotFoundError(ForumQAError):
     """A document id that is not in the index."""
 
 
+class GenerationGoneError(ForumQAError):
+    """An index generation the server no longer holds (it keeps the live one and the one before)."""
+
+
 class ReindexInProgressError(ForumQAError):
     """A rebuild is already running; one at a time."""
+
+
+class IndexCorruptError(IndexNotFoundError):
+    """The live generation cannot be read: a file is missing, truncated or garbage, or CURRENT names no folder of the index.
+
+    A kind of IndexNotFoundError because there is no usable index either way: callers that build a
+    missing index (`serve`, `eval`) heal a corrupt one the same way, and the API answers 503. The next
+    build notices it too and rebuilds in full, so the message only has to say which file failed.
+    """
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"the index is unreadable: {self.path}: {reason}; run `forumqa index` to rebuild it")
+
+
+class IndexWriteError(ForumQAError):
+    """Writing the index failed (disk full, no permission, file size limit); the live index was not changed."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(
+            f"could not write {self.path}: {reason}; the live index was not changed: "
+            "free some space or fix the permissions, then run `forumqa index` again"
+        )
+
+
+class BuildLockedError(ReindexInProgressError):
+    """Another process is building the same index folder and did not finish within `build_lock_timeout_s`."""
