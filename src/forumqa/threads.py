@@ -79,6 +79,18 @@ def _is_repeat(quote: Quote, post_ids: set[str], originals: list[str]) -> bool:
 
 # ---------------------------------------------------------------- layout
 
+#: How many earlier posts a quote without a post reference is looked for in. Replies quote recent
+#: posts (mail quotes its parent), and a fixed window keeps a 100k-post thread linear.
+QUOTE_LOOKBACK = 50
+
+
+def _quotable(index: int, post: Post, position: dict[str, int], folded: list[str]) -> list[str]:
+    """Own words of the posts a quote in post `index` may come from: the one it replies to, and recent ones."""
+    window = range(max(0, index - QUOTE_LOOKBACK), index)
+    replied = position.get(post.reply_to) if post.reply_to else None
+    chosen = ([replied] if replied is not None and replied != index else []) + [j for j in window if j != replied]
+    return [folded[j] for j in chosen]
+
 
 def post_header(post: Post) -> str:
     """'gorhill · #8 · 2016-02-03': who, which post, when, as the chat page and the panel show it."""
@@ -100,7 +112,8 @@ def to_document(thread: Thread, doc_id: str, source: str) -> Document | None:
     author; with no attribution (a man page, an error message) to the poster who brings it in.
     """
     post_ids = {p.post for p in thread.posts if p.post}
-    own_texts = [[clean_block(b) for b in p.blocks if isinstance(b, str)] for p in thread.posts]
+    folded = [_folded(" ".join(b for b in p.blocks if isinstance(b, str))) for p in thread.posts]
+    position = {p.post: i for i, p in enumerate(thread.posts) if p.post}
     title = " ".join(thread.title.split()) or doc_id
     parts: list[str] = [title, "\n"]
     offset = len(title) + 1
@@ -118,7 +131,7 @@ def to_document(thread: Thread, doc_id: str, source: str) -> Document | None:
         blocks = [(b, clean_block(b) if isinstance(b, str) else clean_block(b.text)) for b in post.blocks]
         if not any(text for _, text in blocks):
             continue
-        others = [_folded(t) for j, texts in enumerate(own_texts) if j != index for t in texts]
+        others = _quotable(index, post, position, folded)
         add("\n" + post_header(post) + "\n")
         own = Section(0, 0, author=post.author, date=post.date, post=post.post, url=post.url, reply_to=post.reply_to)
         for block, text in blocks:

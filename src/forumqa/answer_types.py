@@ -1,0 +1,121 @@
+"""What kind of answer a question wants, and the phrases in a sentence that could be it.
+
+No reader model is available offline, so the short answer and the answer-type signal come from
+surface patterns: a "who" question wants a name, "when" a date, "how many / how much / how big"
+a number or an amount, "where" a place. Spans are (start, end) offsets into the sentence text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Literal
+
+AnswerType = Literal["name", "date", "number", "place", "other"]
+
+_TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
+    ("date", re.compile(r"^\s*(when|in what year|what year|which year|what date|on what date|what day|what month|since when)\b", re.I)),
+    (
+        "number",
+        re.compile(
+            r"\b(how (many|much|big|large|long|old|often|fast|far|high|low|quickly|soon)|what (percentage|share|amount|number|price|"
+            r"proportion|fraction|size)|what (?:was|is|were|are) the (?:\w+ )?(?:value|amount|cost|price|size|total|number|lead time|share|"
+            r"percentage|valuation|budget|revenue|payment))\b",
+            re.I,
+        ),
+    ),
+    ("place", re.compile(r"^\s*(where|in which (city|country|place|region|town)|which (city|country|venue|place|region))\b", re.I)),
+    (
+        "name",
+        re.compile(
+            r"^\s*(who|whom|whose|which (company|companies|firm|organi[sz]ation|person|speaker|panelist|executive|user|member|"
+            r"consultancy|association|institute|university|bank|fund|investor|partner|author|poster)|what (company|firm|organi[sz]ation)|"
+            r"which \w+ (executive|speaker|panelist|member))\b",
+            re.I,
+        ),
+    ),
+)
+
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?"
+    r"|Nov(?:ember)?|Dec(?:ember)?)"
+)
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_DATE = re.compile(
+    rf"\b(?:{_MONTH}\.? {_DAY},? \d{{4}}|\d{{1,2}} {_MONTH}\.?,? \d{{4}}|{_MONTH}\.? \d{{4}}|{_MONTH}\.? {_DAY}"
+    r"|\d{4}-\d{2}-\d{2}|\d{4}/\d{1,2}/\d{1,2}|(?:early|mid|late|end of|the end of) \d{4}|Q[1-4] \d{4}|(?:19|20)\d{2}s?)\b"
+)
+_NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|dozen|dozens)"
+#: Units that belong to a quantity's answer ("40 weeks", "20 mg"); other trailing nouns ("300 attendees") are left out.
+_UNITS = r"(?:weeks?|days?|months?|years?|hours?|minutes?|seconds?|times|fold|x|kg|g|mg|ml|l|liters?|litres?|km|m|cm|mm|GB|MB|TB|KB)"
+_NUMBER = re.compile(
+    rf"(?:(?:more than|over|about|around|nearly|almost|up to|at least|roughly|some|within|under|less than) )?"
+    rf"(?:(?:US\$|USD|RMB|CNY|HK\$|[$€£¥])\s?)?(?:\d[\d,]*(?:\.\d+)?|{_NUMBER_WORDS}\b)(?:\s?(?:%|percent|per cent))?"
+    rf"(?:\s(?:million|billion|thousand|trillion|bn|mn)\b)?(?:\s{_UNITS}\b)?",
+    re.I,
+)
+_NAME_WORD = r"(?:[A-Z][\w&.'’-]*|[A-Z]{2,}|\d+[A-Z][\w-]*)"
+_NAME = re.compile(rf"{_NAME_WORD}(?:(?: (?:of|and|for|de|van|von|the|&) )?[ -]?{_NAME_WORD})*")
+_WORD = re.compile(r"[\w$€£¥%.'’-]+")
+#: Capitalised words that open sentences or name months, not people or organisations.
+_NOT_NAMES = frozenset(
+    {"The", "A", "An", "This", "That", "These", "Those", "It", "He", "She", "They", "We", "I", "You", "His", "Her", "Their", "Our"}
+    | {"In", "On", "At", "For", "With", "From", "By", "As", "And", "But", "Or", "If", "When", "While", "After", "Before", "During"}
+    | {"Since", "Also", "However", "Yes", "No"}
+)
+_YEAR = re.compile(r"(?:19|20)\d{2}")
+
+
+def expected_type(question: str) -> AnswerType:
+    for answer_type, pattern in _TYPE_PATTERNS:
+        if pattern.search(question):
+            return answer_type
+    return "other"
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower().strip(".'’") for w in _WORD.findall(text)}
+
+
+def _name_spans(sentence: str) -> Iterable[tuple[int, int]]:
+    for match in _NAME.finditer(sentence):
+        start, end = match.span()
+        words = sentence[start:end].split()
+        while words and words[0] in _NOT_NAMES:  # "The Novartis team" -> "Novartis team"
+            start += len(words.pop(0)) + 1
+        if words and not _DATE.fullmatch(" ".join(words)):
+            yield start, start + len(" ".join(words))
+
+
+def candidates(sentence: str, answer_type: AnswerType) -> list[tuple[int, int]]:
+    """Phrases of the wanted type in the sentence, in order of appearance."""
+    if answer_type == "date":
+        return [m.span() for m in _DATE.finditer(sentence)]
+    if answer_type == "number":  # a bare year is a date, not a quantity: quantities first
+        spans = [m.span() for m in _NUMBER.finditer(sentence)]
+        return sorted(spans, key=lambda span: bool(_YEAR.fullmatch(sentence[span[0] : span[1]].strip())))
+    if answer_type in ("name", "place"):
+        return list(_name_spans(sentence))
+    return []
+
+
+def fits(sentence: str, question: str, answer_type: AnswerType) -> bool:
+    """The sentence holds a phrase of the wanted type that the question does not already say."""
+    return short_answer(sentence, question, answer_type) is not None
+
+
+def short_answer(sentence: str, question: str, answer_type: AnswerType | None = None) -> tuple[int, int] | None:
+    """The phrase that answers, as (start, end) in the sentence; None when no single phrase does.
+
+    A phrase made only of the question's own words is not an answer ("Who is Becky Wong?" is not
+    answered by "Becky Wong"); of the rest, the first phrase of the wanted type.
+    """
+    answer_type = answer_type or expected_type(question)
+    asked = _words(question)
+    for start, end in candidates(sentence, answer_type):
+        phrase = sentence[start:end].strip(" ,.;:")
+        if not phrase or _words(phrase) <= asked:
+            continue
+        offset = sentence.index(phrase, start)
+        return offset, offset + len(phrase)
+    return None

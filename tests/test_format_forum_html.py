@@ -1,0 +1,398 @@
+"""Saved phpBB, XenForo and vBulletin thread pages: posts, authors, dates, quotes, boilerplate, broken markup."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from forumqa.documents import Document, Section, Skipped, UnreadableDocument
+from forumqa.formats import THREAD_FORMATS, forum_html
+from forumqa.loading import SNIFF_BYTES, load_documents, read_file
+from forumqa.threads import Post, Quote, Thread, clean_block
+
+pytestmark = pytest.mark.unit
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "forums" / "forum_html"
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "forums" / "corpus"
+FORUM_PAGES = (
+    "phpbb_prosilver.html",
+    "phpbb_subsilver2_cp1252.html",
+    "xenforo2.html",
+    "vbulletin3.html",
+    "vbulletin4.html",
+    "vbulletin5.html",
+    "malformed.html",
+)
+BOILERPLATE = (
+    "Posts:",
+    "Joined:",
+    "Join Date",
+    "Last edited",
+    "Board index",
+    "Powered by",
+    "Select all",
+    "Back to top",
+    "Reply With Quote",
+)
+
+
+def _head(path: Path) -> str:
+    return path.read_bytes()[:SNIFF_BYTES].removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
+
+
+def _load(path: Path) -> tuple[Document, list[str]]:
+    warnings: list[Skipped] = []
+    documents = read_file(path, path.name, warnings)
+    assert len(documents) == 1
+    return documents[0], [w.reason for w in warnings]
+
+
+def _thread(path: Path) -> Thread:
+    return next(forum_html.read(path, lambda message: None))
+
+
+def _slice(document: Document, section: Section) -> str:
+    return document.text[section.start : section.end]
+
+
+def _own(document: Document, author: str) -> list[str]:
+    """The text credited to `author` as their own words (not what they quote)."""
+    return [_slice(document, s) for s in document.sections if s.author == author and not s.quoted]
+
+
+def _assert_sections_exact(document: Document, thread: Thread) -> None:
+    """Each own section is exactly one of its post's paragraphs; each quoted one a line of a quote by that author."""
+    posts: dict[str, Post] = {p.post: p for p in thread.posts if p.post}
+    assert document.sections
+    for section in document.sections:
+        text = _slice(document, section)
+        assert text and text == text.strip()
+        post = posts[section.post or ""] if not section.quoted else next(p for p in thread.posts if p.url == section.url)
+        if section.quoted:  # credited to the quoted author, or to the poster for unattributed outside material
+            quotes = [b for b in post.blocks if isinstance(b, Quote) and (b.author or post.author) == section.author]
+            lines = {line for quote in quotes for line in clean_block(quote.text).split("\n")}
+        else:
+            assert section.author == post.author and section.date == post.date and section.url == post.url
+            lines = {clean_block(b) for b in post.blocks if isinstance(b, str)}
+        assert text in lines, (section, text)
+
+
+def _assert_no_boilerplate(document: Document, *extra: str) -> None:
+    for phrase in (*BOILERPLATE, *extra):
+        assert phrase not in document.text, phrase
+
+
+# ---------------------------------------------------------------- sniffing
+
+
+@pytest.mark.parametrize("name", FORUM_PAGES)
+def test_every_engine_is_recognised_and_no_earlier_format_claims_it(name: str) -> None:
+    path = FIXTURES / name
+    assert forum_html.sniff(path, _head(path))
+    assert next(f for f in THREAD_FORMATS if f.sniff(path, _head(path))) is forum_html.FORMAT
+
+
+def test_an_ordinary_article_falls_through_to_the_page_reader() -> None:
+    path = FIXTURES / "article.html"
+    assert not forum_html.sniff(path, _head(path))
+    document, _ = _load(path)
+    assert document.title == "Ten years of keeping bees on a city roof"
+    assert "lime trees along the canal" in document.text
+    with pytest.raises(UnreadableDocument, match="no phpBB, XenForo or vBulletin posts"):
+        _thread(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("thread.json", '{"title": "x", "posts": [{"author": "a", "text": "<div class=\\"postbody\\">hi</div>"}]}'),
+        ("list.mbox", 'From a@b Mon Jan  3 10:00:00 2022\nSubject: postbody\n\n<div id="p1" class="post">quoted html</div>\n'),
+        ("notes.md", '# Scraping phpBB\n\nPosts sit in `<div id="p12" class="post">` with a `div.postbody`.\n'),
+        ("notes.txt", "post_message_12 and js-post-5 are vBulletin and XenForo ids.\n"),
+    ],
+)
+def test_other_files_mentioning_forum_markup_are_not_claimed(tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    assert not forum_html.sniff(path, _head(path))
+
+
+def test_a_page_whose_first_post_lies_past_the_sniffed_head_is_still_recognised(tmp_path: Path) -> None:
+    page = (FIXTURES / "xenforo2.html").read_text(encoding="utf-8")
+    padding = "<script>var pad = '" + "x" * (SNIFF_BYTES + 1000) + "';</script>"
+    path = tmp_path / "late.html"
+    path.write_text(page.replace("</head>", padding + "</head>", 1), encoding="utf-8")
+    assert forum_html.sniff(path, _head(path))
+    document, _ = _load(path)
+    assert next(s.post for s in document.sections if not s.quoted) == "5001"
+
+
+# ---------------------------------------------------------------- phpBB
+
+
+def test_phpbb_posts_authors_dates_and_links() -> None:
+    path = FIXTURES / "phpbb_prosilver.html"
+    document, warnings = _load(path)
+    thread = _thread(path)
+    assert document.doc_id == "phpbb_prosilver"
+    assert document.title == "Starter smells like nail varnish"
+    assert [(p.post, p.author) for p in thread.posts] == [
+        ("101", "Marta"),
+        ("102", "breadhead"),
+        ("105", "Øyvind"),
+        ("107", "Marta"),
+        ("109", "breadhead"),
+    ]
+    first = thread.posts[0]
+    assert first.date == "2021-03-03T09:15+01:00"  # the footer says "All times are UTC+01:00"
+    assert first.url == "https://bakers.example.org/forum/viewtopic.php?t=4242#p101"  # from HTTrack's "Mirrored from"
+    assert document.date == "2021-03-03T09:15+01:00"
+    assert [p.reply_to for p in thread.posts] == [None, None, "101", "105", None]
+    assert warnings == ["partly read (phpBB/XenForo/vBulletin page): post 5 (id 108): no message body found; left out"]
+    _assert_sections_exact(document, thread)
+    _assert_no_boilerplate(document, "Bake often", "Viewed 41 times", "crumb.jpg", "Proofing novice", "hidden by a moderator")
+
+
+def test_phpbb_quotes_are_never_the_repliers_words() -> None:
+    document, _ = _load(FIXTURES / "phpbb_prosilver.html")
+    oyvind, marta = " ".join(_own(document, "Øyvind")), " ".join(_own(document, "Marta"))
+    assert "Hungry, almost certainly." in oyvind
+    assert "spoiled, or just hungry" not in oyvind  # Marta's words, quoted by Øyvind
+    assert "pear drops" not in oyvind  # oldbaker's words
+    # nested: Marta quotes Øyvind, who quoted breadhead; each level is its own quote, none is Marta's
+    assert "Hungry, almost certainly." not in marta and "solvent note" not in marta
+    assert "> Øyvind wrote:\n> Hungry, almost certainly." in document.text
+    assert "> breadhead wrote:\n> That solvent note" in document.text
+    assert "wrote: ↑" not in document.text and "03 Mar 2021 09:15" not in document.text  # the cite line is no text
+
+
+def test_phpbb_quote_of_a_post_not_on_the_page_is_citable_as_its_author() -> None:
+    document, _ = _load(FIXTURES / "phpbb_prosilver.html")
+    quoted = [s for s in document.sections if s.quoted]
+    by_oldbaker = [s for s in quoted if s.author == "oldbaker"]
+    assert [_slice(document, s) for s in by_oldbaker] == [
+        "A starter that smells of pear drops is asking for a bigger meal, not for the bin.",
+        "Warm it to the high twenties for a day and it recovers.",
+    ]
+    assert {s.post for s in by_oldbaker} == {"77"}
+    # quotes of posts on the page are shown but not indexed again; an unattributed blockquote is outside
+    # material the poster brings in: citable, marked quoted, never part of the poster's own words
+    others = [(s.author, s.post, _slice(document, s)) for s in quoted if s.author != "oldbaker"]
+    assert others == [("breadhead", "109", "Rye ferments faster than wheat, so a rye levain needs feeding more often in summer.")]
+    assert "Rye ferments" not in " ".join(_own(document, "breadhead"))
+
+
+def test_phpbb_code_box_is_its_own_block() -> None:
+    path = FIXTURES / "phpbb_prosilver.html"
+    post = _thread(path).posts[1]
+    assert (
+        post.blocks[1] == "08:00  discard all but 20 g, add 40 g rye + 40 g water\n20:00  discard all but 20 g, add 40 g rye + 40 g water"
+    )
+    assert post.blocks[2] == "After three days of this it should double within six hours."
+    document, _ = _load(path)
+    assert "\n08:00 discard all but 20 g, add 40 g rye + 40 g water\n20:00 discard" in document.text
+
+
+def test_older_phpbb_table_layout_in_windows_1252() -> None:
+    path = FIXTURES / "phpbb_subsilver2_cp1252.html"
+    document, warnings = _load(path)
+    thread = _thread(path)
+    assert warnings == []
+    assert document.title == "Réglage du ralenti après l'hiver"
+    assert [(p.post, p.author, p.date) for p in thread.posts] == [
+        ("2201", "Hélène", "2019-03-16T15:37+01:00"),
+        ("2204", "jean-luc", "2019-03-17T10:05+01:00"),
+    ]
+    assert thread.posts[0].url == "#p2201"  # no canonical link and no mirror comment
+    assert "the new plugs cost me 30 €." in " ".join(_own(document, "Hélène"))
+    assert thread.posts[1].blocks[0] == Quote("The mixture screws are where I left them in October", "Hélène", None)
+    assert "left them in October" not in " ".join(_own(document, "jean-luc"))
+    _assert_sections_exact(document, thread)
+    _assert_no_boilerplate(document, "Ride safe", "Post subject")
+
+
+# ---------------------------------------------------------------- XenForo
+
+
+def test_xenforo_posts_quotes_and_code() -> None:
+    path = FIXTURES / "xenforo2.html"
+    document, warnings = _load(path)
+    thread = _thread(path)
+    assert warnings == []
+    assert document.title == "Garage door opener keeps reversing"
+    assert [(p.post, p.author, p.date, p.reply_to) for p in thread.posts] == [
+        ("5001", "Kenji", "2023-05-06T18:20+00:00", None),
+        ("5002", "Lorraine", "2023-05-06T19:02:31+00:00", "5001"),
+        ("5007", "Kenji", "2023-05-07T08:45+00:00", "4990"),
+    ]
+    assert thread.posts[1].url == "https://fixers.example.net/threads/garage-door-opener-keeps-reversing.981/#post-5002"
+    lorraine = " ".join(_own(document, "Lorraine"))
+    assert "blinks instead of staying on" not in lorraine
+    # inline code stays in its sentence; the code box is a block of its own
+    assert "You can read the state with opener-cli status if yours has the wifi module." in lorraine
+    assert "$ opener-cli status\nsafety_eye: BLOCKED\ntravel_limit_down: 212 cm" in thread.posts[1].blocks
+    hank = [s for s in document.sections if s.author == "HandyHank"]
+    assert [(_slice(document, s), s.post, s.quoted) for s in hank] == [
+        ("Spiders love the warm housing of a safety eye, so check for webs across the lens every autumn.", "4990", True)
+    ]
+    _assert_sections_exact(document, thread)
+    _assert_no_boilerplate(document, "Click to expand", "said:", "Measure twice", "Kenji and 3 others", "Messages", "sensor.jpg", "Code:")
+
+
+# ---------------------------------------------------------------- vBulletin
+
+
+def test_vbulletin4_posts_quotes_code_and_signatures() -> None:
+    path = FIXTURES / "vbulletin4.html"
+    document, warnings = _load(path)
+    thread = _thread(path)
+    assert warnings == []
+    assert document.title == "Jetting a carburettor for high altitude"
+    assert [(p.post, p.author, p.date, p.reply_to) for p in thread.posts] == [
+        ("9001", "Dolores", "2014-07-14T09:30-07:00", None),
+        ("9003", "gearhead_ray", "2014-07-14T11:52-07:00", "9001"),
+        ("9010", "visiting_rider", None, None),  # "Yesterday" is no date
+    ]
+    assert thread.posts[1].blocks[0] == Quote("Should I go down a size on the main jet, or two?", "Dolores", "9001")
+    assert "main jet : 125 -> 115" in document.text
+    assert "main jet" not in " ".join(_own(document, "Dolores")[1:])
+    manual = [s for s in document.sections if s.quoted]
+    assert [(s.author, _slice(document, s)) for s in manual] == [("visiting_rider", "Lean engines run hot long before they stall.")]
+    assert "Lean engines" not in " ".join(_own(document, "visiting_rider"))
+    _assert_sections_exact(document, thread)
+    _assert_no_boilerplate(document, "Originally Posted by", "Two wheels", "needs adjusting", "plug.jpg", "Code:", "Junior Member")
+
+
+def test_vbulletin3_tables_and_a_mislabelled_charset() -> None:
+    path = FIXTURES / "vbulletin3.html"  # says ISO-8859-1, is UTF-8: the bytes win
+    document, _ = _load(path)
+    thread = _thread(path)
+    assert document.title == "Pond pump hums but does not turn"
+    assert [(p.post, p.author, p.date) for p in thread.posts] == [
+        ("501", "koi_keeper", "2011-04-02T18:10+01:00"),
+        ("502", "Mr. Zoltán", "2011-04-03T07:45+01:00"),
+    ]
+    assert thread.posts[1].blocks[0] == Quote("The impeller looks clean from the outside.", "koi_keeper", "501")
+    assert "1 part white vinegar\n3 parts warm water" in thread.posts[1].blocks
+    _assert_sections_exact(document, thread)
+    _assert_no_boilerplate(document, "Quote:", "Code:", "Fish first", "Originally Posted by")
+
+
+def test_vbulletin5_nodes() -> None:
+    path = FIXTURES / "vbulletin5.html"
+    thread = _thread(path)
+    assert thread.title == "Which glue for a cracked ukulele bridge?"
+    assert [(p.post, p.author, p.reply_to) for p in thread.posts] == [("3310", "Pilar", None), ("3312", "luthier_sam", "3310")]
+    assert thread.posts[1].blocks == (
+        Quote("Is hide glue worth the trouble, or will wood glue do?", "Pilar", "3310"),
+        "Hide glue, every time: the next repairer can undo it with a little heat and steam.",
+    )
+    document, _ = _load(path)
+    _assert_sections_exact(document, thread)
+    _assert_no_boilerplate(document, "View Post")
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_unclosed_tags_and_a_post_without_body_cost_only_that_post() -> None:
+    path = FIXTURES / "malformed.html"
+    document, warnings = _load(path)
+    thread = _thread(path)
+    assert document.title == "Soldering iron tip turns black"
+    assert [(p.post, p.author, p.date) for p in thread.posts] == [
+        ("1", "Ines", "2020-10-12T19:00"),
+        ("2", "Theo", "2020-10-12T20:30"),
+        ("4", "Wren", "2020-10-13T09:45"),
+    ]
+    assert warnings == ["partly read (phpBB/XenForo/vBulletin page): post 3 (id 3): no message body found; left out"]
+    assert "320 degrees" not in " ".join(_own(document, "Theo"))  # a later post swallowed by an unclosed div stays its own
+    assert "brass wool" not in " ".join(_own(document, "Wren"))
+    _assert_sections_exact(document, thread)
+
+
+def test_markup_nested_too_deep_skips_the_post_with_a_warning(tmp_path: Path) -> None:
+    deep = "<b>" * 3000 + "lost" + "</b>" * 3000
+    post = (
+        '<div id="p{0}" class="post"><div class="postbody">'
+        '<p class="author">by <a class="username">{1}</a></p><div class="content">{2}</div></div></div>'
+    )
+    path = tmp_path / "deep.html"
+    path.write_text(f"<html><body>{post.format(1, 'Ann', 'Kept text.')}{post.format(2, 'Bo', deep)}</body></html>", encoding="utf-8")
+    document, warnings = _load(path)
+    assert _own(document, "Ann") == ["Kept text."]
+    assert warnings == ["partly read (phpBB/XenForo/vBulletin page): post 2 (id 2): markup nested too deeply to read; left out"]
+
+
+def test_a_page_whose_posts_are_all_empty_is_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "empty.html"
+    path.write_text('<html><body><div id="p1" class="post"><div class="postbody"><div class="content"> </div></div></div></body></html>')
+    with pytest.raises(UnreadableDocument, match="no post that has text"):
+        read_file(path, "empty.html")
+
+
+def test_copies_of_one_page_under_two_names_keep_title_and_post_ids(tmp_path: Path) -> None:
+    """A mirror saves the same page under several query strings; stable ids let a loader spot the repeat."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "phpbb_prosilver.html", folder / "viewtopic_a.html")
+    shutil.copy(FIXTURES / "phpbb_prosilver.html", folder / "viewtopic_b.html")
+    first, second = load_documents(folder).documents
+    assert first.doc_id != second.doc_id
+    assert first.title == second.title
+    assert [(s.post, s.url) for s in first.sections] == [(s.post, s.url) for s in second.sections]
+
+
+@pytest.mark.parametrize(
+    ("shown", "iso"),
+    [
+        ("Sat Jul 21, 2018 3:37 pm", "2018-07-21T15:37"),
+        ("21 Jul 2018 00:03", "2018-07-21T00:03"),
+        ("01-15-2012, 03:45 PM", "2012-01-15T15:45"),
+        ("15th January 2012, 03:45 PM", "2012-01-15T15:45"),
+        ("2023-05-06T18:20:00+0000", "2023-05-06T18:20+00:00"),
+        ("Today, 10:15", None),
+        ("", None),
+    ],
+)
+def test_board_date_formats(shown: str, iso: str | None) -> None:
+    assert forum_html._iso(shown, None) == iso
+
+
+# ---------------------------------------------------------------- the real DosTips page
+
+
+def test_real_dostips_thread_page() -> None:
+    path = CORPUS / "dostips_viewtopic_t8729.html"
+    if not path.exists():
+        pytest.skip("../shared/forums/corpus not present: the real phpBB page (dostips_viewtopic_t8729.html) is not in this checkout")
+    warnings: list[Skipped] = []
+    documents = read_file(path, path.name, warnings)
+    assert warnings == []
+    assert len(documents) == 1
+    document = documents[0]
+    thread = _thread(path)
+    assert document.title == "Context Menu options using CMD.exe or Powershell"
+    assert [p.author for p in thread.posts] == ["Squashman", "Compo", "sst", "Compo", "sst", "sst", "Squashman", "sst"]
+    assert [p.post for p in thread.posts] == ["57524", "57530", "57531", "57532", "57542", "57544", "57545", "57546"]
+    assert thread.posts[0].date == "2018-07-21T00:03-06:00"
+    assert thread.posts[0].url == "https://www.dostips.com/forum/viewtopic.php?t=8729#p57524"
+    # sst quotes Compo twice, Squashman quotes sst, sst quotes Squashman
+    quotes = {p.post: [(q.author, q.post) for q in p.blocks if isinstance(q, Quote)] for p in thread.posts}
+    assert quotes["57542"] == [("Compo", "57532"), ("Compo", "57532")]
+    assert quotes["57545"] == [("sst", "57544")]
+    assert quotes["57546"] == [("Squashman", "57545")]
+    assert [p.reply_to for p in thread.posts][4:] == ["57532", None, "57544", "57545"]
+    for post in thread.posts:
+        own = " ".join(_own(document, post.author or ""))
+        for quote in (b for b in post.blocks if isinstance(b, Quote)):
+            for line in clean_block(quote.text).split("\n"):
+                assert line not in own or quote.author == post.author, (post.post, line)
+    assert "accidentally clicked on" not in " ".join(_own(document, "sst"))
+    assert "NoDefaultCurrentDirectoryInExePath variable" not in " ".join(_own(document, "sst"))
+    assert "So I decided to first change the current directory" not in " ".join(_own(document, "Squashman"))
+    assert not [s for s in document.sections if s.quoted]  # every quote here is of a post on the page
+    _assert_no_boilerplate(document, "Return to", "Jump to", "All times are", "Print view", "Moderator:")
+    _assert_sections_exact(document, thread)
