@@ -94,3 +94,15 @@ def test_links_out_of_the_folder_loops_and_dangling_links_are_reported_not_follo
     assert "dangling" in skipped["dangling.txt"]
     assert "loops" in skipped["loop-a.txt"] and "loops" in skipped["loop-b.txt"]
     assert "outside" in skipped["up"]
+
+
+def test_the_other_tables_of_a_stack_exchange_dump_are_not_reported_as_skipped(tmp_path: Path) -> None:
+    for name in ("Users.xml", "Comments.xml", "Votes.xml"):
+        (tmp_path / name).write_text('<?xml version="1.0" encoding="utf-8"?>\n<users>\n</users>\n')
+    (tmp_path / "Posts.xml").write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<posts>\n'
+        '  <row Id="1" PostTypeId="1" CreationDate="2024-01-01T10:00:00.000" Title="Why is the kettle loud?" '
+        'Body="&lt;p&gt;My kettle whistles loudly.&lt;/p&gt;" OwnerUserId="5" />\n</posts>\n'
+    )
+    result = load_documents(tmp_path)
+    assert [d.doc_id for d in result.documents] == ["posts/q1"] and result.skipped == []

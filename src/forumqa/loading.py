@@ -9,6 +9,7 @@ or dangle are reported, never followed.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -115,12 +116,21 @@ def _candidates(folder: Path, result: LoadResult) -> Iterable[Path]:
                 yield path
         for name in sorted(files):
             path = here / name
-            if name.startswith("."):
+            if name.startswith(".") or _companion_of_posts(path):
                 continue
             if path.is_symlink() and (problem := _link_problem(path, root)) is not None:
                 result.skipped.append(Skipped(path.relative_to(folder).as_posix(), problem))
                 continue
             yield path
+
+
+#: The other tables of a Stack Exchange dump: read with Posts.xml (names) or not needed, never documents.
+_DUMP_TABLES = re.compile(r"(?P<prefix>.*?)(Users|Comments|Badges|Votes|PostHistory|PostLinks|Tags)\.xml", re.IGNORECASE)
+
+
+def _companion_of_posts(path: Path) -> bool:
+    match = _DUMP_TABLES.fullmatch(path.name)
+    return match is not None and (path.parent / f"{match['prefix']}Posts.xml").exists()
 
 
 def load_documents(folder: Path, max_file_bytes: int | None = None) -> LoadResult:

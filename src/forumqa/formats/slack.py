@@ -1,19 +1,278 @@
-"""Stub: replaced by the slack reader."""
+"""Slack export folder: `users.json`, `channels.json` and `<channel>/<YYYY-MM-DD>.json` day files.
+
+A citable unit is one channel's day: its top-level messages in order, each followed by its thread
+replies (a reply to Monday's message, posted on Tuesday, still sits under Monday's message). A
+single message is too short to retrieve well and a whole channel too long to read as one text.
+A reply whose parent is not in the export stays on its own day, still naming the parent it replies to.
+
+Slack's mrkdwn is turned into plain words: `<@U123>` → @name, `<url|label>` → label, `&gt;` →
+`>`. Lines starting with `>` are quotes: when the quoted words are those of an earlier message
+of the same day (typically a reply quoting its parent), the Quote is credited to that message, so
+the words are shown but never counted as the replier's; otherwise it is outside material.
+
+Memory: one channel's messages at a time (replies can land in any later day file).
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import groupby
 from pathlib import Path
+from typing import Any
 
-from forumqa.threads import Thread, ThreadFormat, Warn
+from forumqa.documents import UnreadableDocument
+from forumqa.threads import Post, Quote, Thread, ThreadFormat, Warn
+
+_DAY_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.json$")
+#: Message subtypes that are someone's words; joins, leaves, topic changes and bot posts are not.
+_SPOKEN = frozenset({"thread_broadcast", "reply_broadcast", "me_message", "file_share"})
 
 
 def sniff(path: Path, head: str) -> bool:
-    return False
+    return path.is_dir() and (path / "users.json").is_file() and (path / "channels.json").is_file()
+
+
+# ---------------------------------------------------------------- files
+
+
+def _load(path: Path, folder: Path, warn: Warn) -> Any:
+    """A JSON file of the export, or None (and a warning saying where it broke) when it can't be read."""
+    name = path.relative_to(folder).as_posix()
+    try:
+        return json.loads(path.read_bytes())
+    except json.JSONDecodeError as exc:
+        warn(f"{name}: invalid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg.removesuffix(' at')}); left out")
+    except UnicodeDecodeError as exc:
+        warn(f"{name}: not UTF-8 (bad byte at position {exc.start}); left out")
+    except RecursionError:
+        warn(f"{name}: JSON nested too deeply to read; left out")
+    except OSError as exc:
+        warn(f"{name}: cannot be read ({exc.strerror or exc}); left out")
+    return None
+
+
+@dataclass(frozen=True)
+class Names:
+    """Who a user id and a channel id are (users.json, channels.json): for authors and mentions."""
+
+    users: dict[str, str]
+    bots: frozenset[str]
+    channels: dict[str, str]
+
+    @classmethod
+    def of(cls, folder: Path, warn: Warn) -> Names:
+        names: dict[str, str] = {}
+        bots: set[str] = set()
+        for user in _records(_load(folder / "users.json", folder, warn)):
+            profile = _dict(user.get("profile"))
+            name = _text(user.get("real_name")) or _text(profile.get("real_name")) or _text(user.get("name"))
+            if name:
+                names[str(user["id"])] = name
+            if user.get("is_bot") or user.get("id") == "USLACKBOT":
+                bots.add(str(user["id"]))
+        channels = {str(c["id"]): _text(c.get("name")) for c in _records(_load(folder / "channels.json", folder, warn))}
+        return cls(names, frozenset(bots), {k: v for k, v in channels.items() if v})
+
+    def author(self, message: dict[str, Any]) -> str | None:
+        user = _text(message.get("user"))
+        profile = _dict(message.get("user_profile"))
+        return (
+            self.users.get(user)
+            or _text(profile.get("real_name"))
+            or _text(profile.get("display_name"))
+            or _text(message.get("username"))
+            or user
+            or None
+        )
+
+
+def _records(data: Any) -> list[dict[str, Any]]:
+    return [r for r in data if isinstance(r, dict) and r.get("id")] if isinstance(data, list) else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+# ---------------------------------------------------------------- mrkdwn → blocks
+
+_CODE_FENCE = re.compile(r"```(.*?)```", re.DOTALL)
+_LINK = re.compile(r"<([^<>\n]+)>")
+_EMPHASIS = re.compile(r"(?<![\w*_~])([*_~])(?=\S)([^\n]*?\S)\1(?![\w*_~])")
+_INLINE_CODE = re.compile(r"`([^`\n]+)`")
+_QUOTE_LINE = re.compile(r"^(?:&gt;|>) ?")
+_QUOTE_REST = re.compile(r"^(?:&gt;&gt;&gt;|>>>) ?")
+
+
+def _unescape(text: str) -> str:
+    """Slack escapes exactly these three; `&amp;` last, so "&amp;lt;" stays the five characters "&lt;"."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _inline(text: str, people: Names) -> str:
+    """Mentions, channel links and URLs as a reader sees them; emphasis markers dropped."""
+
+    def link(match: re.Match[str]) -> str:
+        target, _, label = match.group(1).partition("|")
+        if target.startswith("@"):
+            return "@" + (label or people.users.get(target[1:], target[1:]))
+        if target.startswith("#"):
+            return "#" + (label or people.channels.get(target[1:], target[1:]))
+        if target.startswith("!"):
+            special = target[1:].split("^")[0]
+            return label or (f"@{special}" if special in ("here", "channel", "everyone") else "")
+        return label or target.removeprefix("mailto:")
+
+    text = _LINK.sub(link, text)
+    text = _INLINE_CODE.sub(r"\1", text)
+    return _unescape(_EMPHASIS.sub(r"\2", text))
+
+
+def message_blocks(raw: str, people: Names) -> list[str | Quote]:
+    """A message's paragraphs, code blocks and `>` quotes in order (quotes still unattributed).
+
+    Quote markers are found before `&gt;` is unescaped: a `>` the author typed mid-line is text.
+    """
+    blocks: list[str | Quote] = []
+    for index, part in enumerate(_CODE_FENCE.split(raw)):
+        if index % 2:
+            if code := _unescape(part).strip("\n"):
+                blocks.append(code)
+            continue
+        lines: list[tuple[bool, str]] = []
+        rest_quoted = False  # after ">>>" the rest of the message is quoted
+        for line in part.split("\n"):
+            marker = None if rest_quoted else _QUOTE_REST.match(line) or _QUOTE_LINE.match(line)
+            if marker is not None:
+                rest_quoted = rest_quoted or marker.re is _QUOTE_REST
+                line = line[marker.end() :]
+            lines.append((rest_quoted or marker is not None, _inline(line, people)))
+        for quoting, run in groupby(lines, key=lambda item: item[0]):
+            if text := "\n".join(line.strip() for _, line in run if line.strip()):
+                blocks.append(Quote(text) if quoting else text)
+    return blocks
+
+
+# ---------------------------------------------------------------- messages → threads
+
+
+@dataclass(frozen=True)
+class _Message:
+    ts: str
+    parent: str | None  # thread_ts of a reply
+    day: str
+    author: str | None
+    blocks: list[str | Quote]
+
+
+def _epoch(ts: Any) -> float | None:
+    try:
+        return float(ts) if isinstance(ts, str) and ts.strip() else None
+    except ValueError:
+        return None
+
+
+def _messages(folder: Path, export: Path, people: Names, warn: Warn) -> list[_Message]:
+    """Every spoken message of a channel, all its day files read, each message once."""
+    out: dict[str, _Message] = {}
+    for path in sorted(folder.iterdir()):
+        match = _DAY_FILE.match(path.name)
+        if match is None or not path.is_file():
+            continue
+        data = _load(path, export, warn)
+        if data is None:
+            continue
+        name = path.relative_to(export).as_posix()
+        if not isinstance(data, list):
+            warn(f"{name}: not a list of messages; left out")
+            continue
+        for number, message in enumerate(data, start=1):
+            if not isinstance(message, dict):
+                warn(f"{name}: message {number} is not a message object; left out")
+                continue
+            if (subtype := message.get("subtype")) is not None and subtype not in _SPOKEN:
+                continue
+            if _text(message.get("user")) in people.bots or (message.get("bot_id") and not message.get("user")):
+                continue
+            ts = message.get("ts")
+            if _epoch(ts) is None:
+                warn(f"{name}: message {number} has no valid ts; left out")
+                continue
+            blocks = message_blocks(str(message.get("text") or ""), people)
+            if not blocks or str(ts) in out:
+                continue  # a file or an attachment with no words; or a message exported twice
+            thread = message.get("thread_ts")
+            parent = str(thread) if isinstance(thread, str) and thread != ts else None
+            out[str(ts)] = _Message(str(ts), parent, match.group(1), people.author(message), blocks)
+    return sorted(out.values(), key=lambda m: (_epoch(m.ts) or 0.0, m.ts))
+
+
+def _folded(text: str) -> str:
+    return " ".join(re.sub(r"[\W_]+", " ", text.lower()).split())
+
+
+def _attributed(message: _Message, earlier: list[tuple[str, Post]]) -> tuple[str | Quote, ...]:
+    """Each Quote credited to the nearest earlier message of the day whose own words it repeats."""
+    blocks: list[str | Quote] = []
+    for block in message.blocks:
+        if isinstance(block, Quote) and (words := _folded(block.text)):
+            source = next((post for said, post in reversed(earlier) if words in said), None)
+            if source is not None:
+                block = Quote(block.text, source.author, source.post)
+        blocks.append(block)
+    return tuple(blocks)
+
+
+def _post(message: _Message, earlier: list[tuple[str, Post]]) -> Post:
+    epoch = _epoch(message.ts) or 0.0
+    return Post(
+        blocks=_attributed(message, earlier),
+        author=message.author,
+        date=datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds"),
+        post=message.ts,
+        reply_to=message.parent,
+    )
+
+
+def _channel_threads(folder: Path, export: Path, people: Names, warn: Warn) -> Iterator[Thread]:
+    """One Thread per day: its top-level messages in time order, each followed by its replies."""
+    messages = _messages(folder, export, people, warn)
+    tops = {m.ts for m in messages if m.parent is None}
+    replies: dict[str, list[_Message]] = {}
+    days: dict[str, list[_Message]] = {}
+    for message in messages:
+        if message.parent in tops:
+            replies.setdefault(message.parent, []).append(message)
+        else:  # top-level, or a reply whose parent is not in the export
+            days.setdefault(message.day, []).append(message)
+    for day in sorted(days):
+        posts: list[tuple[str, Post]] = []  # (its own words folded, the post): what later quotes are matched against
+        for message in days[day]:
+            for item in [message, *replies.get(message.ts, [])]:
+                post = _post(item, posts)
+                posts.append((_folded(" ".join(b for b in post.blocks if isinstance(b, str))), post))
+        yield Thread(f"#{folder.name}, {day}", [post for _, post in posts], key=f"{folder.name}/{day}", date=day)
 
 
 def read(path: Path, warn: Warn) -> Iterator[Thread]:
-    raise NotImplementedError
+    people = Names.of(path, warn)
+    channels = [
+        folder
+        for folder in sorted(path.iterdir())
+        if folder.is_dir() and not folder.name.startswith(".") and any(_DAY_FILE.match(f.name) for f in folder.iterdir())
+    ]
+    if not channels:
+        raise UnreadableDocument("a Slack export without channel folders of day files (<channel>/YYYY-MM-DD.json)")
+    for folder in channels:
+        yield from _channel_threads(folder, path, people, warn)
 
 
-FORMAT = ThreadFormat("slack", sniff, read)
+FORMAT = ThreadFormat("Slack export", sniff, read, many=True)

@@ -1,0 +1,194 @@
+"""Slack export folders: one document per channel and day, thread replies under their parent, quotes kept apart."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from forumqa.documents import Document, Skipped, UnreadableDocument
+from forumqa.formats import FOLDER_FORMATS, THREAD_FORMATS, slack
+from forumqa.loading import _head, load_documents, read_file
+from forumqa.threads import Quote
+
+pytestmark = pytest.mark.unit
+
+EXPORT = Path(__file__).parent / "fixtures" / "forums" / "slack" / "acme-export"
+NAME = slack.FORMAT.name
+PEOPLE = slack.Names(users={"U01ANA": "Ana Lima"}, bots=frozenset(), channels={"C01GEN": "general"})
+
+
+def load(path: Path = EXPORT, source: str = "acme-export") -> tuple[dict[str, Document], list[str]]:
+    warnings: list[Skipped] = []
+    documents = read_file(path, source, warnings)
+    for document in documents:
+        for section in document.sections:
+            text = document.text[section.start : section.end]
+            assert text and text == text.strip(), section
+    return {d.doc_id: d for d in documents}, [w.reason.removeprefix(f"partly read ({NAME}): ") for w in warnings]
+
+
+def spans(document: Document) -> list[tuple[str | None, str | None, str | None, str, bool]]:
+    """(author, post, reply_to, text, quoted) of every answerable span, in order."""
+    return [(s.author, s.post, s.reply_to, document.text[s.start : s.end], s.quoted) for s in document.sections]
+
+
+# ---------------------------------------------------------------- sniffing
+
+
+def test_an_export_folder_is_recognised_by_its_users_and_channels_files(tmp_path: Path) -> None:
+    assert [f.name for f in FOLDER_FORMATS if f.sniff(EXPORT, "")] == [NAME]
+    assert not slack.sniff(EXPORT / "users.json", "")  # a file, not the folder
+    assert not slack.sniff(EXPORT / "general", "")
+    partial = tmp_path / "half"
+    partial.mkdir()
+    shutil.copy(EXPORT / "users.json", partial / "users.json")
+    assert not slack.sniff(partial, "")
+
+
+@pytest.mark.parametrize("name", ["users.json", "channels.json", "general/2024-03-04.json", "ops/2024-03-04.json"])
+def test_no_single_file_format_claims_a_file_of_the_export(name: str) -> None:
+    path = EXPORT / name
+    assert [f.name for f in THREAD_FORMATS if f.sniff(path, _head(path))] == []
+
+
+# ---------------------------------------------------------------- the fixture export
+
+
+def test_one_document_per_channel_and_day_and_what_was_left_out_is_named() -> None:
+    documents, warnings = load()
+    assert sorted(documents) == ["acme-export/general-2024-03-04", "acme-export/general-2024-03-05", "acme-export/ops-2024-03-04"]
+    assert documents["acme-export/ops-2024-03-04"].title == "#ops, 2024-03-04"
+    assert documents["acme-export/ops-2024-03-04"].date == "2024-03-04"
+    assert warnings == [
+        "general/2024-03-06.json: invalid JSON at line 3, column 68 (Invalid control character); left out",
+        "ops/2024-03-04.json: message 5 is not a message object; left out",
+        "ops/2024-03-04.json: message 6 has no valid ts; left out",
+    ]
+
+
+def test_replies_sit_under_their_parent_even_when_posted_on_a_later_day() -> None:
+    documents, _ = load()
+    monday = documents["acme-export/general-2024-03-04"]
+    assert [(a, p, r) for a, p, r, _, quoted in spans(monday) if not quoted] == [
+        ("Ana Lima", "1709543100.000200", None),
+        ("ben.okafor", "1709543400.000300", None),  # no real_name in users.json: the user name
+        ("Ana Lima", "1709543700.000400", "1709543400.000300"),
+        ("Chō Yūko", "1709627400.000100", "1709543400.000300"),  # posted on Tuesday, in Tuesday's file
+        ("Chō Yūko", "1709544000.000500", None),
+        ("Chō Yūko", "1709544000.000500", None),
+    ]
+    assert "Chō Yūko · 1709627400.000100 · 2024-03-05T08:30:00+00:00\nThanks, I will watch it afterwards." in monday.text
+    tuesday = documents["acme-export/general-2024-03-05"]
+    assert "Thanks, I will watch it afterwards." not in tuesday.text
+    # A reply whose parent is not in the export stays on its day, still saying what it answers.
+    assert ("ben.okafor", "1709628600.000300", "1708430400.000100") in [(a, p, r) for a, p, r, _, _ in spans(tuesday)]
+    assert ("Eve Martin", "1709629200.000400") in [(a, p) for a, p, *_ in spans(tuesday)]  # user_profile when users.json lacks them
+
+
+def test_joins_leaves_bots_and_empty_file_shares_are_not_text() -> None:
+    documents, _ = load()
+    text = "\n".join(d.text for d in documents.values())
+    for left_out in ("has joined the channel", "has left the channel", "Deploy of web-7", "timesheets are due", "menu.pdf"):
+        assert left_out not in text
+    assert "Great, thanks Ben! Closing the incident." in text  # a broadcast reply is someone's words
+
+
+def test_a_reply_quoting_its_parent_is_shown_but_never_credited_to_the_replier() -> None:
+    documents, _ = load()
+    monday, ops = documents["acme-export/general-2024-03-04"], documents["acme-export/ops-2024-03-04"]
+    assert "Ana Lima · 1709543700.000400 · 2024-03-04T09:15:00+00:00\n> ben.okafor wrote:\n> Will the meeting be recorded?\n" in monday.text
+    assert [t for a, _, _, t, _ in spans(monday) if a == "Ana Lima"] == [
+        "Good morning! The quarterly planning meeting moved to Thursday 14:00 in room Kiwi :tada:",
+        "Yes, the recording goes to the planning page by Friday.",
+    ]
+    assert "> ben.okafor wrote:\n> I'll rotate the logs now\nDone, it is down to 40%. Details in #general." in ops.text
+    assert next(t for a, *_, t, _ in spans(ops) if a == "Chō Yūko") == "Done, it is down to 40%. Details in #general."
+
+
+def test_outside_material_in_a_quote_stays_citable_but_marked_quoted() -> None:
+    documents, _ = load()
+    monday, ops = documents["acme-export/general-2024-03-04"], documents["acme-export/ops-2024-03-04"]
+    assert [(t, q) for a, _, _, t, q in spans(monday) if a == "Chō Yūko"][1:] == [
+        ("The facilities notice says:", False),
+        ("The east entrance is closed for repairs until 15 March.", True),
+        ("So please use the north door 🚪", False),
+    ]
+    # ">>>" quotes the rest of the message.
+    assert [t for *_, t, q in spans(ops) if q] == ["We have shipped the replacement fan.", "It should arrive on Wednesday."]
+
+
+def test_mrkdwn_becomes_what_a_reader_sees() -> None:
+    documents, _ = load()
+    texts = [t for d in documents.values() for *_, t, _ in spans(d)]
+    assert "Will the meeting be recorded? @Ana Lima" in texts
+    assert "Reminder: the on-call rota for next week is at https://wiki.example.com/oncall. @here" in texts
+    assert "Lunch order is due at 11:30 — the café takes both €5 vouchers & cards." in texts
+    assert "sudo logrotate -f /etc/logrotate.conf" in texts  # a code block is a block of its own
+
+
+@pytest.mark.parametrize(
+    ("raw", "blocks"),
+    [
+        ("see <https://a.example/x|the docs> and <mailto:b@example.org>", ["see the docs and b@example.org"]),
+        ("ping <@U01ANA> and <@U77|zoe> in <#C01GEN> or <#C99|random>", ["ping @Ana Lima and @zoe in #general or #random"]),
+        ("<!channel> a &lt;b&gt; &amp;lt; c", ["@channel a <b> &lt; c"]),
+        ("snake_case_name and 2*3*4 stay; *bold* ~gone~ `code`", ["snake_case_name and 2*3*4 stay; bold gone code"]),
+        ("before\n```\nx &gt; 1\n```\nafter", ["before", "x > 1", "after"]),
+        ("&gt; quoted\n&gt; twice\nmine\n&gt;&gt;&gt; rest\nall of it", [Quote("quoted\ntwice"), "mine", Quote("rest\nall of it")]),
+        ("a 3 &gt; 2 comparison", ["a 3 > 2 comparison"]),
+    ],
+)
+def test_message_blocks(raw: str, blocks: list[str | Quote]) -> None:
+    assert slack.message_blocks(raw, PEOPLE) == blocks
+
+
+# ---------------------------------------------------------------- the loader and bad input
+
+
+def test_the_loader_reads_the_export_as_one_source(tmp_path: Path) -> None:
+    documents_dir = tmp_path / "documents"
+    shutil.copytree(EXPORT, documents_dir / "team" / "acme-export")
+    (documents_dir / "notes.txt").write_text("Notes\nThe loader reads this file as well.\n", encoding="utf-8")
+    result = load_documents(documents_dir)
+    assert sorted(d.doc_id for d in result.documents) == [
+        "notes",
+        "team/acme-export/general-2024-03-04",
+        "team/acme-export/general-2024-03-05",
+        "team/acme-export/ops-2024-03-04",
+    ]
+    assert {s.source for s in result.skipped} == {"team/acme-export"}  # the partly-read warnings; no day file read alone
+    assert len(result.skipped) == 3
+
+
+def test_unreadable_users_json_costs_only_the_names(tmp_path: Path) -> None:
+    export = tmp_path / "acme-export"
+    shutil.copytree(EXPORT, export)
+    (export / "users.json").write_text('[{"id": "U01ANA", "real_name": ', encoding="utf-8")
+    documents, warnings = load(export)
+    assert warnings[0].startswith("users.json: invalid JSON at line 1, column 32")
+    authors = {a for d in documents.values() for a, *_ in spans(d)}
+    assert {"U01ANA", "ben", "Eve Martin"} <= authors  # the id, else the name the message carries
+
+
+def test_an_export_without_day_files_is_unreadable(tmp_path: Path) -> None:
+    export = tmp_path / "empty-export"
+    export.mkdir()
+    for name in ("users.json", "channels.json"):
+        (export / name).write_text("[]", encoding="utf-8")
+    (export / "general").mkdir()
+    (export / "general" / "notes.txt").write_text("not a day file", encoding="utf-8")
+    with pytest.raises(UnreadableDocument, match="without channel folders of day files"):
+        read_file(export, "empty-export")
+
+
+def test_a_day_file_that_is_not_a_list_is_named(tmp_path: Path) -> None:
+    export = tmp_path / "acme-export"
+    shutil.copytree(EXPORT, export)
+    (export / "ops" / "2024-03-07.json").write_text(json.dumps({"messages": []}), encoding="utf-8")
+    (export / "ops" / "2024-03-08.json").write_bytes(b'[{"user": "U01ANA", "text": "caf\xe9", "ts": "1709900000.0001"}]')
+    _, warnings = load(export)
+    assert "ops/2024-03-07.json: not a list of messages; left out" in warnings
+    assert "ops/2024-03-08.json: not UTF-8 (bad byte at position 32); left out" in warnings

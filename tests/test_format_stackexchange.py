@@ -1,0 +1,272 @@
+"""Stack Exchange Posts.xml: one document per question, answers in order, quotes kept apart, memory flat."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import tracemalloc
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+import pytest
+from bs4 import BeautifulSoup
+
+from forumqa.documents import Document, Skipped, UnreadableDocument
+from forumqa.formats import THREAD_FORMATS, stackexchange
+from forumqa.loading import _head, read_file
+
+pytestmark = pytest.mark.unit
+
+FIXTURES = Path(__file__).parent / "fixtures" / "forums" / "stackexchange"
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "forums" / "corpus"
+NAME = stackexchange.FORMAT.name
+
+
+def load(path: Path, source: str | None = None) -> tuple[dict[str, Document], list[str]]:
+    warnings: list[Skipped] = []
+    documents = read_file(path, source or path.name, warnings)
+    for document in documents:
+        for section in document.sections:
+            text = document.text[section.start : section.end]
+            assert text and text == text.strip(), section
+    return {d.doc_id: d for d in documents}, [w.reason.removeprefix(f"partly read ({NAME}): ") for w in warnings]
+
+
+def posts(document: Document) -> list[tuple[str | None, str | None, str | None, str | None]]:
+    """(post, author, date, reply_to) of each post in reading order."""
+    out: list[tuple[str | None, str | None, str | None, str | None]] = []
+    for s in document.sections:
+        if not out or out[-1][0] != s.post:
+            out.append((s.post, s.author, s.date, s.reply_to))
+    return out
+
+
+def own(document: Document) -> list[tuple[str | None, str]]:
+    return [(s.post, document.text[s.start : s.end]) for s in document.sections if not s.quoted]
+
+
+def quoted(document: Document) -> list[str]:
+    return [document.text[s.start : s.end] for s in document.sections if s.quoted]
+
+
+# ---------------------------------------------------------------- sniffing
+
+
+def test_posts_xml_is_recognised_by_its_root_and_rows_and_claimed_by_no_other_format(tmp_path: Path) -> None:
+    path = FIXTURES / "Posts.xml"
+    assert [f.name for f in THREAD_FORMATS if f.sniff(path, _head(path))] == [NAME]
+    renamed = tmp_path / "dump.txt"  # content decides, not the name
+    shutil.copy(path, renamed)
+    assert stackexchange.sniff(renamed, _head(renamed))
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        (FIXTURES / "Users.xml").read_text(encoding="utf-8"),
+        '{"post_stream": {"posts": [{"cooked": "<p>hi</p>"}]}}',
+        "From ana@example.org Mon Jan  3 10:00:00 2022\nSubject: posts\n\n<posts><row/></posts>",
+        "<!DOCTYPE html><html><body><div id='p12' class='post'><row></row></div></body></html>",
+        '<?xml version="1.0"?>\n<comments>\n  <row Id="1" PostId="2" Text="hi" />\n</comments>',
+    ],
+)
+def test_other_files_are_not_claimed(head: str) -> None:
+    assert not stackexchange.sniff(Path("Posts.xml"), head)
+
+
+# ---------------------------------------------------------------- the fixture dump
+
+
+def test_one_document_per_question_with_titles_and_the_skipped_rows_named() -> None:
+    documents, warnings = load(FIXTURES / "Posts.xml")
+    assert sorted(documents) == ["posts/q1", "posts/q12", "posts/q2", "posts/q9"]
+    assert documents["posts/q1"].title == "Quillmark build fails with “template not found” after upgrading"
+    assert documents["posts/q1"].date == "2021-03-01T08:15"
+    assert warnings == [
+        "answer 8: its question 9999 is not in the file; left out",
+        "answer 10: no text",
+        "question 13: no text in it or its answers; left out",
+    ]
+
+
+def test_answers_follow_their_question_accepted_first_then_by_score_then_by_date() -> None:
+    documents, _ = load(FIXTURES / "Posts.xml")
+    # Answer 5 is accepted though answer 3 scores higher.
+    assert posts(documents["posts/q1"]) == [
+        ("1", "Marta Kowalczyk", "2021-03-01T08:15", None),
+        ("5", "Priya N.", "2021-03-03T17:45:30", "1"),
+        ("3", "李明", "2021-03-02T09:00", "1"),
+    ]
+    # No accepted answer, equal scores: the earlier answer first. Authors: Users.xml, else OwnerDisplayName, else the id.
+    assert posts(documents["posts/q2"]) == [
+        ("2", "Søren Ødegaard", "2021-03-01T09:40:12", None),
+        ("6", "user 77", "2021-03-01T11:02", "2"),
+        ("7", "old_account_42", "2021-03-01T13:20", "2"),
+    ]
+    assert all(s.url is None for d in documents.values() for s in d.sections)  # the site is not known
+
+
+def test_body_html_becomes_lines_code_blocks_and_quotes() -> None:
+    documents, _ = load(FIXTURES / "Posts.xml")
+    q1, q2, q9 = documents["posts/q1"], documents["posts/q2"], documents["posts/q9"]
+    assert own(q1) == [
+        ("1", "After upgrading Quillmark from 2.3 to 3.0, every build stops with this error:"),
+        ("1", "My layouts folder is still there. What changed in 3.0?"),
+        ("5", "The release notes for 3.0 say so too:"),
+        ("5", "Setting the folder explicitly fixed the build for me."),
+        (
+            "3",
+            "In 3.0 the default layouts folder was renamed to _layouts. Rename your folder, or point Quillmark back at the old name in "
+            "the config:",
+        ),
+        ("3", '[build]\nlayouts = "layouts"'),  # the code block is a block of its own
+    ]
+    # A plain blockquote is outside material: a Quote, never the poster's own words; a nested one is its own Quote.
+    assert quoted(q1) == [
+        'Error: template "base.html" not found in search path ./layouts',
+        "Layouts now live in _layouts by default.",
+        "Projects that name their layouts folder explicitly are not affected.",
+    ]
+    assert "> Layouts now live in _layouts by default.\n> quote:\n> Projects that" in q1.text
+    assert own(q2)[0] == (
+        "2",
+        "I keep unfinished posts in the same folder as the finished ones. Is there a setting that leaves them out of the built site?\n"
+        "Quillmark 3.0.1\nWindows 11, site on a café network drive",
+    )
+    assert own(q2)[-1][1].endswith("Quillmark never copies those folders. 🙂")
+    # The closed-as-duplicate notice is the site's, not the asker's; entities in code are decoded once.
+    assert "Possible Duplicate" not in q9.text and "Front matter formats" not in q9.text
+    assert own(q9)[-1][1].endswith("\nCheck a page with quillmark check --front-matter <file>.")
+
+
+def test_urls_when_the_dump_lies_in_a_folder_named_after_its_site(tmp_path: Path) -> None:
+    site = tmp_path / "quill.example.com"
+    site.mkdir()
+    for name in ("Posts.xml", "Users.xml"):
+        shutil.copy(FIXTURES / name, site / name)
+    documents, _ = load(site / "Posts.xml")
+    urls = {s.post: s.url for s in documents["posts/q1"].sections}
+    assert urls == {"1": "https://quill.example.com/q/1", "5": "https://quill.example.com/a/5", "3": "https://quill.example.com/a/3"}
+
+
+def test_users_xml_belongs_to_its_posts_xml_by_name(tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "Posts.xml", tmp_path / "quill_Posts.xml")
+    shutil.copy(FIXTURES / "Users.xml", tmp_path / "Users.xml")  # another dump's users: not used
+    documents, _ = load(tmp_path / "quill_Posts.xml")
+    assert posts(documents["quill_posts/q12"])[0][1] == "user 14"
+    shutil.copy(FIXTURES / "Users.xml", tmp_path / "quill_Users.xml")
+    documents, _ = load(tmp_path / "quill_Posts.xml")
+    assert posts(documents["quill_posts/q12"])[0][1] == "Priya N."
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_a_truncated_dump_keeps_the_rows_before_the_break_and_says_where_it_broke() -> None:
+    documents, warnings = load(FIXTURES / "truncated_Posts.xml")
+    assert sorted(documents) == ["truncated_posts/q1", "truncated_posts/q2"]
+    assert [p[0] for p in posts(documents["truncated_posts/q1"])] == ["1", "3"]
+    assert warnings == ["invalid XML at line 6, column 2 (unclosed token): the 3 rows before it were read, the rest of the file was not"]
+
+
+def test_a_dump_broken_before_its_first_row_is_unreadable_with_the_line() -> None:
+    with pytest.raises(UnreadableDocument, match=r"invalid XML at line 3, column \d+"):
+        read_file(FIXTURES / "broken_Posts.xml", "broken_Posts.xml")
+
+
+def test_a_dump_without_questions_is_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "Posts.xml"
+    path.write_text('<?xml version="1.0"?>\n<posts>\n  <row Id="4" PostTypeId="4" Body="&lt;p&gt;wiki&lt;/p&gt;" />\n</posts>\n')
+    with pytest.raises(UnreadableDocument, match="no post that has text"):
+        read_file(path, "Posts.xml")
+
+
+# ---------------------------------------------------------------- memory
+
+
+def _write_dump(path: Path, rows: int) -> None:
+    """Rows in Id order, answers a few dozen rows after their question, ~10 KB bodies."""
+    rng = random.Random(5)
+    words = ["layout", "template", "cache", "build", "draft", "page", "folder", "config", "theme", "front", "matter", "render"]
+    questions: list[int] = []
+    with path.open("w", encoding="utf-8") as out:
+        out.write('<?xml version="1.0" encoding="utf-8"?>\n<posts>\n')
+        for post_id in range(1, rows + 1):
+            body = f"<p>{' '.join(rng.choices(words, k=1500))}.</p>\n"
+            if not questions or rng.random() < 0.3:
+                questions.append(post_id)
+                kind = f'PostTypeId="1" Title="Question {post_id}"'
+            else:
+                kind = f'PostTypeId="2" ParentId="{rng.choice(questions[-20:])}"'
+            out.write(f'  <row Id="{post_id}" {kind} CreationDate="2021-01-01T00:00:00.000" Score="1" Body={quoteattr(body)} />\n')
+        out.write("</posts>\n")
+
+
+def test_memory_stays_flat_while_a_large_dump_streams_through(tmp_path: Path) -> None:
+    path = tmp_path / "Posts.xml"
+    _write_dump(path, 2000)
+    size = path.stat().st_size
+    tracemalloc.start()
+    try:
+        threads = sum(1 for _ in stackexchange.read(path, lambda message: None))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert threads > 500
+    assert size > 10_000_000
+    assert peak < size / 10, f"peak {peak / 1e6:.1f} MB for a {size / 1e6:.1f} MB file"
+
+
+# ---------------------------------------------------------------- the real dump
+
+
+def _corpus_file() -> Path:
+    path = CORPUS / "askubuntu_Posts.xml"
+    if not path.is_file():
+        pytest.skip(f"../shared/forums/corpus not present: {path} holds the real askubuntu Posts.xml this test reads")
+    return path
+
+
+def _squeezed(text: str) -> str:
+    """No whitespace at all: markup decides where a line breaks, the words and their order must match."""
+    return "".join(text.split())
+
+
+def test_real_askubuntu_dump() -> None:
+    path = _corpus_file()
+    rows = {row.attrib["Id"]: row.attrib for row in ET.parse(path).getroot()}
+    questions = {i for i, r in rows.items() if r["PostTypeId"] == "1"}
+    answers = {i: r["ParentId"] for i, r in rows.items() if r["PostTypeId"] == "2"}
+    assert (len(rows), len(questions), len(answers)) == (98, 42, 56)
+
+    documents, warnings = load(path, "askubuntu_Posts.xml")
+    assert warnings == ["answer 98: its question 72679 is not in the file; left out"]
+    assert sorted(documents) == sorted(f"askubuntu_posts/q{q}" for q in questions)
+    seen: set[str] = set()
+    for doc_id, document in documents.items():
+        question = doc_id.rsplit("/q", 1)[1]
+        assert document.title == " ".join(rows[question]["Title"].split())
+        order = posts(document)
+        assert order[0][:2] == (question, f"user {rows[question]['OwnerUserId']}")
+        assert all(answers[post] == question and reply_to == question for post, _, _, reply_to in order[1:] if post)
+        seen.update(post for post, *_ in order if post)
+        for section in document.sections:  # every span is text of the row it is credited to
+            body = _squeezed(BeautifulSoup(rows[section.post or ""]["Body"], "html.parser").get_text())
+            assert _squeezed(document.text[section.start : section.end]) in body, section
+    assert seen == set(rows) - {"98"}  # every post but the orphan, each under its own question
+
+    headless = documents["askubuntu_posts/q6"]
+    assert [p[0] for p in posts(headless)] == ["6", "12", "10", "91", "48", "22"]  # accepted, then score 9, 6, 1, 0
+    assert headless.title == "What is the best way to set up a headless server?"
+    battery = documents["askubuntu_posts/q1"]
+    assert quoted(battery) == ["Your battery may be old or broken. Etc..."]
+    assert "Your battery may be old or broken" not in " ".join(text for _, text in own(battery))
+    lamp = documents["askubuntu_posts/q34"]
+    assert "mysql-client-core-5.1 libwrap0 apache2" in quoted(lamp)
+    assert ("45", "sudo apt-get install tasksel\nsudo tasksel install lamp-server") in own(lamp)
+    equalizer = documents["askubuntu_posts/q94"]
+    assert "Possible Duplicate" not in equalizer.text and quoted(equalizer) == []
+    ruby = documents["askubuntu_posts/q95"]
+    assert quoted(ruby)[0] == "purge"
+    assert quoted(ruby)[1].startswith("purge is identical to remove except that packages are removed and purged")
