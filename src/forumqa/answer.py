@@ -58,6 +58,15 @@ class Citation:
     quoted: bool = False
 
 
+@dataclass(frozen=True)
+class Short:
+    """The phrase inside the quoted answer that answers the question, in document offsets."""
+
+    start: int
+    end: int
+    text: str
+
+
 @dataclass
 class Answer:
     question: str
@@ -70,6 +79,8 @@ class Answer:
     message: str | None = None
     #: The index generation that answered: its documents are what the offsets index into.
     generation: str = ""
+    #: The phrase within `answer` that answers ("Becky Wong", "$8.5 billion"); None when no single phrase does.
+    short: Short | None = None
 
 
 def score(evidence: SentenceEvidence, weights: Weights) -> float:

@@ -97,47 +97,42 @@ def ask(
     for number, citation in enumerate(result.citations, start=1):
         where = f"{citation.source}:{citation.start}-{citation.end}"
         post = f"#{citation.post}" if citation.post and citation.post.isdigit() else citation.post
-        who = f"quoting {citation.author or 'an unnamed source'}" if citation.quoted else citation.author
-        byline = " · ".join(x for x in (who, post, citation.date) if x)
+        byline = " · ".join(x for x in (citation.author, "quote" if citation.quoted else None, post, citation.date) if x)
         typer.echo(f"  [{number}] {citation.title}{f' ({byline})' if byline else ''}, {where}")
 
 
 @app.command("eval")
 def evaluate_command(
-    questions: Annotated[list[Path], typer.Argument(help="JSONL files of {q, expect, doc, kind}")],
+    questions: Annotated[list[Path], typer.Argument(help="JSONL files of {q, expect, doc, kind[, author, short, split]}")],
     documents_dir: DocumentsOpt = None,
     index_dir: IndexOpt = None,
     model: ModelOpt = None,
     as_json: JsonOpt = False,
     show_failures: Annotated[bool, typer.Option("--failures", help="List the questions that went wrong")] = False,
+    modes: Annotated[list[str] | None, typer.Option("--mode", help="Retrieval modes to compare (default: all three)")] = None,
 ) -> None:
-    """Answer accuracy, top-1 source, abstention and latency for BM25 only, dense only and the hybrid."""
+    """Answer accuracy, top-1 source, abstention, author, short answer and latency, per retrieval mode and per question-set half."""
     from forumqa.engine import Engine
-    from forumqa.evaluation import evaluate, load_questions
+    from forumqa.evaluation import evaluate, format_reports, load_questions, splits
 
-    modes: tuple[RetrievalMode, ...] = ("bm25", "dense", "hybrid")
+    known: tuple[RetrievalMode, ...] = ("bm25", "dense", "hybrid")
+    chosen = [m for m in known if modes is None or m in modes]
     try:
         engine = Engine.open(_settings(documents_dir, index_dir, model), build_if_missing=True)
         items = [q for path in questions for q in load_questions(path)]
-        reports = [evaluate(engine, items, mode) for mode in modes]
+        reports = {half: [evaluate(engine, subset, mode) for mode in chosen] for half, subset in splits(items).items()}
     except ForumQAError as error:
         raise _fail(error) from None
     if as_json:
-        typer.echo(json.dumps([asdict(r) for r in reports], indent=2))
+        typer.echo(json.dumps({half: [asdict(r) for r in rs] for half, rs in reports.items()}, indent=2))
         return
     typer.echo(f"{len(items)} questions from {', '.join(str(p) for p in questions)}")
-    columns = ("answer acc", 10), ("top-1 src", 10), ("off-topic abst", 15), ("false abst", 11), ("author", 7), ("p50 ms", 8), ("p95 ms", 8)
-    typer.echo(f"{'mode':<8} " + " ".join(f"{name:>{width}}" for name, width in columns))
-    for r in reports:
-        author = "-" if r.right_author is None else f"{r.right_author:.3f}"
-        typer.echo(
-            f"{r.mode:<8} {r.answer_accuracy:>10.3f} {r.top1_source:>10.3f} {r.offtopic_abstention:>15.3f} "
-            f"{r.false_abstention:>11.3f} {author:>7} {r.latency_p50_ms:>8.1f} {r.latency_p95_ms:>8.1f}"
-        )
+    typer.echo(format_reports(reports))
     if show_failures:
-        for r in reports:
-            for failure in r.failures:
-                typer.echo(f"  [{r.mode}] {failure}")
+        for half, rs in reports.items():
+            for r in rs:
+                for failure in r.failures:
+                    typer.echo(f"  [{half} {r.mode}] {failure}")
 
 
 @app.command()
@@ -153,7 +148,10 @@ def serve(
     import uvicorn
 
     from forumqa.api import create_app
+    from forumqa.logs import configure_logging
 
+    # Before the app starts, so that a build at start-up and the watcher's re-indexing are logged.
+    configure_logging()
     settings = _settings(documents_dir, index_dir, model, host=host, port=port)
     try:
         application = create_app(settings, watch=watch)

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import faiss
 
 from forumqa import answer as answering
-from forumqa.answer import NOT_FOUND, WEIGHTS, Answer, Citation
+from forumqa.answer import NOT_FOUND, WEIGHTS, Answer, Citation, Short
+from forumqa.answer_types import short_answer
 from forumqa.config import RetrievalMode, Settings
 from forumqa.documents import Document
 from forumqa.embedding import Embedder, SentenceTransformerEmbedder
@@ -107,9 +108,13 @@ class Engine:
                 generation=snapshot.path.name,
             )
         citations = [self._citation(snapshot, e.doc_id, e.start, e.end, value) for value, e in chosen]
+        first = citations[0]
+        span = short_answer(first.text, question)
+        short = Short(first.start + span[0], first.start + span[1], first.text[span[0] : span[1]]) if span else None
         return Answer(
             question=question,
-            answer=citations[0].text,
+            answer=first.text,
+            short=short,
             abstained=False,
             confidence=round(best, 4),
             citations=citations,
