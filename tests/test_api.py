@@ -13,9 +13,14 @@ from forumqa.embedding import SentenceTransformerEmbedder
 from forumqa.engine import Engine
 
 
+def served(settings: Settings) -> Settings:
+    """TestClient sends Host: testserver, which the app refuses unless it is allowed (DNS-rebinding defence)."""
+    return settings.model_copy(update={"allowed_hosts": ["testserver"]})
+
+
 @pytest.fixture
 def client(shipped_engine: Engine) -> Iterator[TestClient]:
-    with TestClient(create_app(shipped_engine.settings, shipped_engine)) as test_client:
+    with TestClient(create_app(served(shipped_engine.settings), shipped_engine)) as test_client:
         yield test_client
 
 
@@ -119,7 +124,7 @@ def test_chat_page_is_served(client: TestClient) -> None:
 
 @pytest.fixture
 def writable(embedder: SentenceTransformerEmbedder, corpus: Path, tmp_path: Path) -> Engine:
-    settings = Settings(documents_dir=corpus, index_dir=tmp_path / "index", admin_token="s3cret-token")
+    settings = Settings(documents_dir=corpus, index_dir=tmp_path / "index", admin_token="s3cret-token", allowed_hosts=["testserver"])
     return Engine.open(settings, embedder, build_if_missing=True)
 
 
@@ -132,7 +137,7 @@ def test_reindex_needs_the_admin_token(writable: Engine) -> None:
 
 
 def test_reindex_is_disabled_without_a_token(shipped_engine: Engine) -> None:
-    with TestClient(create_app(shipped_engine.settings, shipped_engine)) as client:
+    with TestClient(create_app(served(shipped_engine.settings), shipped_engine)) as client:
         response = client.post("/api/reindex", headers={"Authorization": "Bearer anything"})
         assert response.status_code == 403 and "FORUMQA_ADMIN_TOKEN" in response.json()["detail"]
 

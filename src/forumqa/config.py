@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(default=128, ge=16)
     chunk_overlap_sentences: int = Field(default=1, ge=0)
 
+    # Bounded work per file: a hostile or broken file costs seconds, not hours.
+    #: Files larger than this are skipped and named (a Stack Exchange dump of a large site needs more).
+    max_file_mb: float = Field(default=256.0, gt=0)
+    #: Longest sentence; longer paragraphs reach the sentence splitter in windows of this size (it is quadratic).
+    max_sentence_chars: int = Field(default=2000, ge=200)
+
     # Vector index: exact search until `ann_above` chunks, then HNSW (approximate, sub-linear).
     index_type: IndexType = "auto"
     ann_above: int = Field(default=200_000, ge=1)
@@ -59,3 +65,21 @@ class Settings(BaseSettings):
     port: int = 8000
     admin_token: str | None = None
     watch_debounce_ms: int = 1500
+
+    # Service hardening
+    #: Largest request body accepted, counted while it arrives (413 beyond it); questions need a few KB.
+    max_request_bytes: int = Field(default=1_048_576, ge=1024)
+    #: Requests per second one client address may make (token bucket, bursts of `rate_limit_burst`); None: no limit.
+    rate_limit_per_second: float | None = Field(default=None, gt=0)
+    rate_limit_burst: int = Field(default=20, ge=1)
+    #: Host names the server answers to besides localhost, 127.0.0.1, ::1 and `host` (DNS-rebinding
+    #: defence); "*.example.org" matches its subdomains, "*" any name. JSON list in FORUMQA_ALLOWED_HOSTS.
+    allowed_hosts: list[str] = Field(default_factory=list)
+
+    # Index robustness
+    #: Seconds a build waits for another process's build of the same index folder before giving up with a
+    #: message naming it; 0 gives up at once. Waiting lets a cron `forumqa index` run beside `serve --watch`:
+    #: the second build then finds the first one's vectors in the cache and costs little.
+    build_lock_timeout_s: float = Field(default=300.0, ge=0.0)
+    #: The embedding cache commits after this many new vectors, so a killed build loses at most one batch.
+    embedding_commit_every: int = Field(default=2048, ge=1)
