@@ -6,6 +6,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -34,15 +35,29 @@ HOSTILE = (
     "The bulletin quoted a payload <script>window.__pwned = 1</script> in its text. "
     'The zebra mascot of the bulletin was named <img src=x onerror="window.__pwned = 2">Stripes.\n'
 )
+# Emoji are one code point but two UTF-16 units: offsets from Python must be sliced as code points.
+EMOJI = (
+    "Garden Party Notes\n2024-06-01\n🎉🎉 Welcome! 🎈🌟 The garden party was planned by Mira Solano. 🍰 Cake came from the corner bakery.\n"
+)
+REBUILT = "Harbour Fair Notes\n2024-07-01\nThe harbour fair was organised by Tomas Ferreira.\n"
+
+
+@dataclass
+class Served:
+    url: str
+    engine: Engine
+    documents: Path
 
 
 @pytest.fixture(scope="module")
-def server(embedder: SentenceTransformerEmbedder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(embedder: SentenceTransformerEmbedder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium not found: `apt-get install -y chromium` (make test does it when run as root) enables the browser test")
     documents = tmp_path_factory.mktemp("browser-docs")
     shutil.copytree(SHIPPED_DOCUMENTS, documents, dirs_exist_ok=True)
     (documents / "security-bulletin.txt").write_text(HOSTILE, encoding="utf-8")
+    (documents / "garden-party.txt").write_text(EMOJI, encoding="utf-8")
+    (documents / "harbour-fair.txt").write_text(REBUILT, encoding="utf-8")
     settings = Settings(documents_dir=documents, index_dir=tmp_path_factory.mktemp("browser-index"))
     engine = Engine.open(settings, embedder, build_if_missing=True)
     port = free_port()
@@ -53,13 +68,13 @@ def server(embedder: SentenceTransformerEmbedder, tmp_path_factory: pytest.TempP
     while not uv.started and time.monotonic() < deadline:
         time.sleep(0.05)
     assert uv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}/"
+    yield Served(f"http://127.0.0.1:{port}/", engine, documents)
     uv.should_exit = True
     thread.join(timeout=10)
 
 
 @pytest.fixture
-def page(server: str):  # type: ignore[no-untyped-def]
+def page(server: Served):  # type: ignore[no-untyped-def]
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -67,7 +82,7 @@ def page(server: str):  # type: ignore[no-untyped-def]
         tab = browser.new_page(viewport={"width": 1200, "height": 900})
         errors: list[str] = []
         tab.on("pageerror", lambda error: errors.append(str(error)))
-        tab.goto(server)
+        tab.goto(server.url)
         yield tab
         browser.close()
         assert errors == [], errors
@@ -133,3 +148,27 @@ def test_phone_width_is_usable(page) -> None:  # type: ignore[no-untyped-def]
     assert "Pony Lu" in answer.inner_text()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"page scrolls sideways at phone width ({width}px)"
+
+
+def open_first_citation(page, answer):  # type: ignore[no-untyped-def]
+    answer.locator(".citation").first.click()
+    mark = page.locator("#viewer-text mark")
+    mark.wait_for()
+    return mark.inner_text()
+
+
+def test_highlights_are_exact_after_emoji(page) -> None:  # type: ignore[no-untyped-def]
+    answer = ask(page, "Who planned the garden party?")
+    quoted = answer.locator(".citation .quote").first.inner_text()
+    assert "Mira Solano" in quoted
+    assert open_first_citation(page, answer) == quoted
+
+
+def test_highlight_after_a_rebuild_shows_the_version_that_answered(page, server: Served) -> None:  # type: ignore[no-untyped-def]
+    answer = ask(page, "Who organised the harbour fair?")
+    quoted = answer.locator(".citation .quote").first.inner_text()
+    assert "Tomas Ferreira" in quoted
+    moved = REBUILT.replace("2024-07-01\n", "2024-07-01\nA new opening line moves every offset after it by a good many characters.\n")
+    (server.documents / "harbour-fair.txt").write_text(moved, encoding="utf-8")
+    server.engine.reindex()  # between the answer and the click
+    assert open_first_citation(page, answer) == quoted

@@ -34,7 +34,7 @@ function codePointSlices(text, start, end) {
   return [points.slice(0, start).join(""), points.slice(start, end).join(""), points.slice(end).join("")];
 }
 
-function citationButton(citation, label) {
+function citationButton(citation, label, generation) {
   const button = el("button", "citation");
   button.type = "button";
   button.dataset.docId = citation.doc_id;
@@ -45,7 +45,7 @@ function citationButton(citation, label) {
   button.appendChild(head);
   button.appendChild(el("span", "meta", citationMeta(citation)));
   button.appendChild(el("span", "quote", citation.text));
-  button.addEventListener("click", () => openDocument(citation));
+  button.addEventListener("click", () => openDocument(citation, generation));
   return button;
 }
 
@@ -57,7 +57,7 @@ function renderAnswer(result) {
     if (result.related.length) {
       bubble.appendChild(el("p", "related-label", "Related passages:"));
       const list = el("div", "citations");
-      result.related.forEach((passage) => list.appendChild(citationButton(passage, "")));
+      result.related.forEach((passage) => list.appendChild(citationButton(passage, "", result.generation)));
       bubble.appendChild(list);
     }
     return bubble;
@@ -66,7 +66,7 @@ function renderAnswer(result) {
   result.citations.forEach((_, i) => text.appendChild(el("sup", "marker", "[" + (i + 1) + "]")));
   bubble.appendChild(text);
   const list = el("div", "citations");
-  result.citations.forEach((citation, i) => list.appendChild(citationButton(citation, "[" + (i + 1) + "]")));
+  result.citations.forEach((citation, i) => list.appendChild(citationButton(citation, "[" + (i + 1) + "]", result.generation)));
   bubble.appendChild(list);
   return bubble;
 }
@@ -109,7 +109,9 @@ async function ask(question) {
   }
 }
 
-async function openDocument(citation) {
+// The answer names the index generation it came from: its offsets index into that version of the
+// document, which the server keeps across the next rebuild (410 once it no longer holds it).
+async function openDocument(citation, generation) {
   const path = citation.doc_id.split("/").map(encodeURIComponent).join("/");
   const textBox = document.getElementById("viewer-text");
   document.getElementById("viewer-title").textContent = citation.title;
@@ -117,7 +119,8 @@ async function openDocument(citation) {
   textBox.replaceChildren();
   viewer.hidden = false;
   try {
-    const response = await fetch("api/documents/" + path);
+    const query = generation ? "?generation=" + encodeURIComponent(generation) : "";
+    const response = await fetch("api/documents/" + path + query);
     if (!response.ok) throw new Error(await readError(response));
     const doc = await response.json();
     document.getElementById("viewer-meta").textContent = [doc.date, doc.source].filter(Boolean).join(" · ");

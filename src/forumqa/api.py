@@ -33,6 +33,7 @@ from forumqa.errors import (
     GenerationGoneError,
     IndexMismatchError,
     IndexNotFoundError,
+    IndexWriteError,
     InvalidQuestionError,
     NoDocumentsError,
     ReindexInProgressError,
@@ -197,6 +198,7 @@ _ERRORS: dict[int, str] = {
     429: "Too many requests from this address (only when FORUMQA_RATE_LIMIT_PER_SECOND is set)",
     500: "The rebuild failed; the previous index is still served",
     503: "No usable index is loaded",
+    507: "The index could not be written (disk full, no permission); the previous index is still served",
 }
 _HEADERS: dict[int, dict[str, Any]] = {
     401: {"WWW-Authenticate": {"description": "Bearer challenge (RFC 6750)", "schema": {"type": "string"}}},
@@ -250,6 +252,7 @@ _STATUS: list[tuple[type[ForumQAError], int]] = [
     (DocumentNotFoundError, 404),
     (GenerationGoneError, 410),
     (ReindexInProgressError, 409),
+    (IndexWriteError, 507),
     (IndexNotFoundError, 503),
     (IndexMismatchError, 503),
     (NoDocumentsError, 422),
@@ -401,7 +404,7 @@ def create_app(settings: Settings, engine: Engine | None = None, watch: bool = F
     @app.post(
         "/api/reindex",
         response_model=ReindexOut,
-        responses=_errors(401, 403, 409, 500, 503),
+        responses=_errors(401, 403, 409, 500, 503, 507),
         dependencies=[Depends(require_admin)],
     )
     def reindex(engine: EngineDep, rebuilds: RebuildsDep) -> Any:

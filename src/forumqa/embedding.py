@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import numpy as np
+from tqdm import tqdm
 
 from forumqa.config import DEFAULT_MODEL, Device
+from forumqa.errors import IndexWriteError
+
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 
 class Embedder(Protocol):
@@ -82,41 +89,114 @@ class SentenceTransformerEmbedder:
         return [len(ids) for ids in encoded]
 
 
+#: SQLite result codes (the low byte of `sqlite_errorcode`) for a damaged file: SQLITE_CORRUPT, SQLITE_NOTADB.
+_SQLITE_CORRUPT = frozenset({11, 26})
+#: ... for a file that cannot be written: SQLITE_PERM, SQLITE_READONLY, SQLITE_IOERR (EFBIG under `ulimit -f`
+#: arrives as one), SQLITE_FULL, SQLITE_CANTOPEN.
+_SQLITE_UNWRITABLE = frozenset({3, 8, 10, 13, 14})
+
+
+def sqlite_corrupt(error: sqlite3.Error) -> bool:
+    """The database file is damaged (garbage, truncated pages): its content cannot be trusted."""
+    return (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF in _SQLITE_CORRUPT
+
+
+def sqlite_unwritable(error: sqlite3.Error) -> bool:
+    """The disk or the permissions refused a write: the file itself may be fine."""
+    return (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF in _SQLITE_UNWRITABLE
+
+
+def _create(db: sqlite3.Connection) -> None:
+    db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+
+
+def _insert(rows: list[tuple[str, bytes]], db: sqlite3.Connection) -> None:
+    with db:
+        db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
+
+
 class CachedEmbedder:
     """Embeds only texts never seen before with this model; the rest come from SQLite.
 
     Keyed by model id + text hash, so a rebuild costs what changed, and a change of model
-    can never mix vectors from two models.
+    can never mix vectors from two models. New vectors are committed every `commit_every` texts,
+    so a build killed while embedding keeps what it finished. The cache only saves work: a damaged
+    file is replaced by an empty one (reason in `discarded`), while a disk that refuses writes
+    stops the build with IndexWriteError.
     """
 
-    def __init__(self, inner: Embedder, path: Path) -> None:
+    def __init__(self, inner: Embedder, path: Path, commit_every: int = 2048) -> None:
         self.inner = inner
         self.model_id = inner.model_id
         self.dimension = inner.dimension
         self.max_tokens = inner.max_tokens
+        self.commit_every = max(1, commit_every)
         self.embedded = 0  # texts sent to the model through this object, for build reports
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False)
-        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        self.discarded: str | None = None  # why an unreadable cache file was replaced, for build reports
+        self._path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False)
+        except (OSError, sqlite3.Error) as error:
+            raise IndexWriteError(path, getattr(error, "strerror", None) or str(error)) from None
+        self._run(_create)
+
+    def _run(self, operation: Callable[[sqlite3.Connection], _T]) -> _T:
+        """One cache operation; on a damaged file, the same operation again on a fresh, empty cache."""
+        for attempt in (1, 2):
+            try:
+                return operation(self._db)
+            except sqlite3.DatabaseError as error:
+                if sqlite_unwritable(error):
+                    raise IndexWriteError(self._path, str(error)) from None
+                if attempt == 2 or not sqlite_corrupt(error):
+                    raise
+                self._discard(error)
+        raise AssertionError("unreachable")
+
+    def _discard(self, error: sqlite3.Error) -> None:
+        self._db.close()
+        try:
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                Path(f"{self._path}{suffix}").unlink(missing_ok=True)
+            self._db = sqlite3.connect(self._path, check_same_thread=False)
+        except (OSError, sqlite3.Error) as failure:
+            raise IndexWriteError(self._path, getattr(failure, "strerror", None) or str(failure)) from None
+        self.discarded = f"the embedding cache {self._path} was unreadable ({error}): replaced by an empty one, so texts are embedded again"
+        log.info("%s", self.discarded)  # also in the build report: a warning would print twice from the CLI
+        _create(self._db)
 
     def _key(self, text: str) -> str:
         return hashlib.sha256(f"{self.model_id}\x00{text}".encode()).hexdigest()
 
+    def _lookup(self, keys: Sequence[str]) -> dict[str, bytes]:
+        size = self.dimension * 4
+
+        def select(db: sqlite3.Connection) -> dict[str, bytes]:
+            found: dict[str, bytes] = {}
+            for i in range(0, len(keys), 500):
+                batch = keys[i : i + 500]
+                marks = ",".join("?" * len(batch))
+                for key, vector in db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", batch):
+                    if isinstance(vector, bytes) and len(vector) == size:  # a damaged row is embedded again
+                        found[key] = vector
+            return found
+
+        return self._run(select)
+
     def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
         keys = [self._key(t) for t in texts]
-        found: dict[str, bytes] = {}
-        for i in range(0, len(keys), 500):
-            batch = keys[i : i + 500]
-            marks = ",".join("?" * len(batch))
-            found.update(self._db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", batch))
+        found = self._lookup(keys)
         missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in found}.items())
-        if missing:
-            fresh = self.inner.encode([t for _, t in missing], show_progress=show_progress)
-            rows = [(k, v.tobytes()) for (k, _), v in zip(missing, fresh, strict=True)]
-            with self._db:
-                self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
-            found.update(rows)
-            self.embedded += len(missing)
+        with tqdm(total=len(missing), desc="embedding", unit="text", disable=not (show_progress and missing)) as bar:
+            for start in range(0, len(missing), self.commit_every):
+                batch = missing[start : start + self.commit_every]
+                fresh = self.inner.encode([t for _, t in batch])
+                rows = [(k, v.tobytes()) for (k, _), v in zip(batch, fresh, strict=True)]
+                self._run(partial(_insert, rows))  # committed: a build killed after this point keeps the batch
+                found.update(rows)
+                self.embedded += len(batch)
+                bar.update(len(batch))
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         for row, key in enumerate(keys):
             out[row] = np.frombuffer(found[key], dtype=np.float32)
@@ -127,11 +207,16 @@ class CachedEmbedder:
 
     def keep_only(self, texts: Sequence[str]) -> None:
         """Drop vectors of texts the index no longer holds, so the cache never outgrows the corpus."""
-        with self._db:
-            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS live (key TEXT PRIMARY KEY)")
-            self._db.execute("DELETE FROM live")
-            self._db.executemany("INSERT OR IGNORE INTO live VALUES (?)", ((self._key(t),) for t in texts))
-            self._db.execute("DELETE FROM vectors WHERE key NOT IN (SELECT key FROM live)")
+        keys = [(self._key(t),) for t in texts]
+
+        def prune(db: sqlite3.Connection) -> None:
+            with db:
+                db.execute("CREATE TEMP TABLE IF NOT EXISTS live (key TEXT PRIMARY KEY)")
+                db.execute("DELETE FROM live")
+                db.executemany("INSERT OR IGNORE INTO live VALUES (?)", keys)
+                db.execute("DELETE FROM vectors WHERE key NOT IN (SELECT key FROM live)")
+
+        self._run(prune)
 
     def close(self) -> None:
         self._db.close()
