@@ -71,7 +71,7 @@ def test_unchanged_documents_are_not_split_again(tmp_path: Path, corpus: Path, m
     build_index(settings, FakeEmbedder())
     split: list[str] = []
     real = chunking.split_sentences
-    monkeypatch.setattr("forumqa.index.split_sentences", lambda document: split.append(document.doc_id) or real(document))
+    monkeypatch.setattr("forumqa.index.split_sentences", lambda document, *rest: split.append(document.doc_id) or real(document, *rest))
     (corpus / "second.txt").write_text("Second Report\nThe second report changed. It has two sentences.\n", encoding="utf-8")
     build_index(settings, FakeEmbedder())
     assert split == ["second"]

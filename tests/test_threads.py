@@ -96,3 +96,10 @@ def test_empty_posts_are_left_out_and_a_thread_without_words_is_no_document() ->
 def test_files_of_many_threads_get_one_id_per_thread_key() -> None:
     threads = iter([Thread("A", [Post(("One.",), author="a")], key="Q 17"), Thread("B", [Post(("Two.",), author="b")])])
     assert [d.doc_id for d in documents_of(threads, "dump/posts", "dump/Posts.xml", several=True)] == ["dump/posts/q-17", "dump/posts/2"]
+
+
+def test_a_quote_of_a_post_missing_from_the_export_is_never_credited_to_the_replier() -> None:
+    quote = Quote("Bring the spare key to the front desk.", author=None, post="t1_gone")
+    document = to_document(thread(Post((quote, "Done, it is there now."), author="kit", post="t1_reply")), "t", "x.json")
+    assert document is not None
+    assert credited(document)[0] == (None, quote.text, True)

@@ -149,7 +149,8 @@ def to_document(thread: Thread, doc_id: str, source: str) -> Document | None:
                 add(line + "\n")
                 if not repeat:
                     # Unattributed: outside material (docs, an error message) the poster brings in.
-                    quoted = replace(own, author=block.author or post.author, post=block.post or post.post, quoted=True)
+                    author = block.author if block.author or block.post else post.author
+                    quoted = replace(own, author=author, post=block.post or post.post, quoted=True)
                     sections.append(replace(quoted, start=start, end=start + len(line)))
     if not sections:
         return None

@@ -1,19 +1,246 @@
-"""Stub: replaced by the discourse reader."""
+"""Discourse topic JSON (`/t/<id>.json`): the topic's title and its `post_stream.posts`.
+
+A post's body is `cooked` HTML. What matters in it is who said what: a quote of another post is
+an `<aside class="quote" data-post=N data-topic=T>`, so it becomes a Quote credited to the quoted
+user and post, never text of the replier. A plain `<blockquote>` is outside material the poster
+pasted (a GitHub comment, an error message): an unattributed Quote. Lightbox captions
+("a.png800x620 97.3 KB") and onebox chrome are page furniture, not words anyone wrote.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from forumqa.threads import Thread, ThreadFormat, Warn
+from bs4 import BeautifulSoup
+from bs4.element import CData, NavigableString, Tag
+
+from forumqa.documents import UnreadableDocument, parse_date
+from forumqa.threads import Post, Quote, Thread, ThreadFormat, Warn
+
+#: Elements that end a line of text: paragraphs, list items, headings, table rows.
+_BLOCK_TAGS = frozenset(
+    {"address", "article", "dd", "details", "div", "dl", "dt", "figcaption", "figure", "footer", "header", "hr", "li", "ol", "p"}
+    | {"h1", "h2", "h3", "h4", "h5", "h6", "section", "summary", "table", "tbody", "thead", "tfoot", "tr", "ul"}
+)
+#: Rendered furniture that get_text would otherwise turn into words.
+_NOISE_TAGS = frozenset({"img", "svg", "script", "style", "noscript", "button", "input", "video", "audio", "iframe"})
+_NOISE_CLASSES = frozenset({"meta", "quote-controls", "onebox-metadata", "site-icon", "lightbox-meta", "expand"})
+#: Post types that carry no words: 3 is a "small action" (closed, pinned, split), 4 a staff whisper.
+_SILENT_POST_TYPES = (3, 4)
+
+_SNIFF_STREAM = re.compile(r'"post_stream"\s*:\s*\{')
+_SNIFF_POSTS = re.compile(r'"posts"\s*:\s*\[')
+
+
+def load_json(path: Path) -> Any:
+    """The file's JSON; a truncated download or a non-JSON file says where it went wrong."""
+    try:
+        return json.loads(path.read_bytes())
+    except json.JSONDecodeError as exc:
+        raise UnreadableDocument(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg} (truncated or edited file?)") from exc
+    except UnicodeDecodeError as exc:
+        raise UnreadableDocument(f"not UTF-8 JSON (bad byte at position {exc.start})") from exc
+    except ValueError as exc:  # a number past Python's int digit limit
+        raise UnreadableDocument(f"JSON value out of range ({exc})") from exc
+    except RecursionError as exc:
+        raise UnreadableDocument("JSON nested too deeply to read") from exc
 
 
 def sniff(path: Path, head: str) -> bool:
-    return False
+    """A JSON object whose post stream holds posts; the key is the same in every Discourse version."""
+    return head.lstrip().startswith("{") and bool(_SNIFF_STREAM.search(head)) and bool(_SNIFF_POSTS.search(head))
+
+
+# ---------------------------------------------------------------- cooked HTML → blocks
+
+
+class _Blocks:
+    """Collects a post's text in reading order: lines of own text, and Quotes as they come."""
+
+    def __init__(self) -> None:
+        self.items: list[str | Quote] = []
+        self._lines: list[str] = []
+        self._line: list[str] = []
+
+    def text(self, value: str) -> None:
+        self._line.append(value)
+
+    def end_line(self) -> None:
+        line = " ".join("".join(self._line).split())
+        self._line = []
+        if line:
+            self._lines.append(line)
+
+    def add(self, item: str | Quote) -> None:
+        self.end_paragraphs()
+        self.items.append(item)
+
+    def end_paragraphs(self) -> None:
+        self.end_line()
+        if self._lines:
+            self.items.append("\n".join(self._lines))
+            self._lines = []
+
+    def done(self) -> list[str | Quote]:
+        self.end_paragraphs()
+        return self.items
+
+
+def _classes(tag: Tag) -> list[str]:
+    value = tag.get("class")
+    return value if isinstance(value, list) else []
+
+
+def _attr(tag: Tag, name: str) -> str | None:
+    value = tag.get(name)
+    if isinstance(value, list):
+        value = " ".join(value)
+    return (value.strip() or None) if value is not None else None
+
+
+def _walk(node: Tag, out: _Blocks, topic_id: str | None) -> None:
+    for child in node.children:
+        if isinstance(child, NavigableString):
+            if type(child) is NavigableString or isinstance(child, CData):  # not a comment or doctype
+                out.text(str(child))
+            continue
+        if not isinstance(child, Tag):
+            continue
+        name, classes = child.name, _classes(child)
+        if name in _NOISE_TAGS or _NOISE_CLASSES.intersection(classes):
+            continue
+        if name == "br":
+            out.text(" ")  # a soft line break in the raw markdown; a sentence may run across it
+        elif name == "aside" and "quote" in classes:
+            for item in _aside_quote(child, topic_id):
+                out.add(item)
+        elif "onebox" in classes:
+            for item in _onebox(child, topic_id):
+                out.add(item)
+        elif name == "blockquote":
+            for item in _quote_items(child, None, None, topic_id):
+                out.add(item)
+        elif name == "pre":
+            out.add(child.get_text())  # a code block keeps its lines
+        elif name in _BLOCK_TAGS:
+            out.end_line()
+            _walk(child, out, topic_id)
+            out.end_line()
+        else:
+            _walk(child, out, topic_id)
+
+
+def _quote_items(container: Tag, author: str | None, post: str | None, topic_id: str | None) -> list[str | Quote]:
+    """The container's text as Quotes of `author`; a quote nested in it stays a Quote of its own."""
+    inner = _Blocks()
+    _walk(container, inner, topic_id)
+    return [Quote(item, author, post) if isinstance(item, str) else item for item in inner.done()]
+
+
+def _aside_quote(aside: Tag, topic_id: str | None) -> list[str | Quote]:
+    """A quote of a post: its user from data-username or the 'name:' title, its number when it is this topic's."""
+    title = aside.find("div", class_="title")
+    author = _attr(aside, "data-username")
+    if author is None and isinstance(title, Tag):
+        author = title.get_text(" ", strip=True).rstrip(":").strip() or None
+    quote_topic = _attr(aside, "data-topic")
+    post = _attr(aside, "data-post") if quote_topic in (None, topic_id) else None
+    body = aside.find("blockquote")
+    if isinstance(title, Tag):
+        title.decompose()
+    return _quote_items(body if isinstance(body, Tag) else aside, author, post, topic_id)
+
+
+def _onebox(box: Tag, topic_id: str | None) -> list[str | Quote]:
+    """A link preview is the linked site's words: a Quote credited to the site, its header dropped."""
+    source = box.find(class_="source")
+    site = (source.get_text(" ", strip=True) or None) if isinstance(source, Tag) else None
+    for chrome in box.find_all(["header", "footer"]):
+        chrome.decompose()
+    return _quote_items(box, site, None, topic_id)
+
+
+def cooked_blocks(cooked: str, topic_id: str | None = None) -> tuple[str | Quote, ...]:
+    """A post's cooked HTML as paragraphs and Quotes in reading order."""
+    out = _Blocks()
+    _walk(BeautifulSoup(cooked, "html.parser"), out, topic_id)
+    return tuple(out.done())
+
+
+# ---------------------------------------------------------------- topic → thread
+
+
+def _text(value: object) -> str | None:
+    return (str(value).strip() or None) if value is not None else None
+
+
+def _post(raw: dict[str, Any], topic_id: str | None, slug: str | None) -> Post:
+    number = _text(raw.get("post_number"))
+    url = _text(raw.get("post_url"))
+    if url is None and topic_id and number:
+        url = f"/t/{slug or 'topic'}/{topic_id}/{number}"
+    created = _text(raw.get("created_at"))
+    return Post(
+        blocks=cooked_blocks(str(raw.get("cooked") or ""), topic_id),
+        author=_text(raw.get("username")) or _text(raw.get("name")),
+        date=parse_date(created or "") or created,
+        post=number,
+        reply_to=_text(raw.get("reply_to_post_number")),
+        url=url,
+    )
+
+
+def _missing_warning(stream: object, posts: list[Any]) -> str | None:
+    """Discourse sends the first `chunk_size` posts of a topic; the stream lists every post id."""
+    if not isinstance(stream, list):
+        return None
+    stream = [post_id for post_id in stream if isinstance(post_id, int | str)]
+    held = {raw.get("id") for raw in posts if isinstance(raw, dict) and isinstance(raw.get("id"), int | str)}
+    # Ids that match no post at all (an anonymised copy) leave only the counts to compare.
+    missing = sum(1 for post_id in stream if post_id not in held) if held.intersection(stream) else max(0, len(stream) - len(held))
+    if not missing:
+        return None
+    return (
+        f"{missing} of the topic's {len(stream)} posts are not in this file (Discourse sends them in chunks); "
+        "fetch them with /posts/<id>.json for the ids in post_stream.stream, or save the topic with ?print=true"
+    )
 
 
 def read(path: Path, warn: Warn) -> Iterator[Thread]:
-    raise NotImplementedError
+    data = load_json(path)
+    stream = data.get("post_stream") if isinstance(data, dict) else None
+    posts = stream.get("posts") if isinstance(stream, dict) else None
+    if not isinstance(data, dict) or not isinstance(stream, dict) or not isinstance(posts, list):
+        raise UnreadableDocument("not a Discourse topic: expected an object with post_stream.posts (the /t/<id>.json of a topic)")
+    topic_id, slug = _text(data.get("id")), _text(data.get("slug"))
+    created = _text(data.get("created_at"))
+    thread = Thread(_text(data.get("title")) or _text(data.get("fancy_title")) or path.stem, date=parse_date(created or "") or created)
+    if (missing := _missing_warning(stream.get("stream"), posts)) is not None:
+        warn(missing)
+    for index, raw in enumerate(posts):
+        posts[index] = None  # each raw post is let go once read: a long topic is not held twice
+        if not isinstance(raw, dict):
+            warn(f"entry {index + 1} of post_stream.posts is not a post; left out")
+            continue
+        if raw.get("post_type") in _SILENT_POST_TYPES or raw.get("action_code"):
+            continue
+        if raw.get("user_deleted") is True or raw.get("deleted_at"):  # its cooked is a "(post withdrawn …)" placeholder
+            warn(f"post {_text(raw.get('post_number')) or '?'} (id {raw.get('id')}): deleted; left out")
+            continue
+        try:
+            post = _post(raw, topic_id, slug)
+        except RecursionError:  # markup nested thousands deep: no forum renders that
+            warn(f"post {_text(raw.get('post_number')) or '?'} (id {raw.get('id')}): HTML nested too deeply to read; left out")
+            continue
+        if not any(post.blocks):
+            warn(f"post {post.post or '?'} (id {raw.get('id')}): no text; left out")
+            continue
+        thread.posts.append(post)
+    yield thread
 
 
-FORMAT = ThreadFormat("discourse", sniff, read)
+FORMAT = ThreadFormat("Discourse topic JSON", sniff, read)

@@ -1,0 +1,253 @@
+"""Discourse topic JSON: posts, quote asides, plain blockquotes, and the furniture that is not text."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from forumqa.documents import Document, Section, Skipped, UnreadableDocument
+from forumqa.formats import THREAD_FORMATS, discord, discourse, reddit, thread_json
+from forumqa.loading import read_file
+from forumqa.threads import Quote, Thread, documents_of
+
+pytestmark = pytest.mark.unit
+
+FIXTURES = Path(__file__).parent / "fixtures" / "forums"
+TOPIC = FIXTURES / "discourse" / "topic_5531.json"
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "forums" / "corpus"
+
+
+def _read(path: Path, source: str = "forums/topic_5531.json") -> tuple[Document, list[Skipped]]:
+    warnings: list[Skipped] = []
+    documents = read_file(path, source, warnings)
+    assert len(documents) == 1
+    return documents[0], warnings
+
+
+def _thread(path: Path) -> tuple[Thread, list[str]]:
+    warnings: list[str] = []
+    return next(discourse.read(path, warnings.append)), warnings
+
+
+def _covering(document: Document, words: str) -> list[Section]:
+    start = document.text.index(words)
+    return [s for s in document.sections if s.start <= start < s.end]
+
+
+def test_topic_becomes_one_document_with_title_date_and_exact_sections() -> None:
+    document, _ = _read(TOPIC)
+    assert document.doc_id == "forums/topic_5531"
+    assert document.title == "Rain gauge keeps under-reading"
+    assert document.date == "2021-03-14T08:02:11+00:00"
+    assert document.sections
+    for section in document.sections:
+        assert document.text[section.start : section.end].strip()
+        assert document.text[section.start : section.end] == document.text[section.start : section.end].strip()
+
+
+def test_sections_carry_username_post_number_date_and_url() -> None:
+    document, _ = _read(TOPIC)
+    (section,) = _covering(document, "Moved it to the middle of the lawn")
+    assert section.author == "marisol_r"  # the username the forum shows, not the display name
+    assert section.post == "4"
+    assert section.date == "2021-03-15T17:21:45+00:00"
+    assert section.url == "/t/rain-gauge-keeps-under-reading/5531/4"
+    assert not section.quoted
+    (reply,) = _covering(document, "Late to this")
+    assert reply.reply_to == "40"  # a reply to a post that is not in the export keeps its number
+
+
+def test_quote_aside_is_never_the_repliers_text() -> None:
+    document, _ = _read(TOPIC)
+    quoted = "Move it to an open spot at least twice as far"
+    assert document.text.count(quoted) == 2  # said in post 2, quoted in post 4
+    for section in document.sections:
+        if quoted in document.text[section.start : section.end]:
+            assert (section.author, section.post, section.quoted) == ("ted.okafor", "2", False)
+    assert "> ted.okafor wrote:\n> Move it" in document.text
+
+
+def test_nested_and_cross_topic_quotes_keep_their_own_authors() -> None:
+    thread, _ = _thread(TOPIC)
+    post = next(p for p in thread.posts if p.post == "5")
+    quotes = [b for b in post.blocks if isinstance(b, Quote)]
+    assert [(q.author, q.post) for q in quotes] == [("marisol_r", "1"), ("ted.okafor", "2"), ("old_hand", None)]
+    assert quotes[0].text.startswith("My tipping-bucket gauge")  # the inner quote is its own Quote
+    assert "tipping-bucket" not in quotes[1].text
+    document, _ = _read(TOPIC)
+    (other_topic,) = _covering(document, "Snow that blows over the funnel")
+    assert (other_topic.author, other_topic.quoted) == ("old_hand", True)  # not in this thread: citable, as old_hand's
+    assert not _covering(document, "ted.okafor wrote:")
+
+
+def test_plain_blockquote_is_a_quote_of_outside_material() -> None:
+    thread, _ = _thread(TOPIC)
+    post = next(p for p in thread.posts if p.post == "2")
+    assert (
+        Quote("Place the collector away from walls, trees and roofs; turbulence around them can reduce the catch by a quarter or more.")
+        in post.blocks
+    )
+    document, _ = _read(TOPIC)
+    (section,) = _covering(document, "Place the collector away")
+    assert section.quoted and section.post == "2"
+
+
+def test_lightbox_caption_and_onebox_chrome_are_dropped() -> None:
+    document, _ = _read(TOPIC)
+    for furniture in ("88.1 KB", "1024x768", "gauge.jpeg", "Photo of the mount:gauge"):
+        assert furniture not in document.text
+    assert "Photo of the mount:" in document.text
+    (preview,) = _covering(document, "Volunteer observers are asked")
+    assert (preview.author, preview.quoted) == ("weather.example.org", True)  # the linked page's words, credited to the site
+    assert document.text.count("weather.example.org") == 1
+
+
+def test_lists_headings_code_and_non_ascii_survive() -> None:
+    document, _ = _read(TOPIC)
+    assert "Setup\nMy tipping-bucket gauge" in document.text
+    assert "\nMounted on a fence post, 1.5 m high\nFirmware 2.4.1\n" in document.text
+    assert "for tip in range(50):\npour(ml=5.0)" in document.text
+    for words in ("Last night’s shower", "Danke für die Hilfe! 🌧️", "雪の多い地域では"):
+        assert words in document.text
+
+
+def test_small_actions_are_silent_and_empty_posts_and_missing_posts_are_reported() -> None:
+    document, warnings = _read(TOPIC)
+    reasons = [w.reason for w in warnings]
+    assert any("2 of the topic's 9 posts are not in this file" in r and "/posts/<id>.json" in r for r in reasons)
+    assert any("post 6 (id 9022): no text" in r for r in reasons)
+    assert len(reasons) == 2  # the pinned notice (post 3) is not a post anyone wrote
+    assert {s.post for s in document.sections} == {"1", "2", "4", "5", "7"}
+
+
+def test_sniff_claims_discourse_topics_only() -> None:
+    head = TOPIC.read_text(encoding="utf-8")
+    assert discourse.sniff(TOPIC, head)
+    assert next(f for f in THREAD_FORMATS if f.sniff(TOPIC, head)) is discourse.FORMAT
+    for other in (*FIXTURES.glob("reddit/*.json"), *FIXTURES.glob("discord/*.json")):
+        other_head = other.read_text(encoding="utf-8")
+        assert not discourse.sniff(other, other_head), other
+        assert not reddit.sniff(TOPIC, head) and not discord.sniff(TOPIC, head)
+    assert not discourse.sniff(Path("t.json"), json.dumps({"title": "x", "posts": [{"text": "post_stream"}]}))
+    assert thread_json.sniff(TOPIC, head)  # why discourse must come first in THREAD_FORMATS
+
+
+def test_truncated_file_names_the_line(tmp_path: Path) -> None:
+    broken = tmp_path / "topic.json"
+    broken.write_text(TOPIC.read_text(encoding="utf-8")[:3000], encoding="utf-8")
+    with pytest.raises(UnreadableDocument, match=r"invalid JSON at line \d+, column \d+"):
+        read_file(broken, "topic.json")
+
+
+def test_not_a_topic_is_unreadable(tmp_path: Path) -> None:
+    odd = tmp_path / "odd.json"
+    odd.write_text('{"post_stream": {"posts": {"1": "x"}}}', encoding="utf-8")
+    with pytest.raises(UnreadableDocument, match="not a Discourse topic"):
+        next(discourse.read(odd, print))
+
+
+def test_a_bad_post_costs_only_itself(tmp_path: Path) -> None:
+    path = tmp_path / "t.json"
+    good = {"post_number": 2, "username": "ana", "cooked": "<p>Still here.</p>", "created_at": "2020-05-01T10:00:00Z"}
+    withdrawn = {"post_number": 3, "user_deleted": True, "cooked": "<p>(post withdrawn by author, will be automatically deleted)</p>"}
+    posts = [42, {"post_number": 1, "cooked": None}, withdrawn, good]
+    path.write_text(json.dumps({"id": 1, "title": "T", "post_stream": {"posts": posts}}))
+    document, warnings = _read(path, "t.json")
+    assert [s.author for s in document.sections] == ["ana"]
+    assert "withdrawn" not in document.text
+    reasons = [w.reason for w in warnings]
+    assert len(reasons) == 3 and "entry 1" in reasons[0] and "post 1 " in reasons[1] and "post 3 (id None): deleted" in reasons[2]
+
+
+@pytest.mark.parametrize(
+    ("cooked", "expected"),
+    [
+        ("<p>one<br>two</p><p>three</p>", ("one two\nthree",)),
+        ("<h3>Title</h3><ol><li>a</li><li>b <em>c</em></li></ol>", ("Title\na\nb c",)),
+        ("<!-- a comment --><p>text</p>", ("text",)),
+        ("<details><summary>More</summary><p>hidden</p></details>", ("More\nhidden",)),
+        (
+            '<aside class="quote" data-post="3"><div class="title">bo:</div><blockquote><p>said</p></blockquote></aside><p>reply</p>',
+            (Quote("said", "bo", "3"), "reply"),
+        ),
+        (
+            '<aside class="quote" data-post="3" data-topic="8" data-username="cy"><blockquote><p>there</p></blockquote></aside>',
+            (Quote("there", "cy", None),),
+        ),
+    ],
+)
+def test_cooked_html_to_blocks(cooked: str, expected: tuple[str | Quote, ...]) -> None:
+    assert discourse.cooked_blocks(cooked, "7") == expected
+
+
+# ---------------------------------------------------------------- the real export
+
+
+def test_real_topic_1148() -> None:
+    path = CORPUS / "discourse_topic_1148.json"
+    if not path.exists():
+        pytest.skip("../shared/forums/corpus not present: the real Discourse topic is read from there")
+    document, warnings = _read(path, "discourse_topic_1148.json")
+    assert document.title == "[Support] uBlock Origin"
+    assert {s.post for s in document.sections} == {str(n) for n in range(1, 21)}  # nothing skipped (post 7 is all blockquote)
+    assert [w.reason for w in warnings] == [
+        "partly read (Discourse topic JSON): 2 of the topic's 22 posts are not in this file (Discourse sends them in chunks); "
+        "fetch them with /posts/<id>.json for the ids in post_stream.stream, or save the topic with ?print=true"
+    ]
+    thread, _ = _thread(path)
+    post19 = next(p for p in thread.posts if p.post == "19")
+    assert isinstance(post19.blocks[0], Quote) and (post19.blocks[0].author, post19.blocks[0].post) == ("gorhill", "18")
+    for section in _covering(document, "I will investigate to make the load-on-demand code smarter"):
+        assert (section.author, section.post) == ("gorhill", "18")
+    assert document.text.count("I will investigate to make the load-on-demand code smarter") == 2
+    post8 = next(p for p in thread.posts if p.post == "8")
+    assert [type(b).__name__ for b in post8.blocks] == ["Quote", "str", "Quote"]
+    assert post8.blocks[2] == Quote(post8.blocks[2].text)  # gorhill's GitHub answer: a plain blockquote, no attribution
+    (github,) = _covering(document, "All the source material supporting that")
+    assert github.quoted and github.post == "8"
+    assert "800x620" not in document.text and "97.3 KB" not in document.text
+    (first,) = _covering(document, "This is the new support and feedback thread")
+    assert (first.author, first.url) == ("gorhill", "/t/support-ublock-origin/1148/1")
+
+
+# ---------------------------------------------------------------- damaged files
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def _places(value: Any, at: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every position in a JSON tree, as the keys and indexes that lead to it."""
+    yield at
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in children:
+        yield from _places(child, (*at, key))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_damaged_value_gives_documents_or_a_named_skip(tmp_path: Path, data: st.DataObject) -> None:
+    original = json.loads(TOPIC.read_text(encoding="utf-8"))
+    place = data.draw(st.sampled_from(list(_places(original))))
+    damaged = data.draw(_JSON)
+    if place:
+        parent = original
+        for key in place[:-1]:
+            parent = parent[key]
+        parent[place[-1]] = damaged
+    else:
+        original = damaged
+    path = tmp_path / "damaged.json"
+    path.write_text(json.dumps(original), encoding="utf-8")
+    with contextlib.suppress(UnreadableDocument):
+        list(documents_of(discourse.FORMAT.read(path, lambda message: None), "damaged", "damaged.json", discourse.FORMAT.many))
