@@ -1,0 +1,456 @@
+"""The mbox reader: threads from Message-ID/References, and who wrote which words in a reply full of `>` history."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from forumqa.documents import Document, Skipped, UnreadableDocument
+from forumqa.formats import THREAD_FORMATS, mbox
+from forumqa.formats.mbox import _attributed, _unflow, normalise_subject
+from forumqa.loading import read_file
+from forumqa.threads import Quote, Thread
+
+pytestmark = pytest.mark.unit
+
+FIXTURES = Path(__file__).parent / "fixtures" / "forums" / "mbox"
+LIST = FIXTURES / "quill-users.mbox"
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "forums" / "corpus"
+PONYMAIL = CORPUS / "users_ponymail_apache_org_2022-01.mbox"
+
+
+def _documents(path: Path, warnings: list[Skipped] | None = None) -> dict[str, Document]:
+    return {d.doc_id.rsplit("/", 1)[1]: d for d in read_file(path, f"lists/{path.name}", warnings)}
+
+
+def _threads(path: Path) -> dict[str, Thread]:
+    warnings: list[str] = []
+    threads = {t.key or "": t for t in mbox.read(path, warnings.append)}
+    assert warnings == []
+    return threads
+
+
+def _sections(document: Document) -> list[tuple[str | None, str | None, bool, str]]:
+    return [(s.author, s.post, s.quoted, document.text[s.start : s.end]) for s in document.sections]
+
+
+def _assert_no_sentence_twice(document: Document) -> None:
+    """Quoted history never becomes a second Section: each sentence of five words or more is answerable once."""
+    texts = [document.text[s.start : s.end] for s in document.sections]
+    for text in texts:
+        assert text == text.strip() and text
+        for sentence in re.split(r"(?<=[.!?])\s+|\n", text):
+            if len(sentence.split()) >= 5:
+                assert sum(sentence in other for other in texts) == 1, sentence
+
+
+# ---------------------------------------------------------------- sniffing
+
+
+def test_sniff_claims_mbox_by_content_and_nothing_else() -> None:
+    head = LIST.read_text(encoding="utf-8")[:65536]
+    assert mbox.sniff(LIST, head)
+    assert mbox.sniff(Path("saved.txt"), head)  # the 'From ' separator and a header decide, not the name
+    single = FIXTURES / "single-mail.mbox"
+    assert mbox.sniff(single, single.read_text(encoding="utf-8"))
+    newsletter = FIXTURES / "newsletter.txt"
+    assert not mbox.sniff(newsletter, newsletter.read_text(encoding="utf-8"))
+    assert not mbox.sniff(Path("t.json"), '{"post_stream": {"posts": []}}')
+    assert not mbox.sniff(Path("notes.mbox"), "just some notes\nwith no headers\n")
+    others = [f for f in THREAD_FORMATS if f is not mbox.FORMAT]
+    assert not any(f.sniff(LIST, head) for f in others)
+
+
+def test_a_text_file_that_starts_with_from_is_a_page() -> None:
+    (document,) = read_file(FIXTURES / "newsletter.txt", "newsletter.txt")
+    assert document.doc_id == "newsletter"
+
+
+# ---------------------------------------------------------------- threads
+
+
+def test_one_document_per_thread_with_readable_unique_keys() -> None:
+    documents = read_file(LIST, "lists/quill-users.mbox")
+    russian = "thread-" + hashlib.sha1(b"license-ru@example.ru").hexdigest()[:8]
+    assert [(d.doc_id, d.title) for d in documents] == [
+        ("lists/quill-users/export-to-pdf-loses-footnotes", "Export to PDF loses footnotes"),
+        ("lists/quill-users/plugin-api-freeze", "Plugin API freeze"),
+        ("lists/quill-users/cache-sizes", "Cache sizes"),
+        ("lists/quill-users/uberarbeitung-der-ubersetzung", "Überarbeitung der Übersetzung"),
+        ("lists/quill-users/meetup-in-lisbon", "Meetup in Lisbon"),
+        ("lists/quill-users/help", "Help"),
+        ("lists/quill-users/help-2", "Help"),
+        (f"lists/quill-users/{russian}", "Вопрос о лицензии"),
+    ]
+    for document in documents:
+        _assert_no_sentence_twice(document)
+
+
+def test_top_posted_and_interleaved_replies_keep_quotes_apart() -> None:
+    document = _documents(LIST)["export-to-pdf-loses-footnotes"]
+    assert _sections(document) == [
+        (
+            "Maria Okafor",
+            "1",
+            False,
+            "Hello all,\nWhen I export a chapter to PDF, every footnote after the first page disappears. "
+            "The HTML export keeps all of them. I am on version 2.4.1 under Debian.\nIs this a known problem?\nThanks,\nMaria",
+        ),
+        (
+            "Tomasz Wróbel",
+            "2",
+            False,
+            'This is a known regression in 2.4.1. Setting footnote-mode to "endnotes" in the export dialog works around it '
+            "until 2.4.2 ships.\nFrom what I remember, the page splitter was rewritten for 2.4.\nTomasz",
+        ),
+        ("Maria Okafor", "3", False, "Thanks, the endnotes setting works for me."),
+        ("Maria Okafor", "3", False, "One more detail: it only happens with two-column layouts."),
+    ]
+    first, second, third, _ = document.sections
+    assert (first.date, first.url, first.reply_to) == ("2024-03-04T08:15:32+00:00", "mid:pdf-footnotes-1@example.org", None)
+    assert (second.reply_to, third.reply_to, third.url) == ("1", "2", "mid:pdf-footnotes-3@mail.example.net")
+    for boilerplate in ("documentation team", "listinfo", "mailing list", "Sent from my phone", "Wrobel wrote"):
+        assert boilerplate not in document.text
+
+
+def test_each_quote_level_is_its_own_quote_credited_to_its_post() -> None:
+    posts = _threads(LIST)["export-to-pdf-loses-footnotes"].posts
+    reply = posts[1].blocks
+    assert isinstance(reply[1], Quote) and (reply[1].author, reply[1].post) == ("Maria Okafor", "1")
+    assert reply[1].text.endswith("Is this a known problem?\nThanks,\nMaria")  # quoted signature and footer gone too
+    assert posts[2].blocks == (
+        Quote(
+            'This is a known regression in 2.4.1. Setting footnote-mode to "endnotes" in the export dialog '
+            "works around it until 2.4.2 ships.",
+            "Tomasz Wróbel",  # the attribution spells him "Wrobel"
+            "2",
+        ),
+        "Thanks, the endnotes setting works for me.",
+        Quote("When I export a chapter to PDF, every footnote after the first page disappears.", "Maria Okafor", "1"),
+        "One more detail: it only happens with two-column layouts.",
+    )
+
+
+def test_replies_to_a_message_not_in_the_file_join_by_references() -> None:
+    thread = _threads(LIST)["plugin-api-freeze"]
+    assert [(p.author, p.post, p.reply_to) for p in thread.posts] == [
+        ("Ana Lima", "1", None),
+        ("Kenji Sato", "2", "1"),
+        ("Priya Natarajan", "3", None),
+    ]
+    first = thread.posts[0].blocks[0]
+    assert isinstance(first, Quote) and (first.author, first.post) == ("Kenji Sato", None)
+    document = _documents(LIST)["plugin-api-freeze"]
+    quoted = [(author, text) for author, _, is_quoted, text in _sections(document) if is_quoted]
+    assert quoted == [
+        (
+            "Kenji Sato",
+            "We plan to freeze the plugin API on the first of May. "
+            "After that date only bug fixes will be merged into the plugin interfaces.",
+        )
+    ]
+    assert [text for author, _, _, text in _sections(document) if author == "Kenji Sato" and "fifteenth" in text] == [
+        "Yes, we can move the freeze to the fifteenth of May for the theming hooks."
+    ]
+
+
+def test_old_mailer_reply_joins_by_subject_and_outlook_history_is_a_quote() -> None:
+    document = _documents(LIST)["cache-sizes"]
+    assert _sections(document) == [
+        (
+            "Olaf Berg",
+            "1",
+            False,
+            "What cache size do people use for large books? The default of 64 MB makes rendering slow for me once a book passes 900 pages.",
+        ),
+        ("Grace Hopkins", "2", False, "We run with 512 MB on the build server and rendering stays under a minute."),
+    ]
+    assert "Original Message" not in document.text
+    assert document.sections[1].url is None  # no Message-ID, so no mid: link
+
+
+def test_encoded_names_charsets_and_non_latin_subjects() -> None:
+    documents = _documents(LIST)
+    german = documents["uberarbeitung-der-ubersetzung"]
+    assert _sections(german) == [
+        (
+            "Jürgen Weiß",
+            "1",
+            False,
+            "Hallo zusammen,\nich habe die deutsche Übersetzung des Handbuchs überarbeitet. Die Kapitel über Fußnoten und "
+            "Querverweise sind jetzt vollständig; offen ist nur noch das Glossar.\nGrüße\nJürgen",
+        ),
+        (
+            "Lena Gruber",
+            "2",
+            False,
+            "Danke! Das Glossar übernehme ich bis Freitag. Für „Querverweis“ schlage ich „Verweis“ vor, das ist kürzer.\nLiebe Grüße\nLena",
+        ),
+    ]
+    (russian,) = (d for d in documents.values() if d.title == "Вопрос о лицензии")
+    assert _sections(russian)[0][:2] == ("Olga Smirnova", "1")
+    assert "Лицензия в репозитории — MIT" in russian.text
+    assert russian.sections[0].date == "2024-03-11T09:00:00+00:00"  # +0300 taken to UTC
+
+
+def test_format_flowed_and_html_only_mail() -> None:
+    document = _documents(LIST)["meetup-in-lisbon"]
+    assert _sections(document) == [
+        (
+            "Ana Lima",
+            "1",
+            False,
+            "A few of us will meet at the Biblioteca de Alcântara on 20 April at 14:00 to work on the Portuguese templates. "
+            "Everyone is welcome, no experience needed.\nBring a laptop with Quillmark 2.4 installed.",
+        ),
+        (
+            "Kenji Sato",
+            "2",
+            False,
+            "I will join remotely if there is a video link.\nI can review the template pull requests the same afternoon.",
+        ),
+    ]
+    assert "Lisbon user group" not in document.text and "release manager" not in document.text
+    html_quote = _threads(LIST)["meetup-in-lisbon"].posts[1].blocks[-1]
+    assert isinstance(html_quote, Quote) and (html_quote.author, html_quote.post) == ("Ana Lima", "1")
+
+
+def test_same_subject_twice_and_a_sender_known_by_address_only() -> None:
+    documents = _documents(LIST)
+    assert _sections(documents["help"]) == [("Olaf Berg", "1", False, "The installer stops at 80 percent on Windows 11.")]
+    assert _sections(documents["help-2"]) == [("Priya Natarajan", "1", False, "Where do I change the default paper size?")]
+
+
+def test_broken_messages_are_reported_and_the_rest_is_read() -> None:
+    warnings: list[Skipped] = []
+    (document,) = read_file(FIXTURES / "broken.mbox", "lists/broken.mbox", warnings)
+    assert [w.reason for w in warnings] == [
+        "partly read (mbox): message 2 (release-2@example.org): unknown charset 'x-martian'; read as UTF-8",
+        "partly read (mbox): message 3 (release-3@example.org): no text or HTML part; left out",
+    ]
+    assert _sections(document) == [
+        ("Noor Haddad", "1", False, "Before tagging 2.5 we still need the changelog and the signed tarballs."),
+        ("Sam Keller", "2", False, "I can sign the tarballs on Wednesday."),
+        ("Sam Keller", "3", False, "Correction: Thursday, the signing key is on the other laptop."),
+    ]
+    last = document.sections[-1]
+    assert (last.date, last.reply_to) == (None, None)  # an unreadable Date; its parent had no text
+
+
+def test_a_single_mail_without_separator_line() -> None:
+    (document,) = read_file(FIXTURES / "single-mail.mbox", "single-mail.mbox")
+    assert document.doc_id == "single-mail/saved-from-my-mail-client"
+    assert _sections(document) == [("Ivo Petrov", "1", False, "This mail was saved on its own, without the mbox separator line.")]
+
+
+def test_an_mbox_with_no_text_is_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "attachments.mbox"
+    path.write_text(
+        "From x@example.org  Mon Apr  1 09:00:00 2024\nFrom: x@example.org\nSubject: files\n"
+        'Content-Type: multipart/mixed; boundary="q"\n\n--q\nContent-Type: image/png\n\nAAAA\n--q--\n',
+        encoding="utf-8",
+    )
+    warnings: list[Skipped] = []
+    with pytest.raises(UnreadableDocument, match="no post that has text"):
+        read_file(path, "attachments.mbox", warnings)
+
+
+def test_raw_utf8_headers_and_encoded_names_with_commas(tmp_path: Path) -> None:
+    path = tmp_path / "headers.mbox"
+    path.write_bytes(
+        "From a@example.org  Mon Apr  1 09:00:00 2024\n"
+        "From: Zoë Ångström <zoe@example.org>\nSubject: Größe der Vorlagen\nMessage-ID: <h1@example.org>\n\n"
+        "Die Vorlagen sind zu groß.\n\n"
+        "From b@example.org  Mon Apr  1 10:00:00 2024\n"
+        "From: =?iso-8859-1?q?M=FCller=2C_J=FCrgen?= <jm@example.org>\nSubject: =?x-unknown?q?Re=3A_Gr=F6=DFe?=\n"
+        "Message-ID: <h2@example.org>\nIn-Reply-To: <h1@example.org>\n\nStimmt.\n".encode()
+    )
+    (document,) = read_file(path, "headers.mbox")
+    assert document.title == "Größe der Vorlagen"
+    assert [(s.author, document.text[s.start : s.end]) for s in document.sections] == [
+        ("Zoë Ångström", "Die Vorlagen sind zu groß."),
+        ("Müller, Jürgen", "Stimmt."),
+    ]
+
+
+def test_outlook_html_reply_history_is_a_quote(tmp_path: Path) -> None:
+    path = tmp_path / "outlook.mbox"
+    path.write_text(
+        "From a@example.org  Mon Apr  1 09:00:00 2024\nFrom: Jane Roe <jane@example.org>\nSubject: Printer setup\n"
+        "Message-ID: <o1@example.org>\n\nWhich driver does the plotter on floor two need?\n\n"
+        "From b@example.org  Mon Apr  1 10:00:00 2024\nFrom: Raj Iyer <raj@example.org>\nSubject: RE: Printer setup\n"
+        "Message-ID: <o2@example.org>\nIn-Reply-To: <o1@example.org>\nContent-Type: text/html; charset=utf-8\n\n"
+        "<html><body><p>The generic PostScript driver works for it.</p>"
+        '<hr style="display:inline-block"><div id="divRplyFwdMsg"><b>From:</b> Jane Roe &lt;jane@example.org&gt;<br>'
+        "<b>Sent:</b> Monday, April 1, 2024 9:00 AM<br><b>Subject:</b> Printer setup</div><div>&nbsp;</div>"
+        "<div>Which driver does the plotter on floor two need?</div></body></html>\n",
+        encoding="utf-8",
+    )
+    thread = next(mbox.read(path, print))
+    assert thread.posts[1].blocks == (
+        "The generic PostScript driver works for it.",
+        Quote("Which driver does the plotter on floor two need?", "Jane Roe", "1"),
+    )
+
+
+# ---------------------------------------------------------------- pieces
+
+
+@pytest.mark.parametrize(
+    ("attribution", "name", "address"),
+    [
+        ("On Sun, Jan 2, 2022 at 6:02 AM Jane Roe <jane@example.org> wrote:", "Jane Roe", "jane@example.org"),
+        ('On 2022/01/02 13:33:24 "Jane Q. Roe" wrote:', "Jane Q. Roe", None),
+        ("On Wed, 5 Jan 2022 at 10:17, Jane Roe <jane@example.org> wrote:", "Jane Roe", "jane@example.org"),
+        ("On 05/01/2022 04.17, Jane Roe wrote:", "Jane Roe", None),
+        ("Jane Roe wrote:", "Jane Roe", None),
+        ("jane@example.org writes:", None, "jane@example.org"),
+        ("Le mar. 3 mars 2020 à 10:00, Jean Dupont <jean@example.fr> a écrit :", "Jean Dupont", "jean@example.fr"),
+        ("Am 03.03.2020 um 10:00 schrieb Hans Müller <hans@example.de>:", "Hans Müller", "hans@example.de"),
+        ("On Mon, Jan 3, 2022 at 10:00, jane at example.org (Jane Roe) wrote:", "Jane Roe", "jane@example.org"),  # pipermail
+        ("On Monday at 10.30, Jane wrote:", "Jane", None),
+        ("I agree with everything that you wrote:", None, None),
+    ],
+)
+def test_attribution_names(attribution: str, name: str | None, address: str | None) -> None:
+    assert _attributed(attribution) == (name, address)
+
+
+def test_unflow_joins_soft_breaks_per_quote_depth() -> None:
+    lines = ["Soft ", "joined.", "> quoted ", "> line", ">> deeper ", "> back", "-- ", "sig"]
+    assert _unflow(lines, delsp=False) == ["Soft joined.", "> quoted line", ">> deeper", "> back", "-- ", "sig"]
+    assert _unflow(["Kana", "Spl ", "it"], delsp=True) == ["Kana", "Split"]
+
+
+@pytest.mark.parametrize(
+    ("subject", "normalised"),
+    [
+        ("Re: [quill-users] Re: Export", "Export"),
+        ("AW: WG: Übersetzung", "Übersetzung"),
+        ("Fwd:  [dev] [PATCH]   Cache", "Cache"),
+        ("Re[2]: Help", "Help"),
+        ("Reply formats", "Reply formats"),
+    ],
+)
+def test_subject_normalisation(subject: str, normalised: str) -> None:
+    assert normalise_subject(subject) == normalised
+
+
+_LINES = st.sampled_from(
+    ["Plain words here.", "", "> quoted text", ">> deeper text", "> > spaced deeper", "On Mon, Jan 1, 2024 Jane <j@x.org> wrote:",
+     "-- ", "sig", ">From escaped", "-----Original Message-----", "From: Jane <j@x.org>", "____________________", "unsubscribe here",
+     "wrote:", "Ünïcødé ✓", "soft ending "]
+)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(bodies=st.lists(st.lists(_LINES, max_size=12), min_size=1, max_size=4), flowed=st.booleans())
+def test_any_body_gives_documents_or_a_named_skip(tmp_path: Path, bodies: list[list[str]], flowed: bool) -> None:
+    mails = []
+    for number, body in enumerate(bodies):
+        reply = f"In-Reply-To: <m{number - 1}@x.org>\n" if number else ""
+        content_type = "text/plain; charset=utf-8" + ("; format=flowed" if flowed else "")
+        mails.append(
+            f"From x@x.org  Mon Jan  1 00:00:0{number} 2024\nFrom: P{number} <p{number}@x.org>\nSubject: Re: T\n"
+            f"Message-ID: <m{number}@x.org>\n{reply}Content-Type: {content_type}\n\n" + "\n".join(body) + "\n"
+        )
+    path = tmp_path / "random.mbox"
+    path.write_text("\n".join(mails), encoding="utf-8")
+    try:
+        documents = read_file(path, "random.mbox")
+    except UnreadableDocument:
+        return
+    for document in documents:
+        for section in document.sections:
+            text = document.text[section.start : section.end]
+            assert text and text == text.strip()
+            if not section.quoted:
+                assert not any(line.startswith(">") for line in text.split("\n")), text  # quoted lines never become own text
+
+
+# ---------------------------------------------------------------- the real Pony Mail archive
+
+
+#: Each section's author, post, date, reply_to, length and SHA-256 prefix: exact without copying the archive's text.
+_PONYMAIL_SECTIONS = {
+    "external-search-form": [
+        ("Daniel Sahlberg", "1", "2022-01-02T11:01:50+00:00", None, 461, "627f8803022f11ed"),
+        ("John D. Ament", "2", "2022-01-02T13:33:24+00:00", "1", 203, "9341d8fbf90a5b95"),
+        ("Daniel Sahlberg", "3", "2022-01-04T12:53:29+00:00", "2", 414, "5d7aeae3e22f1437"),
+    ],
+    "how-can-i-see-attachments": [
+        ("Daniel Sahlberg", "1", "2022-01-05T10:17:02+00:00", None, 1093, "3c0d9d2dc3bd9799"),
+        ("sebb", "2", "2022-01-06T00:54:45+00:00", "1", 346, "59ac39263f467bf3"),
+        ("Daniel Gruno", "3", "2022-01-06T16:25:58+00:00", "1", 555, "82777e5487a8a889"),
+    ],
+}
+
+
+def _fingerprint(document: Document) -> list[tuple[str | None, str | None, str | None, str | None, int, str]]:
+    rows = []
+    for s in document.sections:
+        text = document.text[s.start : s.end]
+        rows.append((s.author, s.post, s.date, s.reply_to, len(text), hashlib.sha256(text.encode()).hexdigest()[:16]))
+    return rows
+
+
+@pytest.fixture
+def ponymail() -> Path:
+    if not PONYMAIL.is_file():
+        pytest.skip("../shared/forums/corpus not present: the real Pony Mail archive is read from there")
+    return PONYMAIL
+
+
+def test_ponymail_archive_threads_posts_and_authors(ponymail: Path) -> None:
+    warnings: list[Skipped] = []
+    documents = _documents(ponymail, warnings)
+    assert warnings == []
+    assert list(documents) == ["external-search-form", "how-can-i-see-attachments"]
+    threads = _threads(ponymail)
+    assert [[p.author for p in t.posts] for t in threads.values()] == [
+        ["Daniel Sahlberg", "John D. Ament", "Daniel Sahlberg"],  # his second mail comes from another address
+        ["Daniel Sahlberg", "sebb", "Daniel Gruno"],
+    ]
+    assert documents["external-search-form"].title == "External search form"
+    assert documents["how-can-i-see-attachments"].title == "How can I see attachments?"
+
+
+def test_ponymail_every_section_exact(ponymail: Path) -> None:
+    documents = _documents(ponymail)
+    for key, expected in _PONYMAIL_SECTIONS.items():
+        actual = _fingerprint(documents[key])
+        shown = [documents[key].text[s.start : s.end] for s in documents[key].sections]
+        assert actual == expected, shown
+        assert not any(s.quoted for s in documents[key].sections)  # every quote is of a mail in the archive
+
+
+def test_ponymail_quoted_history_is_credited_once_to_its_writer(ponymail: Path) -> None:
+    documents = _documents(ponymail)
+    for key, phrase, times in [
+        ("external-search-form", "On behalf of the Subversion community", 3),
+        ("how-can-i-see-attachments", "presented in a more intuitive way", 3),
+    ]:
+        document = documents[key]
+        assert document.text.count(phrase) == times  # shown under three senders
+        holders = [(s.author, s.post) for s in document.sections if phrase in document.text[s.start : s.end]]
+        assert holders == [("Daniel Sahlberg", "1")]
+        _assert_no_sentence_twice(document)
+    for document in documents.values():
+        for section in document.sections:
+            text = document.text[section.start : section.end]
+            assert "wrote:" not in text and "-- " not in text and not text.startswith(">")
+
+
+def test_ponymail_interleaved_reply_and_nested_quotes(ponymail: Path) -> None:
+    threads = _threads(ponymail)
+    gruno = threads["how-can-i-see-attachments"].posts[2].blocks
+    assert [type(b).__name__ for b in gruno] == ["Quote", "str", "Quote"]  # answer between two quoted paragraphs
+    assert all(isinstance(b, str) or (b.author, b.post) == ("Daniel Sahlberg", "1") for b in gruno)
+    third = threads["external-search-form"].posts[2].blocks
+    quotes = [(b.author, b.post) for b in third if isinstance(b, Quote)]
+    assert quotes == [("John D. Ament", "2"), ("Daniel Sahlberg", "1")]  # the level-2 attribution sits inside level 1
