@@ -19,8 +19,10 @@ def test_dev_set_meets_the_bar(shipped_engine: Engine) -> None:
 
 
 def test_both_sets_over_the_larger_corpus_meet_the_bar(forums_engine: Engine) -> None:
+    # 0.907 with the weights tuned on these 54 questions alone; 0.884 with those tuned on the 162 of the
+    # tuning half (README, Answer quality), which answer fewer questions wrongly on held-out ones.
     report = evaluate(forums_engine, DEV + FORUMS, "hybrid")
-    assert report.answer_accuracy >= 0.9, report.failures
+    assert report.answer_accuracy >= 0.85, report.failures
     assert report.top1_source >= 0.9
     assert report.offtopic_abstention >= 0.9, report.failures
     assert report.false_abstention <= 0.1, report.failures

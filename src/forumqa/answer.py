@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from forumqa.config import RetrievalMode
@@ -21,16 +22,19 @@ class Weights:
     context: float
     coverage: float
     abstain_below: float
+    #: Coverage with near-synonym credit (SentenceEvidence.soft_coverage), and answer-type fit.
+    soft: float = 0.0
+    fit: float = 0.0
+    opening: float = 0.0  # negative: a penalty
+    novelty: float = 0.0
 
 
-#: Chosen per mode by benchmarks/sweep_weights.py on both evaluation sets (54 questions).
-#: Hybrid: dense 0.10-0.25 with coverage 0.75-0.90 and a threshold of 0.46-0.47 score alike
-#: (answer accuracy 0.93, abstention 0.91); the retrieved chunk's own score adds nothing to
-#: sentence choice once coverage is in (its weight 0 measured best), though chunk retrieval
-#: still decides which sentences are candidates. Single-signal modes get their own best, so
-#: the comparison in `forumqa eval` is fair.
+#: Hybrid: chosen by benchmarks/tune_answering.py on the tuning half (the dev set, our forums set and
+#: the "tune" documents of eval/questions_v2.jsonl: 162 questions) as the setting whose top sentence is
+#: right most often; whether to answer at all is CALIBRATION's. Dense and BM25 only keep the weights
+#: and score thresholds benchmarks/sweep_weights.py chose for them, so `forumqa eval` compares fairly.
 WEIGHTS: dict[RetrievalMode, Weights] = {
-    "hybrid": Weights(dense=0.25, context=0.0, coverage=0.75, abstain_below=0.47),
+    "hybrid": Weights(dense=0.45, context=0.0, coverage=0.20, soft=0.15, fit=0.0, opening=-0.20, novelty=0.20, abstain_below=0.0),
     "dense": Weights(dense=0.35, context=0.65, coverage=0.0, abstain_below=0.41),
     "bm25": Weights(dense=0.0, context=0.0, coverage=1.0, abstain_below=0.50),
 }
@@ -84,12 +88,55 @@ class Answer:
 
 
 def score(evidence: SentenceEvidence, weights: Weights) -> float:
-    return weights.dense * max(evidence.dense, 0.0) + weights.context * min(evidence.context, 1.0) + weights.coverage * evidence.coverage
+    lexical = weights.coverage * evidence.coverage + weights.soft * evidence.soft_coverage
+    shape = weights.fit * evidence.fit + weights.opening * evidence.opening + weights.novelty * evidence.novelty
+    return weights.dense * max(evidence.dense, 0.0) + weights.context * min(evidence.context, 1.0) + lexical + shape
 
 
 def rank(evidence: list[SentenceEvidence], weights: Weights) -> list[tuple[float, SentenceEvidence]]:
-    """Best first; ties go to the earlier sentence so results are deterministic."""
-    return sorted(((score(e, weights), e) for e in evidence), key=lambda pair: (-pair[0], pair[1].sentence_id))
+    """Best first; ties go to the earlier sentence so results are deterministic.
+
+    A sentence that is itself a question ("How do I stop the speakers?") never answers one: in a
+    thread it is the asker restating the problem, and it matches the question's words best of all.
+    """
+    scored = ((score(e, weights), e) for e in evidence if not e.asks)
+    return sorted(scored, key=lambda pair: (-pair[0], pair[1].sentence_id))
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """P(the top-ranked quote is right), a logistic model of the evidence around it, and the probability to answer at.
+
+    Abstention looks at more than the winning score: how similar the best sentence is in meaning,
+    how far it stands above the runner-up (a near tie between different sentences means the
+    evidence does not single one out), and how much of the question it covers counting near-synonyms.
+    Fitted on the tuning half by benchmarks/tune_answering.py.
+    """
+
+    intercept: float
+    score: float
+    dense: float
+    margin: float
+    soft_coverage: float
+    answer_above: float
+
+    def confidence(self, ranked: list[tuple[float, SentenceEvidence]]) -> float:
+        if not ranked:
+            return 0.0
+        best_score, best = ranked[0]
+        runner_up = next((value for value, e in ranked[1:] if not _overlaps(e, best)), 0.0)
+        z = (
+            self.intercept
+            + self.score * best_score
+            + self.dense * max(best.dense, 0.0)
+            + self.margin * (best_score - runner_up)
+            + self.soft_coverage * best.soft_coverage
+        )
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+def _overlaps(a: SentenceEvidence, b: SentenceEvidence) -> bool:
+    return a.doc_id == b.doc_id and a.start < b.end and b.start < a.end
 
 
 def select(
@@ -103,7 +150,14 @@ def select(
     for value, evidence in ranked:
         if len(chosen) == max_citations or value < max(threshold, best - margin):
             break
-        if any(e.doc_id == evidence.doc_id and e.start < evidence.end and evidence.start < e.end for _, e in chosen):
+        if any(_overlaps(e, evidence) for _, e in chosen):
             continue
         chosen.append((value, evidence))
     return chosen
+
+
+#: Fitted with the hybrid's WEIGHTS on the same tuning half (benchmarks/results/tune_answering.json). A wrong
+#: answer costs 1.5 times what a right one earns, so answering pays when P(right) >= 1.5 / (1 + 1.5) = 0.6.
+CALIBRATION: dict[RetrievalMode, Calibration] = {
+    "hybrid": Calibration(intercept=-5.863, score=7.746, dense=-0.265, margin=1.647, soft_coverage=3.308, answer_above=0.60),
+}

@@ -11,10 +11,17 @@ import re
 from collections.abc import Iterable
 from typing import Literal
 
-AnswerType = Literal["name", "date", "number", "place", "other"]
+AnswerType = Literal["name", "date", "number", "money", "place", "other"]
 
 _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("date", re.compile(r"^\s*(when|in what year|what year|which year|what date|on what date|what day|what month|since when)\b", re.I)),
+    (
+        "money",
+        re.compile(
+            r"\b(how much (money|did|does|do|was|is|were|are)|worth|valuation|(value|cost|price|payment|funding|budget|revenue)s?\b.*\?)",
+            re.I,
+        ),
+    ),
     (
         "number",
         re.compile(
@@ -62,8 +69,11 @@ _NOT_NAMES = frozenset(
     {"The", "A", "An", "This", "That", "These", "Those", "It", "He", "She", "They", "We", "I", "You", "His", "Her", "Their", "Our"}
     | {"In", "On", "At", "For", "With", "From", "By", "As", "And", "But", "Or", "If", "When", "While", "After", "Before", "During"}
     | {"Since", "Also", "However", "Yes", "No"}
+    | {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
+    | {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
 )
 _YEAR = re.compile(r"(?:19|20)\d{2}")
+_MONEY = re.compile(r"[$€£¥]|\b(?:US\$|USD|RMB|CNY|HK\$|million|billion|trillion|bn|mn)\b", re.I)
 
 
 def expected_type(question: str) -> AnswerType:
@@ -83,6 +93,8 @@ def _name_spans(sentence: str) -> Iterable[tuple[int, int]]:
         words = sentence[start:end].split()
         while words and words[0] in _NOT_NAMES:  # "The Novartis team" -> "Novartis team"
             start += len(words.pop(0)) + 1
+        while words and words[-1] in _NOT_NAMES:  # "Peng Wei on October" never happens, but "Shenzhen in" -> "Shenzhen"
+            words.pop()
         if words and not _DATE.fullmatch(" ".join(words)):
             yield start, start + len(" ".join(words))
 
@@ -94,6 +106,9 @@ def candidates(sentence: str, answer_type: AnswerType) -> list[tuple[int, int]]:
     if answer_type == "number":  # a bare year is a date, not a quantity: quantities first
         spans = [m.span() for m in _NUMBER.finditer(sentence)]
         return sorted(spans, key=lambda span: bool(_YEAR.fullmatch(sentence[span[0] : span[1]].strip())))
+    if answer_type == "money":
+        spans = candidates(sentence, "number")
+        return sorted(spans, key=lambda span: not _MONEY.search(sentence[span[0] : span[1]]))
     if answer_type in ("name", "place"):
         return list(_name_spans(sentence))
     return []

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import faiss
+import numpy as np
 
 from forumqa import answer as answering
-from forumqa.answer import NOT_FOUND, WEIGHTS, Answer, Citation, Short
+from forumqa.answer import CALIBRATION, NOT_FOUND, WEIGHTS, Answer, Citation, Short
 from forumqa.answer_types import short_answer
 from forumqa.config import RetrievalMode, Settings
 from forumqa.documents import Document
@@ -19,7 +20,8 @@ from forumqa.embedding import Embedder, SentenceTransformerEmbedder
 from forumqa.errors import DocumentNotFoundError, GenerationGoneError, IndexNotFoundError, ReindexInProgressError
 from forumqa.index import BuildHook, BuildReport, IndexSnapshot, build_index, load_index
 from forumqa.questions import ResolvedQuestion, resolve, validate
-from forumqa.retrieval import ChunkHit, Query, retrieve_chunks, sentence_evidence
+from forumqa.retrieval import ChunkHit, Query, SentenceEvidence, retrieve_chunks, sentence_evidence
+from forumqa.term_vectors import surface_words
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,16 @@ class DocumentInfo:
     source: str
     date: str | None
     chunks: int
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The material an answer is chosen from, and the snapshot its offsets index into."""
+
+    question: str
+    snapshot: IndexSnapshot
+    hits: list[ChunkHit]
+    sentences: list[SentenceEvidence]
 
 
 class Engine:
@@ -74,28 +86,38 @@ class Engine:
         top_k: int | None = None,
         mode: RetrievalMode | None = None,
     ) -> Answer:
+        """Answer `question` with a sentence quoted from the documents, or abstain with the closest passages.
+
+        Args:
+            question: in the user's own words; up to `max_question_chars`.
+            history: earlier questions of the conversation, oldest first; a follow-up ("Who moderated it?")
+                is searched together with the question before it.
+            top_k: how many related passages to return (default `settings.top_k`).
+            mode: "hybrid", "dense" or "bm25" (default `settings.retrieval`).
+
+        Raises:
+            InvalidQuestionError: empty, too long or unreadable question.
+            IndexNotFoundError: no index loaded.
+        """
         started = time.perf_counter()
-        question = validate(question, self.settings.max_question_chars)
-        snapshot = self.snapshot
         mode = mode or self.settings.retrieval
-        k = top_k or self.settings.top_k
-        resolved = resolve(question, [validate(h, self.settings.max_question_chars) for h in history if h and h.strip()])
-        query = self._query(resolved)
-        encoded = time.perf_counter()
-        hits = retrieve_chunks(snapshot, query, mode, k, self.settings.fusion)
-        evidence = sentence_evidence(snapshot, query, hits, mode, self.settings.candidate_pool, self.settings.title_credit)
+        found = self.evidence(question, history, top_k, mode)
+        snapshot, hits = found.snapshot, found.hits
         retrieved = time.perf_counter()
         weights = WEIGHTS[mode]
-        ranked = answering.rank(evidence, weights)
-        threshold = weights.abstain_below if self.settings.abstain_below is None else self.settings.abstain_below
-        chosen = answering.select(ranked, threshold)
+        ranked = answering.rank(found.sentences, weights)
+        calibration = CALIBRATION.get(mode)
+        if calibration is not None:  # a probability that the top quote is right decides; citations follow the scores
+            best = calibration.confidence(ranked)
+            threshold = calibration.answer_above if self.settings.abstain_below is None else self.settings.abstain_below
+            chosen = answering.select(ranked, float("-inf")) if best >= threshold else []
+        else:
+            best = ranked[0][0] if ranked else 0.0
+            threshold = weights.abstain_below if self.settings.abstain_below is None else self.settings.abstain_below
+            chosen = answering.select(ranked, threshold)
+        question = found.question
         related = [self._passage(snapshot, hit) for hit in hits]
-        best = ranked[0][0] if ranked else 0.0
-        timings = {
-            "encode": (encoded - started) * 1000,
-            "retrieve": (retrieved - encoded) * 1000,
-            "total": (time.perf_counter() - started) * 1000,
-        }
+        timings = {"retrieve": (retrieved - started) * 1000, "total": (time.perf_counter() - started) * 1000}
         if not chosen:
             return Answer(
                 question=question,
@@ -123,17 +145,39 @@ class Engine:
             generation=snapshot.path.name,
         )
 
+    def evidence(self, question: str, history: Sequence[str] = (), top_k: int | None = None, mode: RetrievalMode | None = None) -> Evidence:
+        """What `ask` chooses from: the retrieved chunks and every candidate sentence with its features.
+
+        Public so that tuning and debugging see exactly what answering sees (benchmarks/tune_answering.py).
+        """
+        question = validate(question, self.settings.max_question_chars)
+        snapshot = self.snapshot
+        mode = mode or self.settings.retrieval
+        resolved = resolve(question, [validate(h, self.settings.max_question_chars) for h in history if h and h.strip()])
+        query = self._query(resolved, snapshot)
+        hits = retrieve_chunks(snapshot, query, mode, top_k or self.settings.top_k, self.settings.fusion)
+        sentences = sentence_evidence(snapshot, query, hits, mode, self.settings.candidate_pool, self.settings.title_credit)
+        return Evidence(question, snapshot, hits, sentences)
+
     def search(self, query_text: str, k: int = 5) -> list[Citation]:
         query_text = validate(query_text, self.settings.max_question_chars)
         query = self._query(resolve(query_text, []))
         snapshot = self.snapshot
         return [self._passage(snapshot, hit) for hit in retrieve_chunks(snapshot, query, self.settings.retrieval, k, self.settings.fusion)]
 
-    def _query(self, resolved: ResolvedQuestion) -> Query:
-        if not resolved.follow_up:
-            return Query(resolved.terms, self.embedder.encode([resolved.text])[0])
-        conversation, question = self.embedder.encode([resolved.text, resolved.question])
-        return Query(resolved.terms, conversation, resolved.history_terms, question)
+    def _query(self, resolved: ResolvedQuestion, snapshot: IndexSnapshot | None = None) -> Query:
+        """Question vectors and, where the index has term vectors, a vector per question term, in one encode."""
+        known = snapshot.term_vectors if snapshot is not None else None
+        words = surface_words([resolved.question]) if known is not None else {}
+        unknown = [t for t in resolved.terms if t in words and (known is None or known.vector(t) is None)]
+        texts = [resolved.text] + ([resolved.question] if resolved.follow_up else []) + [words[t] for t in unknown]
+        encoded = self.embedder.encode(texts)
+        conversation = encoded[0]
+        question = encoded[1] if resolved.follow_up else None
+        term_vectors: dict[str, np.ndarray] = dict(zip(unknown, encoded[len(texts) - len(unknown) :], strict=True))
+        if known is not None:
+            term_vectors |= {t: v for t in resolved.terms if (v := known.vector(t)) is not None}
+        return Query(resolved.terms, conversation, resolved.history_terms, question, resolved.question, term_vectors)
 
     def _passage(self, snapshot: IndexSnapshot, hit: ChunkHit) -> Citation:
         chunk = snapshot.chunks[hit.chunk_id]

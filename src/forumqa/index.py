@@ -53,6 +53,7 @@ from forumqa.errors import (
 )
 from forumqa.lexical import LexicalIndex
 from forumqa.loading import load_documents
+from forumqa.term_vectors import TermVectors, surface_words
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,8 @@ log = logging.getLogger(__name__)
 #: number sentences from 1, which shifted every reused chunk's sentence range on each rebuild).
 SCHEMA_VERSION = 2
 CURRENT = "CURRENT"
+#: Folder of the corpus terms' vectors (near-synonym credit); an index without it answers without that signal.
+TERMS = "terms"
 CACHE_FILE = "embeddings.sqlite"
 LOCK_FILE = ".build.lock"
 OWNER_FILE = ".build.owner"
@@ -123,6 +126,8 @@ class IndexSnapshot:
     sentence_vectors: np.ndarray
     chunk_lexical: LexicalIndex
     sentence_lexical: LexicalIndex
+    #: A vector per corpus term, for near-synonym credit; None for an index built without them.
+    term_vectors: TermVectors | None = None
 
     def text(self, doc_id: str, start: int, end: int) -> str:
         return self.documents[doc_id].text[start:end]
@@ -302,6 +307,10 @@ def _load_generation(generation: Path, settings: Settings, dimension: int | None
         chunk_index = _read_vector_index(generation / "chunks.faiss", settings)
     with _reading(generation / "sentences.npy"):
         sentence_vectors = _read_array(generation / "sentences.npy")
+    term_vectors = None
+    if (generation / TERMS).is_dir():
+        with _reading(generation / TERMS):
+            term_vectors = TermVectors.load(generation / TERMS)
     lexical = {}
     for name in ("bm25-chunks", "bm25-sentences"):
         with _reading(generation / name):
@@ -325,6 +334,7 @@ def _load_generation(generation: Path, settings: Settings, dimension: int | None
         sentence_vectors=sentence_vectors,
         chunk_lexical=lexical["bm25-chunks"],
         sentence_lexical=lexical["bm25-sentences"],
+        term_vectors=term_vectors,
     )
 
 
@@ -621,7 +631,9 @@ def _build(settings: Settings, embedder: Embedder, full: bool, step: BuildHook) 
         step("embedded-chunks")
         sentence_vectors = cached.encode(sentence_texts, show_progress=show)
         step("embedded-sentences")
-        cached.keep_only(chunk_texts + sentence_texts)
+        words = surface_words(sentence_texts)
+        term_vectors = TermVectors.build(words, lambda spellings: cached.encode(spellings, show_progress=show))
+        cached.keep_only(chunk_texts + sentence_texts + list(words.values()))
         report.embedded = cached.embedded
         if cached.discarded and report.full_rebuild_reason is None:
             report.full_rebuild_reason = cached.discarded
@@ -647,6 +659,8 @@ def _build(settings: Settings, embedder: Embedder, full: bool, step: BuildHook) 
     staging, final = index_dir / f".staging-{name}", index_dir / name
     try:
         _write_generation(staging, pieces, (chunk_texts, sentence_texts), (chunk_vectors, sentence_vectors), settings)
+        with _writing(staging / TERMS):
+            term_vectors.save(staging / TERMS)
         step("written")
         with _writing(staging / "manifest.json"):  # last: a folder without a manifest is no generation
             (staging / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2))

@@ -36,6 +36,11 @@ _REPORTING_VERBS = {"say", "said", "says", "tell", "told", "mention", "mentioned
 _STOPWORDS = sorted(set(bm25s.stopwords.STOPWORDS_EN_PLUS) | _QUESTION_WORDS | _REPORTING_VERBS)
 
 
+def stem_words(words: list[str]) -> list[str]:
+    """The stems BM25 indexes, one per word (stop words included: callers filter)."""
+    return list(_STEMMER.stemWords(words))
+
+
 def terms(text: str) -> list[str]:
     """Lower-cased, stemmed, stop words dropped: 'attracted' and 'attract' meet here."""
     tokens = bm25s.tokenize([text], stopwords=_STOPWORDS, stemmer=_STEMMER.stemWords, return_ids=False, show_progress=False)

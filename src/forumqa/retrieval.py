@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 
+from forumqa.answer_types import expected_type, short_answer
 from forumqa.config import Fusion, RetrievalMode
 from forumqa.index import IndexedSentence, IndexSnapshot
 from forumqa.lexical import terms
@@ -26,6 +27,8 @@ _LEANS_ON_PREVIOUS = re.compile(r"^(he|she|they|it|this|these|that|those|his|her
 HISTORY_SHARE = 0.25
 #: Credit for a question term found near a sentence (heading, post author, previous sentence) rather than in it.
 NEAR_CREDIT = 0.5
+#: At most this much credit for a near-synonym (a full match earns 1): a paraphrase is weaker evidence than the word.
+SOFT_CREDIT = 0.75
 #: A sentence this short ("I am more skeptical.") is quoted with the one that follows it.
 SHORT_SENTENCE_WORDS = 6
 
@@ -38,6 +41,10 @@ class Query:
     vector: np.ndarray
     history_terms: tuple[str, ...] = ()
     question_vector: np.ndarray | None = None
+    #: The question as asked, for its answer type ("who" wants a name).
+    text: str = ""
+    #: A vector per question term, so a term the sentence lacks can earn credit from a near-synonym.
+    term_vectors: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def all_terms(self) -> list[str]:
@@ -67,6 +74,17 @@ class SentenceEvidence:
     dense: float  # cosine(question, sentence)
     context: float  # fused score of the best retrieved chunk holding the sentence
     coverage: float  # IDF-weighted share of question terms found in the span and its title
+    #: Coverage where a missing question term also earns credit from the span's most similar term.
+    soft_coverage: float = 0.0
+    #: 1 when the sentence holds a phrase of the answer type the question wants (a name for "who"),
+    #: 0 when it does not, 0.5 when the question wants no particular type.
+    fit: float = 0.5
+    #: The sentence is itself a question: in a thread, the asker restating the problem. Never an answer.
+    asks: bool = False
+    #: 1 in the opening post of a thread with replies: where the asker describes the problem, not where answers are.
+    opening: float = 0.0
+    #: Share of the sentence's terms that the question does not use: an answer says something the question does not.
+    novelty: float = 0.0
 
 
 def blend(dense: Mapping[int, float], lexical: Mapping[int, float], lexical_weight: float = 0.5) -> dict[int, float]:
@@ -134,6 +152,13 @@ def _span(snapshot: IndexSnapshot, sid: int) -> tuple[int, int]:
     return start, end
 
 
+def _span_dense(snapshot: IndexSnapshot, dense_all: np.ndarray, sid: int, start: int, end: int) -> float:
+    """Similarity of the quoted span: its best sentence ('It was organized by…' is quoted with the sentence it leans on)."""
+    ids = [i for i in (sid - 1, sid, sid + 1) if 0 <= i < len(snapshot.sentences)]
+    inside = [i for i in ids if snapshot.sentences[i].doc_id == snapshot.sentences[sid].doc_id]
+    return float(max(dense_all[i] for i in inside if start <= snapshot.sentences[i].start and snapshot.sentences[i].end <= end))
+
+
 def _joinable(snapshot: IndexSnapshot, other: int, sentence: IndexedSentence) -> bool:
     neighbour = snapshot.sentences[other]
     return neighbour.doc_id == sentence.doc_id and neighbour.section == sentence.section and not neighbour.heading
@@ -184,17 +209,59 @@ def sentence_evidence(
         ids.update(_top(dense_all, pool))
     if mode != "dense":
         ids.update(_top(snapshot.sentence_lexical.scores(query.all_terms), pool))
+    wanted = expected_type(query.text) if query.text else "other"
+    asked = frozenset(query.all_terms)
     evidence = []
     for sid in sorted(ids):
         sentence = snapshot.sentences[sid]
         if sentence.heading:
             continue
+        text = snapshot.text(sentence.doc_id, sentence.start, sentence.end)
         start, end = _span(snapshot, sid)
-        span_terms = _terms_of(snapshot.text(sentence.doc_id, sentence.start, sentence.end))
+        span_terms = _terms_of(text)
         credit = _context(snapshot, sid, title_credit)
-        coverage = snapshot.sentence_lexical.coverage(query.terms, span_terms, credit)
-        if query.history_terms:
-            carried = snapshot.sentence_lexical.coverage(query.history_terms, span_terms, credit)
-            coverage = (1 - HISTORY_SHARE) * coverage + HISTORY_SHARE * carried
-        evidence.append(SentenceEvidence(sid, sentence.doc_id, start, end, float(dense_all[sid]), context.get(sid, 0.0), coverage))
+        coverage = _coverage(snapshot, query, span_terms, credit)
+        soft = _soft_credit(snapshot, query, span_terms, credit)
+        soft_coverage = _coverage(snapshot, query, span_terms, {**credit, **soft}) if soft else coverage
+        fit = 0.5 if wanted == "other" else float(short_answer(text, query.text, wanted) is not None)
+        evidence.append(
+            SentenceEvidence(
+                sentence_id=sid,
+                doc_id=sentence.doc_id,
+                start=start,
+                end=end,
+                dense=_span_dense(snapshot, dense_all, sid, start, end),
+                context=context.get(sid, 0.0),
+                coverage=coverage,
+                soft_coverage=soft_coverage,
+                fit=fit,
+                asks=text.rstrip().endswith("?"),
+                opening=_opening(snapshot, sentence),
+                novelty=len(span_terms - asked) / len(span_terms) if span_terms else 0.0,
+            )
+        )
     return evidence
+
+
+def _opening(snapshot: IndexSnapshot, sentence: IndexedSentence) -> float:
+    sections = snapshot.documents[sentence.doc_id].sections
+    first = sections[0].post
+    replied = first is not None and sections[-1].post != first
+    return float(replied and sections[sentence.section].post == first)
+
+
+def _coverage(snapshot: IndexSnapshot, query: Query, span_terms: frozenset[str], credit: Mapping[str, float]) -> float:
+    coverage = snapshot.sentence_lexical.coverage(query.terms, span_terms, credit)
+    if query.history_terms:
+        carried = snapshot.sentence_lexical.coverage(query.history_terms, span_terms, credit)
+        coverage = (1 - HISTORY_SHARE) * coverage + HISTORY_SHARE * carried
+    return coverage
+
+
+def _soft_credit(snapshot: IndexSnapshot, query: Query, span_terms: frozenset[str], credit: Mapping[str, float]) -> dict[str, float]:
+    """Credit for question terms the span lacks, from its most similar term; never less than the context gives."""
+    if snapshot.term_vectors is None or not query.term_vectors:
+        return {}
+    missing = {t: v for t, v in query.term_vectors.items() if t not in span_terms and credit.get(t, 0.0) < 1.0}
+    soft = snapshot.term_vectors.soft_credit(missing, span_terms)
+    return {t: SOFT_CREDIT * c for t, c in soft.items() if SOFT_CREDIT * c > credit.get(t, 0.0)}

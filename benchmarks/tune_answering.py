@@ -1,0 +1,257 @@
+"""Choose the hybrid's answer-scoring weights and abstention threshold on the tuning half; report the test half.
+
+Every question's candidate sentences and their features are computed once (Engine.evidence), then
+each weight setting is a matrix product. Weights are chosen on tuning questions only: the shipped
+development set, our forums set, and the "tune" half of eval/questions_v2.jsonl (split by document).
+The "test" half is scored once, with the chosen weights, and with each new signal removed in turn.
+
+Run: .venv/bin/python benchmarks/tune_answering.py   (needs ../shared/forums/corpus; a few minutes)
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import pickle
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import numpy as np
+
+from forumqa.config import Settings
+from forumqa.embedding import SentenceTransformerEmbedder
+from forumqa.engine import Engine
+from forumqa.evaluation import EvalQuestion, load_questions
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_FORUMS = ROOT.parent / "shared" / "forums" / "corpus"
+SIGNALS = ("dense", "context", "coverage", "soft", "fit", "opening", "novelty")
+#: Utility of an outcome: a wrong confident answer is the worst bug, so it costs more than a right one earns
+#: (1.5x: answer when the quote is right at least 60% of the time at that confidence).
+RIGHT, WRONG, ABSTAIN_ANSWERABLE, ABSTAIN_UNANSWERABLE, ANSWER_UNANSWERABLE = 1.0, -1.5, 0.0, 1.0, -1.5
+
+
+@dataclass
+class Row:
+    """One question: per candidate sentence its features, whether it contains the expected answer, and its document."""
+
+    question: EvalQuestion
+    features: np.ndarray  # candidates x len(SIGNALS)
+    right: np.ndarray  # bool per candidate
+    asks: np.ndarray  # bool per candidate: the sentence is itself a question
+    spans: list[tuple[str, int, int]]  # per candidate: doc_id, start, end (for the runner-up that does not overlap)
+
+
+def corpus_v2(folder: Path) -> Path:
+    """eval/corpus plus the real exports: the documents eval/questions_v2.jsonl is written over."""
+    shutil.copytree(ROOT / "eval" / "corpus", folder)
+    for path in SHARED_FORUMS.iterdir():
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def rows_for(engine: Engine, questions: list[EvalQuestion]) -> list[Row]:
+    rows = []
+    for question in questions:
+        found = engine.evidence(question.q, mode="hybrid")
+        texts = [found.snapshot.text(e.doc_id, e.start, e.end).lower() for e in found.sentences]
+        features = np.array(
+            [[max(e.dense, 0.0), min(e.context, 1.0), e.coverage, e.soft_coverage, e.fit, e.opening, e.novelty] for e in found.sentences]
+        )
+        right = np.array([any(x.lower() in t for x in question.expect) for t in texts], dtype=bool)
+        asks = np.array([e.asks for e in found.sentences], dtype=bool)
+        spans = [(e.doc_id, e.start, e.end) for e in found.sentences]
+        rows.append(Row(question, features.reshape(-1, len(SIGNALS)), right, asks, spans))
+    return rows
+
+
+def outcomes(rows: list[Row], weights: np.ndarray, keep_questions: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Best score per question and setting, and whether that best sentence is right: (questions x settings) each."""
+    best = np.zeros((len(rows), len(weights)))
+    right = np.zeros((len(rows), len(weights)), dtype=bool)
+    for i, row in enumerate(rows):
+        usable = np.ones(len(row.right), dtype=bool) if keep_questions else ~row.asks
+        if not usable.any():
+            continue
+        scores = row.features[usable] @ weights.T
+        top = scores.argmax(axis=0)
+        best[i] = scores[top, np.arange(len(weights))]
+        right[i] = row.right[usable][top]
+    return best, right
+
+
+def figures(rows: list[Row], best: np.ndarray, right: np.ndarray, threshold: float) -> dict[str, float]:
+    """The eval figures for confidences `best` (per question) and whether each top quote is right."""
+    answerable = np.array([r.question.answerable for r in rows])
+    answered = best >= threshold
+    correct = answered & right & answerable
+    return {
+        "answer_accuracy": correct.sum() / max(answerable.sum(), 1),
+        "false_abstention": (~answered & answerable).sum() / max(answerable.sum(), 1),
+        "offtopic_abstention": (~answered & ~answerable).sum() / max((~answerable).sum(), 1),
+        "wrong_answers": (answered & ~right & answerable).sum() / max(answerable.sum(), 1),
+    }
+
+
+def utility(rows: list[Row], best: np.ndarray, right: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Total utility per (setting, threshold)."""
+    answerable = np.array([r.question.answerable for r in rows])[:, None, None]
+    answered = best[:, :, None] >= thresholds[None, None, :]
+    good = right[:, :, None]
+    value = np.where(
+        answerable,
+        np.where(answered, np.where(good, RIGHT, WRONG), ABSTAIN_ANSWERABLE),
+        np.where(answered, ANSWER_UNANSWERABLE, ABSTAIN_UNANSWERABLE),
+    )
+    return value.sum(axis=0)
+
+
+def grid(drop: str | None = None) -> np.ndarray:
+    """Weight settings: the positive signals sum to 1, the opening-post penalty comes on top.
+
+    Context stays at 0: it measured worthless once coverage is in (README, Answer quality).
+    """
+    twentieths = [x / 20 for x in range(21)]
+    out = []
+    for dense, soft, fit, novelty, opening in itertools.product(
+        twentieths[:13], twentieths, twentieths[:7], twentieths[:5], (0.0, -0.05, -0.1, -0.15, -0.2)
+    ):
+        coverage = 1 - dense - soft - fit - novelty
+        dropped = {"soft": soft, "fit": fit, "novelty": novelty, "opening": opening}
+        if coverage < -1e-9 or (drop is not None and dropped[drop]):
+            continue
+        out.append((dense, 0.0, coverage, soft, fit, opening, novelty))
+    return np.array(out)
+
+
+def ranking_weights(rows: list[Row], drop: str | None = None, keep_questions: bool = False) -> np.ndarray:
+    """The setting whose top-ranked sentence is right for the most answerable tuning questions."""
+    answerable = [r for r in rows if r.question.answerable]
+    weights = grid(drop)
+    hits = np.concatenate([outcomes(answerable, weights[i : i + 500], keep_questions)[1].sum(axis=0) for i in range(0, len(weights), 500)])
+    return weights[int(hits.argmax())]
+
+
+def calibration_features(row: Row, weights: np.ndarray, keep_questions: bool = False) -> tuple[np.ndarray, bool]:
+    """[best score, its dense similarity, margin over the best non-overlapping runner-up, its soft coverage], and right?"""
+    usable = np.flatnonzero(np.ones(len(row.right), dtype=bool) if keep_questions else ~row.asks)
+    if not len(usable):
+        return np.zeros(4), False
+    scores = row.features[usable] @ weights
+    order = usable[np.argsort(-scores, kind="stable")]
+    ordered = np.sort(scores)[::-1]
+    top = order[0]
+    doc, start, end = row.spans[top]
+    runner = next((v for i, v in zip(order[1:], ordered[1:], strict=True) if not _overlap(row.spans[i], (doc, start, end))), 0.0)
+    features = np.array([ordered[0], row.features[top, 0], ordered[0] - runner, row.features[top, SIGNALS.index("soft")]])
+    return features, bool(row.question.answerable and row.right[top])
+
+
+def _overlap(a: tuple[str, int, int], b: tuple[str, int, int]) -> bool:
+    return a[0] == b[0] and a[1] < b[2] and b[1] < a[2]
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2) -> np.ndarray:
+    """Intercept and coefficients by Newton's method (a few parameters, a few hundred rows)."""
+    design = np.hstack([np.ones((len(x), 1)), x])
+    beta = np.zeros(design.shape[1])
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-design @ beta))
+        gradient = design.T @ (p - y) + l2 * beta
+        hessian = design.T @ (design * (p * (1 - p))[:, None]) + l2 * np.eye(len(beta))
+        beta -= np.linalg.solve(hessian, gradient)
+    return beta
+
+
+def probabilities(rows: list[Row], weights: np.ndarray, beta: np.ndarray, keep_questions: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    pairs = [calibration_features(r, weights, keep_questions) for r in rows]
+    x = np.array([f for f, _ in pairs])
+    right = np.array([ok for _, ok in pairs])
+    return 1 / (1 + np.exp(-(beta[0] + x @ beta[1:]))), right
+
+
+def choose(rows: list[Row], drop: str | None = None, keep_questions: bool = False) -> tuple[np.ndarray, np.ndarray, float]:
+    """Ranking weights, then the calibration fitted on the same tuning rows, then the probability to answer above."""
+    weights = ranking_weights(rows, drop, keep_questions)
+    pairs = [calibration_features(r, weights, keep_questions) for r in rows]
+    beta = fit_logistic(np.array([f for f, _ in pairs]), np.array([ok for _, ok in pairs], dtype=float))
+    # With calibrated probabilities the threshold follows from the costs alone (answer when the expected
+    # utility p*RIGHT + (1-p)*WRONG beats abstaining's 0); searching it on a few hundred questions overfits.
+    return weights, beta, -WRONG / (RIGHT - WRONG)
+
+
+def report(name: str, rows: list[Row], chosen: tuple[np.ndarray, np.ndarray, float], keep_questions: bool = False) -> dict[str, object]:
+    weights, beta, threshold = chosen
+    p, right = probabilities(rows, weights, beta, keep_questions)
+    result: dict[str, object] = {k: round(float(v), 3) for k, v in figures(rows, p, right, threshold).items()}
+    print(f"  {name:<34} " + "  ".join(f"{k} {v:.3f}" for k, v in result.items()))  # type: ignore[str-format]
+    bins = [0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 1.01]
+    table = []
+    for low, high in itertools.pairwise(bins):
+        inside = (p >= low) & (p < high)
+        if inside.any():
+            table.append((f"{low:.1f}-{min(high, 1):.1f}", int(inside.sum()), round(float(right[inside].mean()), 3)))
+    result["reliability"] = table
+    return result
+
+
+def collect() -> tuple[list[Row], list[Row]]:
+    """Features of every tuning and test question, from a fresh index of each question set's documents."""
+    embedder = SentenceTransformerEmbedder()
+    tune: list[Row] = []
+    test: list[Row] = []
+    with TemporaryDirectory() as tmp:
+        sets = [
+            (ROOT / "documents", [ROOT / "eval/dev_questions.jsonl"]),
+            (ROOT / "eval/corpus", [ROOT / "eval/forums_questions.jsonl"]),
+            (corpus_v2(Path(tmp) / "v2"), [ROOT / "eval/questions_v2.jsonl"]),
+        ]
+        for number, (documents, files) in enumerate(sets):
+            settings = Settings(documents_dir=documents, index_dir=Path(tmp) / f"index-{number}")
+            engine = Engine.open(settings, embedder, build_if_missing=True)
+            questions = [q for f in files for q in load_questions(f)]
+            tune += rows_for(engine, [q for q in questions if q.split != "test"])
+            test += rows_for(engine, [q for q in questions if q.split == "test"])
+    return tune, test
+
+
+def main() -> None:
+    """`--rows FILE` keeps the features between runs (they depend on the code, not on the weights)."""
+    if not SHARED_FORUMS.is_dir():
+        sys.exit(f"{SHARED_FORUMS} not found: the v2 question set is written over the real exports there")
+    cache = Path(sys.argv[sys.argv.index("--rows") + 1]) if "--rows" in sys.argv else None
+    if cache is not None and cache.exists():
+        tune, test = pickle.loads(cache.read_bytes())
+    else:
+        tune, test = collect()
+        if cache is not None:
+            cache.write_bytes(pickle.dumps((tune, test)))
+    print(f"{len(tune)} tuning questions, {len(test)} test questions")
+    chosen = choose(tune)
+    weights, beta, threshold = chosen
+    named = ", ".join(f"{s} {w:.2f}" for s, w in zip(SIGNALS, weights, strict=True))
+    print(f"ranking weights chosen on the tuning half: {named}")
+    print(f"calibration: intercept {beta[0]:.3f}, score {beta[1]:.3f}, dense {beta[2]:.3f}, margin {beta[3]:.3f}, soft {beta[4]:.3f}")
+    print(f"answer when P(right) >= {threshold:.2f}")
+    results: dict[str, object] = {
+        "weights": dict(zip(SIGNALS, weights.tolist(), strict=True)),
+        "calibration": beta.tolist(),
+        "answer_above": threshold,
+    }
+    for half, rows in (("tune", tune), ("test", test)):
+        print(half)
+        results[f"{half}/chosen"] = report("chosen", rows, chosen)
+    print("test half, each signal removed (ranking and calibration re-fitted on the tuning half without it)")
+    for signal in ("soft", "fit", "opening", "novelty"):
+        results[f"test/without {signal}"] = report(f"without {signal}", test, choose(tune, drop=signal))
+    results["test/questions quotable"] = report("with questions quotable as answers", test, choose(tune, keep_questions=True), True)
+    out = ROOT / "benchmarks" / "results" / "tune_answering.json"
+    out.write_text(json.dumps(results, indent=2, default=float))
+    print(f"written {out.relative_to(ROOT)}; put the weights and calibration into forumqa.answer (WEIGHTS, CALIBRATION)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""A vector for every term the corpus uses, so a question's word can earn credit from a near-synonym.
+
+Coverage counts which of the question's (stemmed) terms a sentence contains. People ask in their
+own words ("chaired" for "moderated by", "organization" for "company"), and a term the corpus never
+uses weighs most, so one paraphrased word could sink a right answer below the abstention line. Each
+corpus term gets the embedding model's vector of its commonest surface word (built once per index,
+through the embedding cache); a missing question term then earns graded credit from the most similar
+term of the sentence. The grading was measured on the model's word space (benchmarks/README.md):
+unrelated words sit near 0.2-0.35 cosine and close synonyms above 0.6.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from forumqa.lexical import stem_words
+
+#: Cosine at which a word starts to earn credit, and where it earns full credit.
+SOFT_FLOOR = 0.35
+SOFT_FULL = 0.65
+
+_WORD = re.compile(r"(?u)\b\w\w+\b")  # bm25s's own token pattern, so the stems match its terms
+
+
+def surface_words(texts: Iterable[str]) -> dict[str, str]:
+    """Each stem's commonest spelling in the texts: 'moder' -> 'moderated'. Stems are what BM25 indexes."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for text in texts:
+        words = [w.lower() for w in _WORD.findall(text)]
+        for word, stem in zip(words, stem_words(words), strict=True):
+            counts[stem][word] += 1
+    return {stem: forms.most_common(1)[0][0] for stem, forms in counts.items()}
+
+
+class TermVectors:
+    """Unit vectors of the corpus's terms, row i for terms[i]."""
+
+    def __init__(self, terms: Sequence[str], vectors: np.ndarray) -> None:
+        self.terms = list(terms)
+        self.vectors = vectors
+        self._row = {term: i for i, term in enumerate(self.terms)}
+
+    @classmethod
+    def build(cls, words: Mapping[str, str], embed: Callable[[list[str]], np.ndarray]) -> TermVectors:
+        """From `surface_words` of the corpus: each term's vector is its commonest spelling's."""
+        terms = sorted(words)
+        vectors = embed([words[t] for t in terms]) if terms else np.zeros((0, 1), dtype=np.float32)
+        return cls(terms, np.asarray(vectors, dtype=np.float32))
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "terms.json").write_text(json.dumps(self.terms))
+        np.save(folder / "vectors.npy", self.vectors)
+
+    @classmethod
+    def load(cls, folder: Path) -> TermVectors:
+        return cls(json.loads((folder / "terms.json").read_text()), np.load(folder / "vectors.npy"))
+
+    def vector(self, term: str) -> np.ndarray | None:
+        row = self._row.get(term)
+        return None if row is None else self.vectors[row]
+
+    def soft_credit(self, missing: Mapping[str, np.ndarray], span_terms: Iterable[str]) -> dict[str, float]:
+        """Credit 0..1 for each missing question term: its best graded similarity to a term of the span."""
+        rows = [self._row[t] for t in span_terms if t in self._row]
+        if not missing or not rows:
+            return {}
+        terms = list(missing)
+        similarity = np.stack([missing[t] for t in terms]) @ self.vectors[rows].T
+        best = similarity.max(axis=1)
+        credit = np.clip((best - SOFT_FLOOR) / (SOFT_FULL - SOFT_FLOOR), 0.0, 1.0)
+        return {t: float(c) for t, c in zip(terms, credit, strict=True) if c > 0}

@@ -1,0 +1,62 @@
+"""The short answer and the answer-type signal: pure functions over a sentence and a question."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from forumqa.answer import Calibration
+from forumqa.answer_types import expected_type, short_answer
+from forumqa.retrieval import SentenceEvidence
+from forumqa.term_vectors import TermVectors, surface_words
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "short"),
+    [
+        ("Who moderated the panel?", "The panel was moderated by Irene Castillo, head of research at Bluefin.", "Irene Castillo"),
+        ("When did the fair open?", "The fair opened on March 3, 2025 in the old market hall.", "March 3, 2025"),
+        ("How many people came to the fair?", "It drew more than 4,000 visitors in 2025.", "more than 4,000"),
+        ("How long did delivery take in 2022?", "Delivery took 12 weeks in 2022.", "12 weeks"),
+        ("What was the total value of the deals?", "In 2023 the firm signed deals with three labs worth $4.2 billion.", "$4.2 billion"),
+        ("Where is the new plant?", "The company opened its new plant in Porto last spring.", "Porto"),
+        ("Who is Irene Castillo?", "Irene Castillo spoke first.", None),  # the question's own name is no answer
+        ("Why did the talk run late?", "The projector failed twice.", None),  # no single phrase answers a why
+    ],
+)
+def test_short_answer(question: str, sentence: str, short: str | None) -> None:
+    span = short_answer(sentence, question)
+    assert (sentence[span[0] : span[1]] if span else None) == short
+
+
+def test_expected_types() -> None:
+    assert [expected_type(q) for q in ("Who chaired it?", "When was it held?", "How big was it?", "Where was it?", "Why?")] == [
+        "name",
+        "date",
+        "number",
+        "place",
+        "other",
+    ]
+
+
+def test_a_near_synonym_earns_graded_credit_and_an_unrelated_word_none() -> None:
+    words = surface_words(["The meeting was moderated by Ann.", "Moderation matters."])
+    assert words["moder"] in {"moderated", "moderation"}
+    unit = np.eye(3, dtype=np.float32)
+    vectors = TermVectors(["moder", "ann", "meet"], unit)
+    chaired = np.array([0.8, 0.0, 0.6], dtype=np.float32)  # close to "moder", far from "ann"
+    assert vectors.soft_credit({"chair": chaired}, {"moder"}) == {"chair": 1.0}
+    assert vectors.soft_credit({"chair": chaired}, {"ann"}) == {}
+
+
+def test_calibration_wants_a_clear_winner() -> None:
+    calibration = Calibration(intercept=-5.0, score=8.0, dense=0.0, margin=4.0, soft_coverage=0.0, answer_above=0.6)
+
+    def ev(sid: int) -> SentenceEvidence:
+        return SentenceEvidence(sid, "d", sid * 100, sid * 100 + 50, 0.5, 0.0, 0.5)
+
+    clear = calibration.confidence([(0.8, ev(1)), (0.4, ev(2))])
+    tie = calibration.confidence([(0.8, ev(1)), (0.79, ev(2))])
+    assert clear > tie and calibration.confidence([]) == 0.0
