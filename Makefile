@@ -39,10 +39,13 @@ test: $(STAMP) chromium
 clean:
 	rm -rf $(VENV) index/gen-* index/CURRENT index/embeddings.sqlite
 
-# Answer quality of BM25 only, dense only and the hybrid on both question sets.
+# Answer quality of BM25 only, dense only and the hybrid on every question set (the v2 sets need ../shared/forums).
 eval: $(STAMP)
 	$(VENV)/bin/forumqa eval eval/dev_questions.jsonl
 	$(VENV)/bin/forumqa eval eval/dev_questions.jsonl eval/forums_questions.jsonl --documents-dir eval/corpus --index-dir index/eval-forums
+	rm -rf index/eval-v2-docs && mkdir -p index/eval-v2-docs && cp -r eval/corpus/. index/eval-v2-docs/ && cp ../shared/forums/corpus/* index/eval-v2-docs/
+	$(VENV)/bin/forumqa eval eval/questions_v2.jsonl --documents-dir index/eval-v2-docs --index-dir index/eval-v2
+	$(VENV)/bin/forumqa eval eval/forums_real_questions.jsonl --documents-dir index/eval-v2-docs --index-dir index/eval-v2 --mode hybrid
 
 # Every benchmark in one run (about an hour on 2 cores; `--quick` for minutes). Never beside the tests.
 bench: $(STAMP)

@@ -31,8 +31,9 @@ TOKEN = "soak-admin-token"
 EDITED = "cbiic-2024-license-in-out-forum.txt"
 
 
-async def soak(base: str, documents: Path, questions: list[str], clients: int, seconds: float, every: float) -> dict[str, object]:
+async def soak(base: str, pid: int, documents: Path, questions: list[str], clients: int, seconds: float, every: float) -> dict[str, object]:
     latencies: list[float] = []
+    rss: list[float] = []  # the server's, after each rebuild: flat or growing?
     counts = {"errors": 0, "checked": 0, "generation_mismatches": 0, "live_mismatches": 0, "gone": 0, "rebuilds": 0, "rebuild_errors": 0}
     stop = time.monotonic() + seconds
     original = (documents / EDITED).read_text(encoding="utf-8")
@@ -76,6 +77,7 @@ async def soak(base: str, documents: Path, questions: list[str], clients: int, s
                 response = await http.post("/api/reindex")
                 counts["rebuilds"] += 1
                 counts["rebuild_errors"] += response.status_code != 200
+                rss.append(round(rss_mb(pid)))
 
     started = time.monotonic()
     await asyncio.gather(rebuilder(), *(client(n) for n in range(clients)))
@@ -88,6 +90,7 @@ async def soak(base: str, documents: Path, questions: list[str], clients: int, s
         "p50_ms": round(percentile(latencies, 50), 1),
         "p95_ms": round(percentile(latencies, 95), 1),
         **counts,
+        "server_rss_mb_after_each_rebuild": rss,
     }
 
 
@@ -126,7 +129,7 @@ def main() -> None:
                 for q in questions:
                     http.post("/api/ask", json={"question": q})
             rss_start = rss_mb(server.pid)
-            result = asyncio.run(soak(base, documents, questions, args.clients, args.seconds, args.rebuild_every))
+            result = asyncio.run(soak(base, server.pid, documents, questions, args.clients, args.seconds, args.rebuild_every))
             result["server_rss_mb_start"] = round(rss_start, 1)
             result["server_rss_mb_end"] = round(rss_mb(server.pid), 1)
         finally:

@@ -1,4 +1,7 @@
-"""Grid search of the answer-scoring weights and the abstention threshold over the eval sets, for one mode.
+"""Grid search of the answer-scoring weights and the score threshold over the eval sets, for one mode.
+
+Used for the single-signal modes (dense, bm25); the hybrid is tuned by tune_answering.py on a
+tuning half, with abstention from a calibrated probability.
 
 Features do not depend on the weights, so each question's evidence is computed once and only
 the scoring is repeated. Run: .venv/bin/python benchmarks/sweep_weights.py [hybrid|dense|bm25]
@@ -16,18 +19,14 @@ from forumqa.config import RetrievalMode, Settings
 from forumqa.embedding import SentenceTransformerEmbedder
 from forumqa.engine import Engine
 from forumqa.evaluation import EvalQuestion, load_questions
-from forumqa.questions import resolve
-from forumqa.retrieval import SentenceEvidence, retrieve_chunks, sentence_evidence
+from forumqa.retrieval import SentenceEvidence
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = [(ROOT / "documents", ROOT / "eval/dev_questions.jsonl"), (ROOT / "eval/corpus", ROOT / "eval/forums_questions.jsonl")]
 
 
 def features(engine: Engine, question: EvalQuestion, mode: RetrievalMode) -> tuple[EvalQuestion, list[SentenceEvidence], Engine]:
-    query = engine._query(resolve(question.q, []))
-    hits = retrieve_chunks(engine.snapshot, query, mode, engine.settings.top_k)
-    evidence = sentence_evidence(engine.snapshot, query, hits, mode, engine.settings.candidate_pool, engine.settings.title_credit)
-    return question, evidence, engine
+    return question, engine.evidence(question.q, mode=mode).sentences, engine
 
 
 def main() -> None:

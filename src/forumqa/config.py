@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     admin_token: str | None = None
     watch_debounce_ms: int = 1500
 
+    #: Threads that answer requests at once (AnyIO's pool; its default is 40). The work is CPU-bound:
+    #: a few more than the cores keeps them busy while one thread waits on I/O.
+    worker_threads: int = Field(default=4, ge=1, le=64)
+
     # Service hardening
     #: Largest request body accepted, counted while it arrives (413 beyond it); questions need a few KB.
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
