@@ -172,3 +172,8 @@ def test_highlight_after_a_rebuild_shows_the_version_that_answered(page, server:
     (server.documents / "harbour-fair.txt").write_text(moved, encoding="utf-8")
     server.engine.reindex()  # between the answer and the click
     assert open_first_citation(page, answer) == quoted
+
+
+def test_the_short_answer_is_bold_inside_the_quote(page) -> None:  # type: ignore[no-untyped-def]
+    answer = ask(page, "Who planned the garden party?")
+    assert answer.locator(".answer-text strong.short").inner_text() == "Mira Solano"

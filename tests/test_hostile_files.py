@@ -106,3 +106,19 @@ def test_the_other_tables_of_a_stack_exchange_dump_are_not_reported_as_skipped(t
     )
     result = load_documents(tmp_path)
     assert [d.doc_id for d in result.documents] == ["posts/q1"] and result.skipped == []
+
+
+def test_repeated_short_lines_that_look_like_headings_are_stored_once_too(tmp_path: Path) -> None:
+    path = tmp_path / "same.txt"
+    path.write_text("Same Lines\n" + "ok line\n" * 20_000)
+    [document] = read_file(path, "same.txt")
+    assert [s.text for s in split_sentences(document)] == ["ok line"]
+
+
+def test_a_long_run_without_sentence_punctuation_skips_the_splitter_and_keeps_exact_offsets(tmp_path: Path) -> None:
+    path = tmp_path / "run-on.txt"
+    path.write_text("Run On\n" + " ".join(f"word{i}" for i in range(50_000)) + "\n")
+    [document] = read_file(path, "run-on.txt")
+    sentences = split_sentences(document, max_chars=1000)
+    assert all(len(s.text) <= 1000 and document.text[s.start : s.end] == s.text for s in sentences)
+    assert " ".join(s.text for s in sentences) == document.text.split("\n")[1]

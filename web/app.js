@@ -34,6 +34,18 @@ function codePointSlices(text, start, end) {
   return [points.slice(0, start).join(""), points.slice(start, end).join(""), points.slice(end).join("")];
 }
 
+// The quoted sentence, with the phrase that answers (`short`, in document offsets) in bold.
+function appendAnswer(node, result) {
+  const first = result.citations[0];
+  const short = result.short;
+  if (!short || !first || short.start < first.start || short.end > first.end) {
+    node.appendChild(document.createTextNode(result.answer));
+    return;
+  }
+  const [before, bold, after] = codePointSlices(result.answer, short.start - first.start, short.end - first.start);
+  node.append(document.createTextNode(before), el("strong", "short", bold), document.createTextNode(after));
+}
+
 function citationButton(citation, label, generation) {
   const button = el("button", "citation");
   button.type = "button";
@@ -62,7 +74,9 @@ function renderAnswer(result) {
     }
     return bubble;
   }
-  const text = el("p", "answer-text", result.answer + " ");
+  const text = el("p", "answer-text");
+  appendAnswer(text, result);
+  text.appendChild(document.createTextNode(" "));
   result.citations.forEach((_, i) => text.appendChild(el("sup", "marker", "[" + (i + 1) + "]")));
   bubble.appendChild(text);
   const list = el("div", "citations");

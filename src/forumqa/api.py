@@ -96,10 +96,20 @@ class CitationOut(BaseModel):
     quoted: bool = False
 
 
+class ShortOut(BaseModel):
+    """The phrase inside the answer that answers the question, in document offsets."""
+
+    model_config = ConfigDict(from_attributes=True)
+    start: int
+    end: int
+    text: str
+
+
 class AnswerOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     question: str
     answer: str | None
+    short: ShortOut | None = None
     abstained: bool
     confidence: float
     citations: list[CitationOut]

@@ -18,6 +18,7 @@ from forumqa.documents import Document
 #: Counts word pieces for a batch of texts (the embedding model's tokenizer, without special tokens).
 TokenCounter = Callable[[Sequence[str]], list[int]]
 
+_ENDS_SENTENCE = re.compile(r"[.!?…。！？]")
 _SENTENCE_END = re.compile(r"[.!?…:;)\]\"”’]\s*$")
 
 
@@ -98,7 +99,9 @@ def split_sentences(document: Document, max_chars: int = MAX_SENTENCE_CHARS) -> 
                 continue
             paragraph = text[line_start:line_end]
             if is_heading(paragraph):
-                sentences.append(Sentence(line_start, line_end, paragraph, section_index, heading=True))
+                if paragraph not in seen:
+                    seen.add(paragraph)
+                    sentences.append(Sentence(line_start, line_end, paragraph, section_index, heading=True))
                 continue
             if paragraph not in pieces_of:
                 pieces_of[paragraph] = _sentence_offsets(paragraph, max_chars)
@@ -115,6 +118,10 @@ def _sentence_offsets(paragraph: str, max_chars: int) -> list[tuple[int, int]]:
     """(start, end) of each sentence in the paragraph; pysbd returns pieces in order, located to get exact offsets."""
     offsets = []
     for window_start, window in _windows(paragraph, max_chars):
+        if not _ENDS_SENTENCE.search(window):  # nothing for the splitter to split (a log line, a run-on post)
+            start, end = _trimmed(window, 0, len(window))
+            offsets += [(window_start + start, window_start + end)] if start < end else []
+            continue
         cursor = 0
         for piece in _segmenter().segment(window):
             piece = piece.strip()
