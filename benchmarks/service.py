@@ -42,6 +42,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def start_server(env: dict[str, str], port: int, question: str) -> tuple[subprocess.Popen[bytes], str]:
+    """A real `forumqa serve` process, returned once it has answered `question`."""
+    command = [sys.executable, "-m", "forumqa.cli", "serve", "--port", str(port)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    with httpx.Client(base_url=base, timeout=120) as http:
+        while True:
+            try:
+                if http.post("/api/ask", json={"question": question}).status_code == 200:
+                    return server, base
+            except httpx.TransportError:
+                time.sleep(0.05)
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -94,21 +108,9 @@ def main() -> None:
         port = free_port()
         env = {**os.environ, "FORUMQA_DOCUMENTS_DIR": str(settings.documents_dir), "FORUMQA_INDEX_DIR": str(settings.index_dir)}
         spawned = time.perf_counter()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "forumqa.cli", "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
+        server, base = start_server(env, port, questions[0])
         try:
             with httpx.Client(base_url=base, timeout=60) as http:
-                while True:
-                    try:
-                        if http.post("/api/ask", json={"question": questions[0]}).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        time.sleep(0.05)
                 result["cold_start_s"] = round(time.perf_counter() - spawned, 2)
                 result["server_rss_mb_after_start"] = round(rss_mb(server.pid), 1)
                 for q in questions:  # warm both sides alike

@@ -15,14 +15,12 @@ import asyncio
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
-from service import free_port, rss_mb
+from service import free_port, rss_mb, start_server
 
 from forumqa.evaluation import load_questions, percentile
 
@@ -111,21 +109,9 @@ def main() -> None:
             "FORUMQA_INDEX_DIR": str(Path(tmp) / "index"),
             "FORUMQA_ADMIN_TOKEN": TOKEN,
         }
-        server = subprocess.Popen(
-            [sys.executable, "-m", "forumqa.cli", "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
+        server, base = start_server(env, port, questions[0])
         try:
             with httpx.Client(base_url=base, timeout=120) as http:
-                while True:
-                    try:
-                        if http.post("/api/ask", json={"question": questions[0]}).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        time.sleep(0.1)
                 for q in questions:
                     http.post("/api/ask", json={"question": q})
             rss_start = rss_mb(server.pid)

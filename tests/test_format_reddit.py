@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from damage import read_damaged
 from forumqa.documents import Document, Section, Skipped, UnreadableDocument
 from forumqa.formats import THREAD_FORMATS, discord, discourse, reddit
 from forumqa.formats.reddit import Segment, Source, attribute, markdown_segments
 from forumqa.loading import read_file
-from forumqa.threads import Post, Quote, Thread, documents_of
+from forumqa.threads import Post, Quote, Thread
 
 pytestmark = pytest.mark.unit
 
@@ -196,35 +195,8 @@ def test_attribute_prefers_the_ancestor_that_holds_the_words() -> None:
 
 # ---------------------------------------------------------------- damaged files
 
-_JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=6,
-)
-
-
-def _places(value: Any, at: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    """Every position in a JSON tree, as the keys and indexes that lead to it."""
-    yield at
-    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, child in children:
-        yield from _places(child, (*at, key))
-
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_damaged_value_gives_documents_or_a_named_skip(tmp_path: Path, data: st.DataObject) -> None:
-    original = json.loads(THREAD.read_text(encoding="utf-8"))
-    place = data.draw(st.sampled_from(list(_places(original))))
-    damaged = data.draw(_JSON)
-    if place:
-        parent = original
-        for key in place[:-1]:
-            parent = parent[key]
-        parent[place[-1]] = damaged
-    else:
-        original = damaged
-    path = tmp_path / "damaged.json"
-    path.write_text(json.dumps(original), encoding="utf-8")
-    with contextlib.suppress(UnreadableDocument):
-        list(documents_of(reddit.FORMAT.read(path, lambda message: None), "damaged", "damaged.json", reddit.FORMAT.many))
+    read_damaged(reddit.FORMAT, THREAD, data, tmp_path)

@@ -33,6 +33,12 @@ class DocumentInfo:
     chunks: int
 
 
+def _short(citation: Citation, question: str) -> Short | None:
+    """The phrase of the quoted answer that answers the question, moved to document offsets."""
+    span = short_answer(citation.text, question)
+    return Short(citation.start + span[0], citation.start + span[1], citation.text[span[0] : span[1]]) if span else None
+
+
 @dataclass(frozen=True)
 class Evidence:
     """The material an answer is chosen from, and the snapshot its offsets index into."""
@@ -117,31 +123,18 @@ class Engine:
             chosen = answering.select(ranked, threshold)
         question = found.question
         related = [self._passage(snapshot, hit) for hit in hits]
-        timings = {"retrieve": (retrieved - started) * 1000, "total": (time.perf_counter() - started) * 1000}
-        if not chosen:
-            return Answer(
-                question=question,
-                answer=None,
-                abstained=True,
-                confidence=round(best, 4),
-                related=related,
-                timings_ms=timings,
-                message=NOT_FOUND,
-                generation=snapshot.path.name,
-            )
         citations = [self._citation(snapshot, e.doc_id, e.start, e.end, value) for value, e in chosen]
-        first = citations[0]
-        span = short_answer(first.text, question)
-        short = Short(first.start + span[0], first.start + span[1], first.text[span[0] : span[1]]) if span else None
+        timings = {"retrieve": (retrieved - started) * 1000, "total": (time.perf_counter() - started) * 1000}
         return Answer(
             question=question,
-            answer=first.text,
-            short=short,
-            abstained=False,
+            answer=citations[0].text if citations else None,
+            short=_short(citations[0], question) if citations else None,
+            abstained=not citations,
             confidence=round(best, 4),
             citations=citations,
             related=related,
             timings_ms=timings,
+            message=None if citations else NOT_FOUND,
             generation=snapshot.path.name,
         )
 
