@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 # The CPU build of torch. An unpinned torch pulls a multi-GB CUDA build; see README.
 TORCH  := torch==2.13.0
 
-.PHONY: run test lint index eval bench clean chromium
+.PHONY: run test test-fast lint index eval bench clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -35,6 +35,10 @@ chromium:
 test: $(STAMP) chromium
 	$(MAKE) lint
 	$(VENV)/bin/pytest -q
+
+# The model-free tier (pure logic, the fake embedder): seconds, for the edit-test loop.
+test-fast: $(STAMP)
+	$(VENV)/bin/pytest -q -m unit
 
 clean:
 	rm -rf $(VENV) index/gen-* index/CURRENT index/embeddings.sqlite
