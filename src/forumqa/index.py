@@ -37,6 +37,7 @@ import faiss
 import numpy as np
 from filelock import BaseFileLock, FileLock, Timeout
 from pydantic import TypeAdapter, ValidationError
+from tqdm import tqdm
 
 from forumqa import __version__
 from forumqa.chunking import Chunk, Sentence, make_chunks, split_sentences
@@ -68,6 +69,9 @@ LOCK_FILE = ".build.lock"
 OWNER_FILE = ".build.owner"
 #: The only names CURRENT may hold: a plain folder name inside the index folder, never a path.
 _GENERATION_NAME = re.compile(r"gen-[A-Za-z0-9_.-]+")
+
+#: Documents above which splitting shows a progress bar.
+PROGRESS_ABOVE = 200
 
 #: Test hook: called with a step name between build steps, so tests can inject a crash.
 BuildHook = Callable[[str], None]
@@ -395,7 +399,8 @@ def _split(
 ) -> list[tuple[Document, list[Sentence], list[Chunk]]]:
     """Sentences and chunks per document; an unchanged document (same content hash) reuses the previous ones."""
     out = []
-    for document in documents:
+    # A large export takes minutes to split (100k posts: ~10 min); say so rather than sit silent.
+    for document in tqdm(documents, desc="splitting", unit="document", disable=len(documents) < PROGRESS_ABOVE):
         if document.content_hash in reusable:
             out.append((document, *reusable[document.content_hash]))
             continue
