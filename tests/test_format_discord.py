@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from damage import read_damaged
-from forumqa.documents import Document, Section, Skipped, UnreadableDocument
+from export_checks import covering, read_damaged
+from forumqa.documents import Document, Skipped, UnreadableDocument
 from forumqa.formats import THREAD_FORMATS, discord, discourse, reddit
 from forumqa.formats.discord import chat_markdown
 from forumqa.loading import read_file
@@ -37,11 +37,6 @@ def _posts(path: Path = EXPORT) -> dict[str, Post]:
     return {p.post or "": p for p in thread.posts}
 
 
-def _covering(document: Document, words: str) -> list[Section]:
-    start = document.text.index(words)
-    return [s for s in document.sections if s.start <= start < s.end]
-
-
 def test_channel_is_one_document_titled_guild_and_channel() -> None:
     document, warnings = _read()
     assert document.doc_id == "discord/backyard-optics---equipment---telescopes"
@@ -54,12 +49,12 @@ def test_channel_is_one_document_titled_guild_and_channel() -> None:
 
 def test_messages_carry_author_id_date_reply_and_link() -> None:
     document, _ = _read()
-    (reply,) = _covering(document, "That's coma, and at f/4.7")
+    (reply,) = covering(document, "That's coma, and at f/4.7")
     assert reply.author == ZOE  # the server nickname, emoji and all
     assert (reply.post, reply.reply_to) == ("1100000000000000003", "1100000000000000002")
     assert reply.date == "2023-09-02T20:04:40+00:00"
     assert reply.url == f"{CHANNEL}/1100000000000000003"
-    (account,) = _covering(document, "Still true. I moved mine")
+    (account,) = covering(document, "Still true. I moved mine")
     assert account.author == "ruiv"  # no nickname: the account name
 
 
@@ -110,7 +105,7 @@ def test_chat_markdown_to_text() -> None:
     assert 'Collimated the 8" dob tonight and the stars still look like tiny comets at the edge of the field.\nIs that' in text
     assert "Clear skies forecast for Saturday: transparency 4/5, seeing 3/5. Bring a jacket." in text
     assert "**" not in text and "||" not in text and "```" not in text
-    (code,) = _covering(document, "back-focus: 55 mm")
+    (code,) = covering(document, "back-focus: 55 mm")
     assert text[code.start : code.end] == "back-focus: 55 mm\nthread: M48"
     assert "the mirror is fine 👍" in text
 

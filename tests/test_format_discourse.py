@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from damage import read_damaged
-from forumqa.documents import Document, Section, Skipped, UnreadableDocument
+from export_checks import covering, read_damaged
+from forumqa.documents import Document, Skipped, UnreadableDocument
 from forumqa.formats import THREAD_FORMATS, discord, discourse, reddit, thread_json
 from forumqa.loading import read_file
 from forumqa.threads import Quote, Thread
@@ -34,11 +34,6 @@ def _thread(path: Path) -> tuple[Thread, list[str]]:
     return next(discourse.read(path, warnings.append)), warnings
 
 
-def _covering(document: Document, words: str) -> list[Section]:
-    start = document.text.index(words)
-    return [s for s in document.sections if s.start <= start < s.end]
-
-
 def test_topic_becomes_one_document_with_title_date_and_exact_sections() -> None:
     document, _ = _read(TOPIC)
     assert document.doc_id == "forums/topic_5531"
@@ -52,13 +47,13 @@ def test_topic_becomes_one_document_with_title_date_and_exact_sections() -> None
 
 def test_sections_carry_username_post_number_date_and_url() -> None:
     document, _ = _read(TOPIC)
-    (section,) = _covering(document, "Moved it to the middle of the lawn")
+    (section,) = covering(document, "Moved it to the middle of the lawn")
     assert section.author == "marisol_r"  # the username the forum shows, not the display name
     assert section.post == "4"
     assert section.date == "2021-03-15T17:21:45+00:00"
     assert section.url == "/t/rain-gauge-keeps-under-reading/5531/4"
     assert not section.quoted
-    (reply,) = _covering(document, "Late to this")
+    (reply,) = covering(document, "Late to this")
     assert reply.reply_to == "40"  # a reply to a post that is not in the export keeps its number
 
 
@@ -80,9 +75,9 @@ def test_nested_and_cross_topic_quotes_keep_their_own_authors() -> None:
     assert quotes[0].text.startswith("My tipping-bucket gauge")  # the inner quote is its own Quote
     assert "tipping-bucket" not in quotes[1].text
     document, _ = _read(TOPIC)
-    (other_topic,) = _covering(document, "Snow that blows over the funnel")
+    (other_topic,) = covering(document, "Snow that blows over the funnel")
     assert (other_topic.author, other_topic.quoted) == ("old_hand", True)  # not in this thread: citable, as old_hand's
-    assert not _covering(document, "ted.okafor wrote:")
+    assert not covering(document, "ted.okafor wrote:")
 
 
 def test_plain_blockquote_is_a_quote_of_outside_material() -> None:
@@ -93,7 +88,7 @@ def test_plain_blockquote_is_a_quote_of_outside_material() -> None:
         in post.blocks
     )
     document, _ = _read(TOPIC)
-    (section,) = _covering(document, "Place the collector away")
+    (section,) = covering(document, "Place the collector away")
     assert section.quoted and section.post == "2"
 
 
@@ -102,7 +97,7 @@ def test_lightbox_caption_and_onebox_chrome_are_dropped() -> None:
     for furniture in ("88.1 KB", "1024x768", "gauge.jpeg", "Photo of the mount:gauge"):
         assert furniture not in document.text
     assert "Photo of the mount:" in document.text
-    (preview,) = _covering(document, "Volunteer observers are asked")
+    (preview,) = covering(document, "Volunteer observers are asked")
     assert (preview.author, preview.quoted) == ("weather.example.org", True)  # the linked page's words, credited to the site
     assert document.text.count("weather.example.org") == 1
 
@@ -202,16 +197,16 @@ def test_real_topic_1148() -> None:
     thread, _ = _thread(path)
     post19 = next(p for p in thread.posts if p.post == "19")
     assert isinstance(post19.blocks[0], Quote) and (post19.blocks[0].author, post19.blocks[0].post) == ("gorhill", "18")
-    for section in _covering(document, "I will investigate to make the load-on-demand code smarter"):
+    for section in covering(document, "I will investigate to make the load-on-demand code smarter"):
         assert (section.author, section.post) == ("gorhill", "18")
     assert document.text.count("I will investigate to make the load-on-demand code smarter") == 2
     post8 = next(p for p in thread.posts if p.post == "8")
     assert [type(b).__name__ for b in post8.blocks] == ["Quote", "str", "Quote"]
     assert post8.blocks[2] == Quote(post8.blocks[2].text)  # gorhill's GitHub answer: a plain blockquote, no attribution
-    (github,) = _covering(document, "All the source material supporting that")
+    (github,) = covering(document, "All the source material supporting that")
     assert github.quoted and github.post == "8"
     assert "800x620" not in document.text and "97.3 KB" not in document.text
-    (first,) = _covering(document, "This is the new support and feedback thread")
+    (first,) = covering(document, "This is the new support and feedback thread")
     assert (first.author, first.url) == ("gorhill", "/t/support-ublock-origin/1148/1")
 
 

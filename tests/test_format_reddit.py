@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from damage import read_damaged
-from forumqa.documents import Document, Section, Skipped, UnreadableDocument
+from export_checks import covering, read_damaged
+from forumqa.documents import Document, Skipped, UnreadableDocument
 from forumqa.formats import THREAD_FORMATS, discord, discourse, reddit
 from forumqa.formats.reddit import Segment, Source, attribute, markdown_segments
 from forumqa.loading import read_file
@@ -36,17 +36,12 @@ def _posts(path: Path = THREAD) -> dict[str, Post]:
     return {p.post or "": p for p in thread.posts}
 
 
-def _covering(document: Document, words: str) -> list[Section]:
-    start = document.text.index(words)
-    return [s for s in document.sections if s.start <= start < s.end]
-
-
 def test_thread_is_one_document_with_submission_first() -> None:
     document, _ = _read()
     assert document.doc_id == "reddit/nas_drives_spin_down"
     assert document.title == "NAS drives spin down and never wake up"
     assert document.date == "2024-03-06T08:00:00+00:00"
-    (opening,) = _covering(document, "My two-bay NAS spins its drives down")
+    (opening,) = covering(document, "My two-bay NAS spins its drives down")
     assert (opening.author, opening.post, opening.url, opening.reply_to) == ("quiet_fan_42", "1b7kq2x", PERMALINK, None)
     for section in document.sections:
         assert document.text[section.start : section.end].strip()
@@ -54,12 +49,12 @@ def test_thread_is_one_document_with_submission_first() -> None:
 
 def test_comments_carry_ids_parents_dates_and_permalinks() -> None:
     document, _ = _read()
-    (reply,) = _covering(document, "It mounts by name! Switched it")
+    (reply,) = covering(document, "It mounts by name! Switched it")
     assert reply.author == "quiet_fan_42"
     assert (reply.post, reply.reply_to) == ("kx2bq77", "kx2ae01")
     assert reply.date == "2024-03-06T09:00:00+00:00"
     assert reply.url == PERMALINK + "kx2bq77/"
-    (top,) = _covering(document, "Check whether the laptop's backup client")
+    (top,) = covering(document, "Check whether the laptop's backup client")
     assert top.reply_to == "1b7kq2x"  # t3_ prefix dropped: the submission's own id
 
 
@@ -93,10 +88,10 @@ def test_deleted_comment_is_left_out_but_a_quote_of_it_keeps_its_words() -> None
     assert "kx2d5aa" not in posts and "kx2hh56" not in posts
     assert posts["kx2e6bb"].reply_to == "kx2d5aa"
     document, warnings = _read()
-    (section,) = _covering(document, "Just disable hibernation entirely")
+    (section,) = covering(document, "Just disable hibernation entirely")
     assert (section.author, section.post, section.quoted) == ("[deleted]", "kx2d5aa", True)
     assert any("2 comments have no text (removed or deleted): kx2d5aa by [deleted], kx2hh56 by AutoModerator" in w.reason for w in warnings)
-    (kept,) = _covering(document, "So an idle laptop holding a lease")
+    (kept,) = covering(document, "So an idle laptop holding a lease")
     assert kept.author == "[deleted]"  # a deleted account's words that are still there are kept
 
 
@@ -114,7 +109,7 @@ def test_markdown_becomes_plain_text() -> None:
     assert "Updated the firmware to 7.2\nTurned off energy saver on the switch" in text
     assert "\u200b" not in text
     assert "Spoiler: the second drive never sleeps" in text and ">!" not in text and "!<" not in text
-    (code,) = _covering(document, "hdparm -C /dev/sda")
+    (code,) = covering(document, "hdparm -C /dev/sda")
     assert text[code.start : code.end] == "hdparm -C /dev/sda\nsmartctl -n standby -A /dev/sdb"
     assert "sda | standby" in text
     assert "Thank you 🙏" in text and "Zoë_Łukasik · kx2cz10" in text and "Über-useful" in text

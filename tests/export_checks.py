@@ -1,4 +1,4 @@
-"""Property tests of the JSON readers: any value anywhere in a real-shaped export may be replaced by junk."""
+"""Shared by the export readers' tests: which sections hold some words, and junk put anywhere in a JSON export."""
 
 from __future__ import annotations
 
@@ -10,8 +10,15 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from forumqa.documents import UnreadableDocument
+from forumqa.documents import Document, Section, UnreadableDocument
 from forumqa.threads import ThreadFormat, documents_of
+
+
+def covering(document: Document, words: str) -> list[Section]:
+    """The sections whose span holds the first occurrence of `words` in the document text."""
+    start = document.text.index(words)
+    return [s for s in document.sections if s.start <= start < s.end]
+
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
