@@ -33,6 +33,18 @@ class DocumentInfo:
     chunks: int
 
 
+@dataclass(frozen=True)
+class IndexStatus:
+    """What is being served: the page's empty state and /api/health show it."""
+
+    documents: int
+    chunks: int
+    model: str
+    built_at: str
+    generation: str
+    reindexing: bool
+
+
 def _short(citation: Citation, question: str) -> Short | None:
     """The phrase of the quoted answer that answers the question, moved to document offsets."""
     span = short_answer(citation.text, question)
@@ -245,3 +257,15 @@ class Engine:
     @property
     def reindexing(self) -> bool:
         return self._rebuild.locked()
+
+    def status(self) -> IndexStatus:
+        snapshot = self.snapshot
+        manifest = snapshot.manifest
+        return IndexStatus(
+            documents=manifest.documents,
+            chunks=manifest.chunks,
+            model=manifest.model_id,
+            built_at=manifest.built_at,
+            generation=snapshot.path.name,
+            reindexing=self.reindexing,
+        )

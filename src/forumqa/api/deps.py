@@ -1,0 +1,58 @@
+"""What a route needs from the running app: the engine, the settings, the rebuild log, the admin check."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from forumqa.config import Settings
+from forumqa.engine import Engine
+from forumqa.watcher import RebuildLog, Watcher
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_rebuilds(request: Request) -> RebuildLog:
+    rebuilds: RebuildLog = request.app.state.rebuilds
+    return rebuilds
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+RebuildsDep = Annotated[RebuildLog, Depends(get_rebuilds)]
+#: FastAPI's parser: scheme "Bearer" required and case-insensitive (RFC 6750 / RFC 9110); also declares the scheme in OpenAPI.
+_bearer = HTTPBearer(auto_error=False, description="FORUMQA_ADMIN_TOKEN, as 'Authorization: Bearer <token>'")
+
+
+def get_watcher(request: Request) -> Watcher | None:
+    watcher: Watcher | None = request.app.state.watcher
+    return watcher
+
+
+WatcherDep = Annotated[Watcher | None, Depends(get_watcher)]
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def require_admin(settings: SettingsDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
+    """403 while no admin token is configured, 401 (with a Bearer challenge) for a missing, malformed or wrong one."""
+    token = settings.admin_token
+    if not token:
+        raise HTTPException(403, "admin routes (re-index, upload, delete) are disabled: set FORUMQA_ADMIN_TOKEN to enable them")
+    if credentials is None:
+        challenge = 'Bearer realm="forumqa"'
+        raise HTTPException(401, "missing admin token: send 'Authorization: Bearer <token>'", {"WWW-Authenticate": challenge})
+    if not hmac.compare_digest(credentials.credentials.encode(), token.encode()):
+        challenge = 'Bearer realm="forumqa", error="invalid_token"'
+        raise HTTPException(401, "wrong admin token", {"WWW-Authenticate": challenge})
