@@ -18,8 +18,8 @@ from starlette.routing import Match, Mount
 from starlette.types import Scope
 
 from forumqa import __version__
+from forumqa.api import feedback, manage, openai_compat, routes
 from forumqa.api.errors import error_responses, install_error_handlers
-from forumqa.api.routes import router
 from forumqa.config import Settings
 from forumqa.engine import Engine
 from forumqa.errors import IndexNotFoundError
@@ -105,7 +105,8 @@ def create_app(settings: Settings, engine: Engine | None = None, watch: bool = F
     app.state.watcher = None
     _guard(app, settings)
     install_error_handlers(app)
-    app.include_router(router)
+    for module in (routes, manage, feedback, openai_compat):
+        app.include_router(module.router)
     if WEB_DIR.is_dir():
         app.router.routes.append(_PageMount("/", app=StaticFiles(directory=WEB_DIR, html=True), name="web"))
     return app

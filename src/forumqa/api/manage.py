@@ -1,0 +1,7 @@
+"""Adding and deleting documents from the page (admin only)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
