@@ -202,7 +202,8 @@ def test_real_topic_1148() -> None:
     assert document.text.count("I will investigate to make the load-on-demand code smarter") == 2
     post8 = next(p for p in thread.posts if p.post == "8")
     assert [type(b).__name__ for b in post8.blocks] == ["Quote", "str", "Quote"]
-    assert post8.blocks[2] == Quote(post8.blocks[2].text)  # gorhill's GitHub answer: a plain blockquote, no attribution
+    quote = post8.blocks[2]
+    assert isinstance(quote, Quote) and quote == Quote(quote.text)  # gorhill's GitHub answer: a plain blockquote, no attribution
     (github,) = covering(document, "All the source material supporting that")
     assert github.quoted and github.post == "8"
     assert "800x620" not in document.text and "97.3 KB" not in document.text

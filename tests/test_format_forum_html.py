@@ -9,6 +9,7 @@ import pytest
 
 from forumqa.documents import Document, Section, Skipped, UnreadableDocument
 from forumqa.formats import THREAD_FORMATS, forum_html
+from forumqa.formats.forum_html.page import iso_date
 from forumqa.loading import SNIFF_BYTES, load_documents, read_file
 from forumqa.threads import Post, Quote, Thread, clean_block
 
@@ -358,7 +359,7 @@ def test_copies_of_one_page_under_two_names_keep_title_and_post_ids(tmp_path: Pa
     ],
 )
 def test_board_date_formats(shown: str, iso: str | None) -> None:
-    assert forum_html._iso(shown, None) == iso
+    assert iso_date(shown, None) == iso
 
 
 # ---------------------------------------------------------------- the real DosTips page

@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 from forumqa.documents import Document, Skipped, UnreadableDocument
 from forumqa.formats import THREAD_FORMATS, mbox
-from forumqa.formats.mbox import _attributed, _unflow, normalise_subject
+from forumqa.formats.mbox.attribution import attributed
+from forumqa.formats.mbox.body import unflow
+from forumqa.formats.mbox.headers import normalise_subject
 from forumqa.loading import read_file
 from forumqa.threads import Quote, Thread
 
@@ -318,13 +320,13 @@ def test_outlook_html_reply_history_is_a_quote(tmp_path: Path) -> None:
     ],
 )
 def test_attribution_names(attribution: str, name: str | None, address: str | None) -> None:
-    assert _attributed(attribution) == (name, address)
+    assert attributed(attribution) == (name, address)
 
 
 def test_unflow_joins_soft_breaks_per_quote_depth() -> None:
     lines = ["Soft ", "joined.", "> quoted ", "> line", ">> deeper ", "> back", "-- ", "sig"]
-    assert _unflow(lines, delsp=False) == ["Soft joined.", "> quoted line", ">> deeper", "> back", "-- ", "sig"]
-    assert _unflow(["Kana", "Spl ", "it"], delsp=True) == ["Kana", "Split"]
+    assert unflow(lines, delsp=False) == ["Soft joined.", "> quoted line", ">> deeper", "> back", "-- ", "sig"]
+    assert unflow(["Kana", "Spl ", "it"], delsp=True) == ["Kana", "Split"]
 
 
 @pytest.mark.parametrize(

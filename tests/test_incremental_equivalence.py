@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
@@ -81,7 +82,7 @@ def assert_same_index(incremental: Settings, full: Settings, embedder: FakeEmbed
     for key in ("documents", "sentences", "chunks", "terms"):
         assert got[key] == want[key], key
     for key in ("chunk_vectors", "sentence_vectors", "term_vectors"):
-        np.testing.assert_allclose(got[key], want[key], atol=1e-6)  # type: ignore[arg-type]
+        np.testing.assert_allclose(cast(np.ndarray, got[key]), cast(np.ndarray, want[key]), atol=1e-6)
     for chunk in load_index(incremental).chunks:  # every chunk's sentence range lies inside its own document
         sentences = load_index(incremental).sentences
         assert 0 <= chunk.first_sentence <= chunk.last_sentence < len(sentences)

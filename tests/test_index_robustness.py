@@ -328,7 +328,7 @@ FAILURES: dict[str, tuple[str, str, Callable[[pytest.MonkeyPatch], None]]] = {
     "sentences-disk-full": ("sentences.npy", "No space left", lambda mp: mp.setattr(np, "save", raise_oserror(errno.ENOSPC))),
     "faiss-disk-full": ("chunks.faiss", "No space left", lambda mp: mp.setattr(faiss, "write_index", raise_oserror(errno.ENOSPC))),
     "bm25-disk-full": ("bm25-chunks", "No space left", lambda mp: mp.setattr(LexicalIndex, "save", raise_oserror(errno.ENOSPC))),
-    "meta-disk-full": ("meta.sqlite", "disk is full", lambda mp: mp.setattr("forumqa.index._write_meta", full_sqlite)),
+    "meta-disk-full": ("meta.sqlite", "disk is full", lambda mp: mp.setattr("forumqa.generation_db.write", full_sqlite)),
     "sentences-permission": ("sentences.npy", "Permission denied", lambda mp: mp.setattr(np, "save", raise_oserror(errno.EACCES))),
 }
 

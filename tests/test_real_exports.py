@@ -38,7 +38,7 @@ def test_no_file_is_skipped_and_every_post_is_read(indexed: tuple[Engine, BuildR
     partly = {s.source: s.reason for s in report.skipped}
     assert sorted(partly) == ["askubuntu_Posts.xml", "discourse_topic_1148.json"]
     assert "72679" in partly["askubuntu_Posts.xml"] and "22" in partly["discourse_topic_1148.json"]
-    posts = Counter()
+    posts: Counter[str] = Counter()
     for document in engine.snapshot.documents.values():
         posts[document.source] += len({s.post for s in document.sections})
     assert posts["discourse_topic_1148.json"] == 20

@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -17,6 +18,7 @@ from conftest import SHIPPED_DOCUMENTS, free_port
 from fakes import FakeEmbedder
 from forumqa import chunking
 from forumqa.config import Settings
+from forumqa.documents import Document
 from forumqa.embedding import SentenceTransformerEmbedder
 from forumqa.engine import Engine
 from forumqa.index import build_index
@@ -71,7 +73,12 @@ def test_unchanged_documents_are_not_split_again(tmp_path: Path, corpus: Path, m
     build_index(settings, FakeEmbedder())
     split: list[str] = []
     real = chunking.split_sentences
-    monkeypatch.setattr("forumqa.index.split_sentences", lambda document, *rest: split.append(document.doc_id) or real(document, *rest))
+
+    def recording(document: Document, *rest: Any) -> Any:
+        split.append(document.doc_id)
+        return real(document, *rest)
+
+    monkeypatch.setattr("forumqa.build_plan.split_sentences", recording)
     (corpus / "second.txt").write_text("Second Report\nThe second report changed. It has two sentences.\n", encoding="utf-8")
     build_index(settings, FakeEmbedder())
     assert split == ["second"]

@@ -1,0 +1,114 @@
+"""Saved forum thread pages (phpBB, XenForo 2, vBulletin 3/4/5): one page, one thread, posts with their quotes.
+
+A generic HTML reader keeps navigation, profile blocks and signatures, and credits every quoted
+sentence to the person who quoted it. These three engines write posts and quotes in stable,
+documented markup, so each post is read from its own container and each quote block becomes a
+`Quote` with the author and post id the markup records. Recognition is by markup, not extension:
+a page with no post containers is left to the plain page reader.
+
+One module per engine (phpbb, xenforo, vbulletin: where its posts and quotes are), `markup` for
+what they share, `body` for a post's text and quotes, `page` for the page's zone, address and title.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from bs4 import BeautifulSoup, UnicodeDammit
+
+from forumqa.documents import UnreadableDocument
+from forumqa.formats.forum_html import phpbb, vbulletin, xenforo
+from forumqa.formats.forum_html.body import blocks
+from forumqa.formats.forum_html.markup import Engine, Found
+from forumqa.formats.forum_html.page import iso_date, page_timezone, page_title, page_url
+from forumqa.threads import Post, Thread, ThreadFormat, Warn
+
+#: A thread page is a few MB at most; past this it is not one, and its DOM would not fit comfortably.
+MAX_BYTES = 64 * 1024 * 1024
+#: A page whose first post lies past the 64 KiB head (a long inline script) is looked at this far.
+SNIFF_MORE = 1024 * 1024
+#: Substrings every supported engine's post markup carries; a page without any is not parsed to sniff it.
+_MARKERS = ("postbody", "js-post", "post_message_", "bbwrapper")
+#: Tried in this order; the first whose post containers are on the page reads it.
+_ENGINES = (phpbb.ENGINE, xenforo.ENGINE, vbulletin.ENGINE)
+
+
+def _find(soup: BeautifulSoup) -> tuple[Engine, list[Found]] | None:
+    for engine in _ENGINES:
+        if found := engine.find(soup):
+            return engine, found
+    return None
+
+
+def sniff(path: Path, head: str) -> bool:
+    """Post containers of one of the three engines; an article page, however it names its classes, is not claimed."""
+    lowered = head.lower()
+    if not any(tag in lowered for tag in ("<html", "<!doctype html", "<body", "<div", "<article")):
+        return False
+    if not any(marker in lowered for marker in _MARKERS):
+        try:
+            if path.stat().st_size <= len(head.encode("utf-8", errors="replace")):
+                return False
+            with path.open("rb") as handle:
+                head = handle.read(SNIFF_MORE).decode("utf-8", errors="replace")
+        except OSError:
+            return False
+        if not any(marker in head.lower() for marker in _MARKERS):
+            return False
+    return _find(BeautifulSoup(head, "html.parser")) is not None
+
+
+def _soup(path: Path) -> BeautifulSoup:
+    """The page's declared charset is trusted only when the bytes are not UTF-8: old boards often mislabel them."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise UnreadableDocument(f"{size // 2**20} MiB is too large for one forum thread page (limit {MAX_BYTES // 2**20} MiB)")
+    dammit = UnicodeDammit(path.read_bytes(), known_definite_encodings=["utf-8"], is_html=True)
+    if dammit.unicode_markup is None:
+        raise UnreadableDocument("the page's text encoding could not be determined")
+    return BeautifulSoup(dammit.unicode_markup.replace("\r\n", "\n"), "html.parser")
+
+
+def read(path: Path, warn: Warn) -> Iterator[Thread]:
+    soup = _soup(path)
+    match = _find(soup)
+    if match is None:
+        raise UnreadableDocument("no phpBB, XenForo or vBulletin posts found in this page")
+    engine, found = match
+    zone, base = page_timezone(soup), page_url(soup)
+    skip = frozenset(id(f.container) for f in found)
+    thread = Thread(page_title(soup, engine, path.stem))
+    seen: set[str] = set()
+    for number, item in enumerate(found, start=1):
+        label = f"post {number} (id {item.post or '?'})"
+        if item.post in seen:
+            warn(f"{label}: appears twice on the page; the second copy left out")
+            continue
+        seen.add(item.post)
+        if item.body is None:
+            warn(f"{label}: no message body found; left out")
+            continue
+        try:
+            collected = blocks(item.body, skip)
+        except RecursionError:
+            warn(f"{label}: markup nested too deeply to read; left out")
+            continue
+        if not collected.items:
+            warn(f"{label}: no text; left out")
+            continue
+        anchor = engine.anchor.format(item.post)
+        thread.posts.append(
+            Post(
+                blocks=tuple(collected.items),
+                author=item.author,
+                date=iso_date(item.date, zone),
+                post=item.post or None,
+                reply_to=collected.reply_to,
+                url=f"{base}#{anchor}" if base else f"#{anchor}",
+            )
+        )
+    yield thread
+
+
+FORMAT = ThreadFormat("phpBB/XenForo/vBulletin page", sniff, read)

@@ -1,0 +1,165 @@
+"""A post body as the thread model wants it: its own paragraphs and code, and each quote credited to its author.
+
+Quote blocks differ per engine (and per engine version); `_as_quote` tells them apart by markup
+and hands each to its engine's reader. Navigation, signatures, attachment boxes and other
+boilerplate inside a body are left out by tag and class.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bs4 import Tag
+from bs4.element import NavigableString
+
+from forumqa.formats.forum_html import phpbb, vbulletin, xenforo
+from forumqa.formats.forum_html.markup import BLOCK_TAGS, QuoteMark, attr, classes, flat_text
+from forumqa.threads import Quote
+
+_SPACES = re.compile(r"\s+")
+_SKIP_TAGS = frozenset({
+    "script", "style", "noscript", "template", "img", "svg", "button", "input", "select", "textarea",
+    "iframe", "video", "audio", "object", "embed", "form",
+})  # fmt: skip
+_SKIP_CLASSES = frozenset(
+    {
+        # phpBB: signature, "Last edited by" notice, attachment boxes and their "Viewed N times" captions
+        "signature", "notice", "attachbox", "inline-attachment", "thumbnail", "quotetitle",
+        # XenForo: quote titles, "Click to expand...", image/media wrappers, link previews, edits, signatures
+        "bbCodeBlock-title", "bbCodeBlock-expandLink", "bbImageWrapper", "bbMediaWrapper", "bbCodeBlock--unfurl",
+        "message-lastEdit", "message-signature", "attachmentList", "reactionsBar",
+        # vBulletin: "Code:" labels, quote attributions (read by the quote), signatures, attachments, edit notes
+        "bbcode_description", "bbcode_postedby", "bbcode_quote_container", "signaturecontainer", "attachments", "lastedited",
+        "sr-only",
+    }
+)  # fmt: skip
+_CODE_LABELS = frozenset({"code:", "html code:", "php code:"})
+
+
+@dataclass
+class Collector:
+    """A body's own paragraphs and its quotes, in reading order; inline text is gathered until a block ends."""
+
+    items: list[str | Quote] = field(default_factory=list)
+    reply_to: str | None = None
+    pending: list[str] = field(default_factory=list)
+
+    def text(self, value: str) -> None:
+        self.pending.append(_SPACES.sub(" ", value))
+
+    def newline(self) -> None:
+        self.pending.append("\n")
+
+    def flush(self) -> None:
+        lines = (" ".join(line.split()) for line in "".join(self.pending).split("\n"))
+        text = "\n".join(line for line in lines if line)
+        self.pending.clear()
+        if text:
+            self.items.append(text)
+
+    def code(self, text: str) -> None:
+        self.flush()
+        if text:
+            self.items.append(text)
+
+    def quotes(self, quotes: list[Quote], post: str | None) -> None:
+        self.flush()
+        self.items.extend(quotes)
+        if self.reply_to is None and post is not None:
+            self.reply_to = post
+
+
+def blocks(body: Tag, skip: frozenset[int]) -> Collector:
+    """The body's blocks; tags whose id() is in `skip` (other posts' containers, nested by broken markup) are left out."""
+    out = Collector()
+    _walk(body, out, skip)
+    out.flush()
+    return out
+
+
+def _is_boilerplate(tag: Tag) -> bool:
+    if tag.name in _SKIP_TAGS or classes(tag) & _SKIP_CLASSES:
+        return True
+    if "display:none" in attr(tag, "style").replace(" ", "").lower():
+        return True
+    # vBulletin 3 labels a code box with a "Code:" line of its own
+    return "smallfont" in classes(tag) and flat_text(tag).lower() in _CODE_LABELS and tag.find_next_sibling("pre") is not None
+
+
+def _code_text(tag: Tag) -> str | None:
+    """A code box's lines, or None: `pre`, phpBB div.codebox, XenForo .bbCodeBlock--code, a multi-line `code`."""
+    tag_classes = classes(tag)
+    if "codebox" in tag_classes or "bbCodeBlock--code" in tag_classes:
+        inner = tag.find("pre") or tag.find("code") or tag.find(class_="bbCodeCode")
+        raw = inner.get_text() if inner is not None else ""
+    elif tag.name == "pre" or "bbCodeCode" in tag_classes or (tag.name == "code" and "\n" in tag.get_text().strip()):
+        raw = tag.get_text()
+    else:
+        return None
+    lines = [line.rstrip() for line in raw.replace("\r", "").split("\n")]
+    return "\n".join(lines).strip("\n")
+
+
+def _as_quote(tag: Tag) -> QuoteMark | None:
+    tag_classes = classes(tag)
+    if tag.name == "blockquote":
+        if tag_classes & {"postcontent", "signature"}:
+            return None  # vBulletin 4 wraps a whole body (and a signature) in a blockquote
+        if "bbCodeBlock--quote" in tag_classes or tag.has_attr("data-quote"):
+            return xenforo.quote(tag)
+        return phpbb.quote(tag)
+    if "bbcode_quote" in tag_classes:
+        return vbulletin.quote(tag)
+    if "quotecontent" in tag_classes:
+        return phpbb.titled_quote(tag)
+    if tag.name == "div":
+        return vbulletin.quote_v3(tag)
+    return None
+
+
+def _quote_items(mark: QuoteMark, skip: frozenset[int]) -> list[Quote]:
+    """The quote's own words as Quotes credited to its author; quotes nested in it stay Quotes of their own."""
+    inner = Collector()
+    _walk(mark.content, inner, skip)
+    inner.flush()
+    quotes: list[Quote] = []
+    run: list[str] = []
+    for item in [*inner.items, None]:
+        if isinstance(item, str):
+            run.append(item)
+            continue
+        if run:
+            quotes.append(Quote("\n".join(run), mark.author, mark.post))
+            run = []
+        if item is not None:
+            quotes.append(item)
+    return quotes
+
+
+def _visit(tag: Tag, out: Collector, skip: frozenset[int]) -> None:
+    if id(tag) in skip or _is_boilerplate(tag):
+        return
+    if tag.name == "br":
+        out.newline()
+        return
+    if (code := _code_text(tag)) is not None:
+        out.code(code)
+        return
+    if (mark := _as_quote(tag)) is not None:
+        out.quotes(_quote_items(mark, skip), mark.post)
+        return
+    block = tag.name in BLOCK_TAGS
+    if block:
+        out.newline()
+    _walk(tag, out, skip)
+    if block:
+        out.newline()
+
+
+def _walk(node: Tag, out: Collector, skip: frozenset[int]) -> None:
+    for child in list(node.children):
+        if isinstance(child, Tag):
+            _visit(child, out, skip)
+        elif type(child) is NavigableString:  # not a comment, CDATA or doctype
+            out.text(str(child))

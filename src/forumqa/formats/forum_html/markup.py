@@ -1,0 +1,119 @@
+"""What the three engines' markup has in common: attributes, text, attributions, links back to a quoted post.
+
+Also the shapes an engine module fills in: a post container it found (`Found`), a quote block it
+read (`QuoteMark`), and the engine itself (`Engine`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bs4 import BeautifulSoup, Tag
+from bs4.element import NavigableString
+
+_POST_IN_HREF = re.compile(r"(?:[?&]p=|#p|#post-?|[?&]id=)(\d+)")
+_QUOTE_VERBS = (" wrote", " said", " schrieb", " hat geschrieben", " a écrit", " ha scritto", " escribió", " escreveu", " napisał")
+
+BLOCK_TAGS = frozenset({
+    "p", "div", "br", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th",
+    "table", "section", "article", "header", "footer", "blockquote", "hr", "figure",
+})  # fmt: skip
+
+
+def attr(tag: Tag | None, name: str) -> str:
+    """An attribute as one string: bs4 gives multi-valued ones (class, rel) as lists."""
+    if tag is None:
+        return ""
+    value = tag.get(name)
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else " ".join(value)
+
+
+def classes(tag: Tag) -> set[str]:
+    return set(attr(tag, "class").split())
+
+
+def flat_text(tag: Tag | None) -> str:
+    """All of a tag's words on one line."""
+    return " ".join(tag.get_text(" ").split()) if tag is not None else ""
+
+
+def inline_text(tag: Tag | None) -> str:
+    """A heading's, byline's or name's own words, up to its first block: after an unclosed tag the page follows them."""
+    if tag is None:
+        return ""
+    parts: list[str] = []
+    for node in tag.descendants:
+        if isinstance(node, Tag) and node.name in BLOCK_TAGS and node.name != "br":
+            break
+        if type(node) is NavigableString:
+            parts.append(str(node))
+    return " ".join("".join(parts).split())
+
+
+def name_of(attribution: str) -> str | None:
+    """'Compo wrote:' → 'Compo'; the attribution verbs of the common board languages are cut."""
+    name = " ".join(attribution.split()).rstrip(":").strip()
+    name = name.removeprefix("Originally Posted by").strip()
+    for verb in _QUOTE_VERBS:
+        if name.endswith(verb):
+            name = name[: -len(verb)].strip()
+            break
+    return None if name.lower() in ("", "quote", "zitat", "citation") else name
+
+
+def post_in(tag: Tag | None) -> str | None:
+    """The quoted post's id from a link back to it, in the forms phpBB, XenForo and vBulletin write."""
+    if tag is None:
+        return None
+    for attribute in ("data-post-id", "data-nodeid", "data-content-id"):
+        if attr(tag, attribute).isdigit():
+            return attr(tag, attribute)
+    match = _POST_IN_HREF.search(attr(tag, "href"))
+    return match.group(1) if match else None
+
+
+@dataclass(frozen=True)
+class Found:
+    """One post container as the engine lays it out; `date` is as the page shows it (or an ISO attribute)."""
+
+    post: str
+    container: Tag
+    body: Tag | None
+    author: str | None
+    date: str | None
+
+
+def _owner(tag: Tag, containers: set[int]) -> Tag | None:
+    """The post container a tag sits in: with unclosed tags one post can end up inside another."""
+    for parent in tag.parents:
+        if id(parent) in containers:
+            return parent
+    return None
+
+
+def own(container: Tag, selectors: str, containers: set[int], avoid: Tag | None = None) -> Tag | None:
+    """The first match that belongs to this post (not to a post nested in it by broken markup, nor to its body)."""
+    for selector in selectors.split(","):
+        for tag in container.select(selector.strip()):
+            if _owner(tag, containers) is container and (avoid is None or avoid not in tag.parents):
+                return tag
+    return None
+
+
+@dataclass(frozen=True)
+class QuoteMark:
+    author: str | None
+    post: str | None
+    content: Tag
+
+
+@dataclass(frozen=True)
+class Engine:
+    name: str
+    find: Callable[[BeautifulSoup], list[Found]]
+    titles: str  # CSS selectors, most specific first
+    anchor: str  # the fragment a post's link ends in

@@ -1,0 +1,93 @@
+"""What a thread page says once for all its posts: the time zone of its dates, its address and its title."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone, tzinfo
+from urllib.parse import urldefrag
+
+from bs4 import BeautifulSoup, Comment
+
+from forumqa.documents import parse_date
+from forumqa.formats.forum_html.markup import Engine, attr, flat_text, inline_text
+
+_TZ = re.compile(r"(?:UTC|GMT)\s*(?:([+\-\u2212])\s*(\d{1,2})(?::(\d{2}))?)?")
+_ORDINAL = re.compile(r"(\d)(?:st|nd|rd|th)\b")
+
+_DATE_FORMATS = (
+    "%d %b %Y %H:%M",  # phpBB 3.1+: 21 Jul 2018 00:03
+    "%a %b %d, %Y %I:%M %p",  # phpBB 3.0: Sat Jul 21, 2018 3:37 pm
+    "%a %b %d, %Y %H:%M",
+    "%b %d, %Y %I:%M %p",
+    "%d %b %Y, %H:%M",
+    "%a %d %b %Y %H:%M",
+    "%m-%d-%Y, %I:%M %p",  # vBulletin US default: 01-15-2012, 03:45 PM
+    "%m-%d-%Y, %H:%M",
+    "%d-%m-%Y, %H:%M",
+    "%d.%m.%Y, %H:%M",
+    "%d.%m.%Y %H:%M",
+    "%d %B %Y, %I:%M %p",
+    "%B %d, %Y, %I:%M %p",
+    "%b %d, %Y at %I:%M %p",  # XenForo title attribute
+    "%Y-%m-%d %H:%M",
+)
+
+
+def page_timezone(soup: BeautifulSoup) -> tzinfo | None:
+    """phpBB's "All times are UTC-06:00" / vBulletin's "All times are GMT -5": the zone the page's dates are in."""
+    note = soup.find(string=re.compile("All times are"))
+    if note is None or note.parent is None:
+        return None
+    text = flat_text(note.parent)
+    match = _TZ.search(text)
+    if match is None:
+        return None
+    sign, hours, minutes = match.groups()
+    offset = timedelta(hours=int(hours or 0), minutes=int(minutes or 0))
+    if "DST" in text:  # phpBB 3.0 shows "[ DST ]" while summer time adds an hour
+        offset += timedelta(hours=1) if sign in (None, "+") else -timedelta(hours=1)
+    return timezone(-offset if sign in ("-", "\u2212") else offset)
+
+
+def iso_date(value: str | None, zone: tzinfo | None) -> str | None:
+    """ISO 8601 from a datetime attribute or a board's display format; relative ones ("Today, 10:15") give None."""
+    if not value:
+        return None
+    text = _ORDINAL.sub(r"\1", " ".join(value.replace("\xa0", " ").split()).strip(" ,"))
+    parsed: datetime | None = None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        for fmt in _DATE_FORMATS:
+            try:
+                parsed = datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+    if parsed is None:
+        return parse_date(text)
+    if parsed.tzinfo is None and zone is not None:
+        parsed = parsed.replace(tzinfo=zone)
+    return parsed.isoformat(timespec="minutes" if parsed.second == 0 else "seconds")
+
+
+def page_url(soup: BeautifulSoup) -> str | None:
+    """Where the page lives: an absolute canonical link or og:url, else the URL in HTTrack's "Mirrored from" comment."""
+    for tag in soup.find_all(["link", "meta"]):
+        is_canonical = tag.name == "link" and "canonical" in attr(tag, "rel").split()
+        url = attr(tag, "href") if is_canonical else attr(tag, "content") if attr(tag, "property") == "og:url" else ""
+        if url.startswith(("http://", "https://")):
+            return urldefrag(url).url
+    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+        match = re.search(r"Mirrored from (\S+) by HTTrack", str(comment))
+        if match:
+            url = match.group(1)
+            return urldefrag(url if "://" in url else f"https://{url}").url
+    return None
+
+
+def page_title(soup: BeautifulSoup, engine: Engine, fallback: str) -> str:
+    for selector in engine.titles.split(","):
+        if title := inline_text(soup.select_one(selector.strip())):
+            return title
+    return inline_text(soup.find("title")) or fallback

@@ -1,0 +1,143 @@
+"""Who a quote is by: the attribution line above it ("On …, Jane Roe <jane@example.org> wrote:"), read
+in the common mailer languages, matched against the reply chain and the thread's other messages.
+
+A quote `level` deep is the level-th message up the reply chain unless its attribution names
+someone else; a match gives the quoted post's number too, so the quote points at that post.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from forumqa.formats.mbox.headers import Head
+
+_ATTRIBUTION_VERB = re.compile(
+    r"\s*\b(?:wrote|writes|said|a écrit|escribió|ha scritto|schreef|skrev|kirjoitti|napisał)\s*:\s*$", re.IGNORECASE
+)
+_SCHRIEB = re.compile(r"\bschrieb\s+(?P<name>[^:]+?)\s*:\s*$", re.IGNORECASE)
+_ATTRIBUTION_OPENER = re.compile(r"^(?:On|Am|Le|El|Il|Op|Em|Den|Dne|W dniu)\b", re.IGNORECASE)
+_QUOTED_NAME = re.compile(r'"([^"]+)"')
+_COMMENT_NAME = re.compile(r"\(([^()]*[^\W\d_][^()]*)\)")
+_MANGLED_ADDRESS = re.compile(r"\b([\w.+'-]+) at ((?:[\w-]+\.)+[A-Za-z]{2,})\b")
+ADDRESS = re.compile(r"<?([\w.+'-]+@[\w-]+(?:\.[\w-]+)+)>?")
+#: Words of the date part of an attribution ("On Sun, Jan 2, 2022 at 6:02 AM Jane"), left of the name.
+_DATE_WORDS = frozenset(
+    re.findall(
+        r"\S+",
+        """at um à a las om kl kl. am pm a.m. p.m. utc gmt cet cest est edt pst pdt
+        mon tue wed thu fri sat sun monday tuesday wednesday thursday friday saturday sunday
+        jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august
+        september october november december""",
+    )
+)
+_DATE_NUMBER = re.compile(r"[\d:./+-]+")
+
+
+class People:
+    """One name per person: a display name is the same whichever of their addresses they write from."""
+
+    def __init__(self, heads: Sequence[Head]) -> None:
+        self._spelling: dict[str, str] = {}
+        self._by_address: dict[str, str] = {}
+        for head in heads:
+            if head.name:
+                name = self._spelling.setdefault(_name_key(head.name), head.name)
+                if head.address:
+                    self._by_address.setdefault(head.address, name)
+
+    def name(self, name: str | None, address: str | None) -> str | None:
+        if name:
+            return self._spelling.get(_name_key(name), name)
+        if address:
+            return self._by_address.get(address.lower()) or address.split("@")[0].split(" at ")[0]
+        return None
+
+
+@dataclass(frozen=True)
+class Known:
+    """A message of the thread as quote resolution sees it; `post` is None when it has no text."""
+
+    name: str | None
+    address: str | None
+    post: str | None
+
+
+@dataclass(frozen=True)
+class Context:
+    """Whom a reply can be quoting: its reply chain, nearest first, and every message of the thread."""
+
+    ancestors: tuple[Known, ...]
+    thread: list[Known]  # the thread's messages in post order
+    position: int  # this message's place in `thread`
+    people: People
+
+
+def _name_key(name: str) -> str:
+    """A name as attributions spell it: mailers drop accents ("Wrobel" for "Wróbel") and case."""
+    letters = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[\W_]+", " ", letters.casefold()).split())
+
+
+def _same(known: Known, name: str | None, address: str | None) -> bool:
+    if address and known.address and address.lower() == known.address:
+        return True
+    return bool(name and known.name and _name_key(name) == _name_key(known.name))
+
+
+def resolve(context: Context, level: int, name: str | None, address: str | None) -> tuple[str | None, str | None]:
+    """(author, post) of a quote `level` deep: the level-th message up the reply chain, unless the attribution names another."""
+    candidate = context.ancestors[level - 1] if level <= len(context.ancestors) else None
+    if name is None and address is None:
+        return (candidate.name, candidate.post) if candidate else (None, None)
+    match = candidate if candidate and _same(candidate, name, address) else None
+    earlier = reversed(context.thread[: context.position])
+    match = match or next((k for k in (*context.ancestors, *earlier) if _same(k, name, address)), None)
+    if match is not None:
+        return match.name, match.post
+    return context.people.name(name, address), None
+
+
+def attributed(text: str) -> tuple[str | None, str | None]:
+    """(name, address) in "On Sun, Jan 2, 2022 at 6:02 AM Jane Roe <jane@example.org> wrote:" and its cousins."""
+    schrieb = _SCHRIEB.search(text)
+    text = schrieb.group("name") if schrieb else _ATTRIBUTION_VERB.sub("", text)
+    text = _MANGLED_ADDRESS.sub(r"\1@\2", text)  # pipermail's "jane at example.org"
+    found = ADDRESS.search(text)
+    address = found.group(1).lower() if found else None
+    quoted = _QUOTED_NAME.search(text) or (_COMMENT_NAME.search(text) if found else None)  # "jane@x.org (Jane Roe)"
+    if quoted:
+        return " ".join(quoted.group(1).split()) or None, address
+    text = ADDRESS.sub(" ", text)
+    if _ATTRIBUTION_OPENER.match(text):
+        text = _ATTRIBUTION_OPENER.sub("", text).rsplit(",", 1)[-1]
+    words = text.replace("(", " ").replace(")", " ").split()
+    while words and (_DATE_NUMBER.fullmatch(words[0].strip(",.")) or words[0].casefold().strip(",.") in _DATE_WORDS):
+        words.pop(0)
+    name = " ".join(words).strip("\"' ,")
+    if not name or len(words) > 5 or not any(c.isalpha() for c in name):
+        return None, address
+    return name, address
+
+
+def split_attribution(lines: list[str]) -> tuple[list[str], str | None]:
+    """The own lines less a trailing attribution ("X wrote:", wrapped over up to three lines) and its text."""
+    end = len(lines) - 1
+    while end >= 0 and not lines[end].strip():
+        end -= 1
+    if end < 0 or not (_ATTRIBUTION_VERB.search(lines[end]) or _SCHRIEB.search(lines[end])):
+        return lines, None
+    start = end
+    if not _ATTRIBUTION_OPENER.match(lines[end].strip()):
+        for earlier in (end - 1, end - 2):
+            if earlier < 0 or not lines[earlier].strip():
+                break
+            if _ATTRIBUTION_OPENER.match(lines[earlier].strip()):
+                start = earlier
+                break
+    text = " ".join(line.strip() for line in lines[start : end + 1])
+    if start == end and not _ATTRIBUTION_OPENER.match(text) and attributed(text)[0] is None and not ADDRESS.search(text):
+        return lines, None  # "…as the manual says:" is the writer's own sentence
+    return lines[:start], text

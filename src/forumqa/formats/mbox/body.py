@@ -1,0 +1,114 @@
+"""Pass 2: a message's text as the lines a reader sees, whatever MIME, charset and line format it came in.
+
+`get_body` picks the part a reader sees; an HTML-only mail is rendered to the lines a plain one
+would have, and format=flowed (RFC 3676) lines are joined back, so quotes are found one way in all.
+"""
+
+from __future__ import annotations
+
+import email
+import re
+from email.message import EmailMessage, Message
+from typing import IO, cast
+
+from bs4 import BeautifulSoup
+from bs4.element import Comment, NavigableString, Tag
+
+from forumqa.formats.mbox.headers import POLICY
+from forumqa.threads import Warn
+
+#: Elements after which rendered text starts a new line.
+_HTML_BLOCKS = ["address", "article", "blockquote", "dd", "div", "dl", "dt", "footer", "h1", "h2", "h3", "h4", "h5", "h6"]
+_HTML_BLOCKS += ["header", "hr", "li", "ol", "p", "pre", "section", "table", "tr", "ul"]
+_HTML_NOISE = ["script", "style", "head", "title"]
+_HTML_SIGNATURES = re.compile("signature")  # gmail_signature, moz-signature
+
+
+def parse(handle: IO[bytes]) -> EmailMessage:
+    return cast(EmailMessage, email.message_from_binary_file(handle, _class=EmailMessage, policy=POLICY))
+
+
+def _text(part: Message, label: str, warn: Warn) -> str:
+    """A text part decoded: transfer encoding undone, then its charset; none declared reads as UTF-8, ASCII's superset."""
+    payload = part.get_payload(decode=True)
+    data = payload if isinstance(payload, bytes) else b""
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return data.decode(charset, errors="replace")
+    except LookupError:
+        warn(f"{label}: unknown charset {charset!r}; read as UTF-8")
+        return data.decode("utf-8", errors="replace")
+
+
+def body_lines(message: EmailMessage, label: str, warn: Warn) -> list[str] | None:
+    """The text a reader sees, as lines; the HTML part only when there is no plain one."""
+    part = message.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        warn(f"{label}: no text or HTML part; left out")
+        return None
+    content = _text(part, label, warn).replace("\r\n", "\n").replace("\r", "\n")
+    if part.get_content_type() == "text/html":
+        return _html_lines(content)
+    lines = [line[1:] if line.startswith(">From ") else line for line in content.split("\n")]  # mboxo's escape
+    if str(part.get_param("format", "")).lower() == "flowed":
+        return unflow(lines, str(part.get_param("delsp", "")).lower() == "yes")
+    return lines
+
+
+def unflow(lines: list[str], delsp: bool) -> list[str]:
+    """RFC 3676: a line ending in a space continues on the next line of the same quote depth."""
+    out: list[str] = []
+    pending: str | None = None
+    pending_depth = 0
+    for raw in lines:
+        depth = len(raw) - len(raw.lstrip(">"))
+        text = raw[depth:]
+        text = text[1:] if text.startswith(" ") else text  # space-stuffing
+        soft = text.endswith(" ") and text != "-- "
+        if soft and delsp:
+            text = text[:-1]
+        if pending is not None and depth != pending_depth:
+            out.append(_requote(pending_depth, pending))
+            pending = None
+        pending = text if pending is None else pending + text
+        pending_depth = depth
+        if not soft:
+            out.append(_requote(depth, pending))
+            pending = None
+    if pending is not None:
+        out.append(_requote(pending_depth, pending))
+    return out
+
+
+def _requote(depth: int, text: str) -> str:
+    text = text if text == "-- " else text.rstrip()
+    return f"{'>' * depth} {text}" if depth and text else ">" * depth + text
+
+
+def _html_lines(html: str) -> list[str]:
+    """An HTML-only mail as the lines a plain-text mail would have, blockquotes turned into `>` lines.
+
+    Rendering quotes as `>` lines lets one parser find quotes and attributions in both kinds of mail.
+    """
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup.find_all([*_HTML_NOISE]):
+        tag.decompose()
+    for tag in soup.find_all(class_=_HTML_SIGNATURES):
+        tag.decompose()
+    for string in soup.find_all(string=True):
+        if isinstance(string, Comment):
+            string.extract()
+        elif isinstance(string, NavigableString) and string.find_parent("pre") is None:
+            string.replace_with(re.sub(r"\s+", " ", string))
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    for rule in soup.find_all("hr"):  # Outlook's line above the unquoted history it appends
+        rule.replace_with("\n" + "_" * 32 + "\n")
+    for tag in soup.find_all(_HTML_BLOCKS):
+        tag.insert_before("\n")
+        tag.insert_after("\n")
+    for quote in reversed(soup.find_all("blockquote")):  # innermost first, so nested levels stack up
+        if isinstance(quote, Tag):
+            lines = [" ".join(line.split()) for line in quote.get_text().split("\n")]
+            quote.replace_with("\n" + "\n".join(f"> {line}" if line else ">" for line in lines) + "\n")
+    return [" ".join(line.split()) for line in soup.get_text().split("\n")]

@@ -1,0 +1,169 @@
+"""Pass 1: what threading needs of each message, read from its headers alone.
+
+Parsing is the standard library's `email` package under the compat32 policy, for speed (see
+`_Policy`); RFC 2047 words are decoded where a header is used, after the address is split off.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import email.utils
+import mailbox
+import re
+import urllib.parse
+from contextlib import closing, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
+from email.message import Message
+from email.parser import BytesHeaderParser
+from pathlib import Path
+from typing import IO, cast
+
+from forumqa.threads import Warn
+
+
+class _Policy(email.policy.Compat32):
+    """compat32, the email package's fast path, reading 8-bit header bytes as UTF-8 (RFC 6532).
+
+    policy.default builds a parsed header object on every header access, and its parser reads
+    Content-Type about ten times a message: 2.5 ms a message against 0.4 ms with compat32
+    (measured on 5,000 list mails), ten minutes against one and a half for a 100,000-message
+    archive. RFC 2047 words are decoded where a header is used, after the address is split off.
+    """
+
+    def header_fetch_parse(self, name: str, value: str) -> str:
+        if _ESCAPED_BYTE.search(value):
+            return value.encode("ascii", "surrogateescape").decode("utf-8", "replace")
+        return value
+
+
+#: How the parser keeps a header byte above 127: as a lone surrogate.
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+POLICY = _Policy()
+_MSGID = re.compile(r"<([^<>\s]+)>")
+#: "Re:", "AW:", "Fwd:", "Re[2]:" and "[list]" tags in front of a subject.
+_SUBJECT_PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|vs|antw|odp|r|fwd?|wg|tr)\s*(?:\[\d+\])?\s*:|\[[^\]]*\])\s*", re.IGNORECASE)
+_REPLY_PREFIX = re.compile(r"^\s*(?:\[[^\]]*\]\s*)*(?:re|aw|sv|vs|antw|odp|r)\s*(?:\[\d+\])?\s*:", re.IGNORECASE)
+#: "Jane Roe via users": how Mailman and Google Groups rename senders whose domain forbids relaying.
+_VIA_LIST = re.compile(r"\s+via\s+\S.*$", re.IGNORECASE)
+_HEADER_LIMIT = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """What threading needs of one message, read from its headers alone."""
+
+    key: str
+    index: int  # 1-based position in the file, the number warnings use
+    msgid: str
+    refs: tuple[str, ...]  # In-Reply-To first, then References newest first
+    subject: str  # normalised: no Re:/Fwd:/[list]
+    is_reply: bool
+    name: str | None
+    address: str | None
+    when: float  # UTC timestamp; a message without a date takes the one before it in the file
+    date: str | None
+    url: str | None  # "mid:<Message-ID>" (RFC 2392): finds the mail in any archive or mail client
+
+
+def message_file(box: mailbox.mbox | None, path: Path, key: str) -> IO[bytes]:
+    """One message's bytes; without a box the file is a single mail saved without its 'From ' line."""
+    if box is None:
+        return path.open("rb")
+    return cast(IO[bytes], box.get_file(key))
+
+
+def _header_bytes(handle: IO[bytes]) -> bytes:
+    """The header block: up to the first empty line, the end RFC 5322 gives it."""
+    lines: list[bytes] = []
+    size = 0
+    for line in iter(handle.readline, b""):
+        if not line.strip(b"\r\n") or size > _HEADER_LIMIT:
+            break
+        lines.append(line)
+        size += len(line)
+    return b"".join(lines)
+
+
+def _header(message: Message, name: str) -> str:
+    value = message.get(name)
+    return "" if value is None else str(value)
+
+
+def _decoded(value: str) -> str:
+    """RFC 2047 words ("=?iso-8859-1?q?J=FCrgen?=") as text, the header unfolded."""
+    if "=?" in value:
+        with suppress(HeaderParseError, LookupError, UnicodeError, ValueError):  # else the raw text is the best there is
+            value = str(make_header(decode_header(value)))
+    return " ".join(value.split())
+
+
+def _ids(value: str) -> list[str]:
+    found = _MSGID.findall(value)
+    return found if found else value.split()[:1]
+
+
+def _sender(value: str) -> tuple[str | None, str | None]:
+    """(display name, address) of a From value; pipermail's 'jane at example.org' keeps its local part.
+
+    The address is split off before RFC 2047 decoding: a decoded name may hold a comma.
+    """
+    name, address = email.utils.parseaddr(value)
+    name = _VIA_LIST.sub("", _decoded(name)).strip("\"' ")
+    return (name if name and "@" not in name else None), (address.lower() or None)
+
+
+def _date(value: str) -> datetime | None:
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    # RFC 5322 "-0000" (zone unknown) parses naive; the archive's clock is the best guess, taken as UTC.
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def normalise_subject(subject: str) -> str:
+    """The subject a thread is known by: reply and forward markers and list tags removed."""
+    subject = " ".join(subject.split())
+    while (stripped := _SUBJECT_PREFIX.sub("", subject, count=1)) != subject:
+        subject = stripped
+    return subject
+
+
+def _read_head(box: mailbox.mbox | None, path: Path, key: str, index: int, last_when: float) -> Head:
+    with closing(message_file(box, path, key)) as handle:
+        headers = BytesHeaderParser(policy=POLICY).parsebytes(_header_bytes(handle))
+    msgid = next(iter(_ids(_header(headers, "Message-ID"))), "")
+    url = "mid:" + urllib.parse.quote(msgid, safe="@!$&'()*+,;=:-._~") if msgid else None  # RFC 2392
+    msgid = msgid or f"no-message-id-{index}"
+    in_reply_to = _ids(_header(headers, "In-Reply-To"))
+    references = _ids(_header(headers, "References"))
+    refs = tuple(dict.fromkeys(r for r in (*in_reply_to, *reversed(references)) if r != msgid))
+    raw_subject = _decoded(_header(headers, "Subject"))
+    name, address = _sender(_header(headers, "From"))
+    when = _date(_header(headers, "Date"))
+    date = when.isoformat(timespec="seconds") if when else None
+    stamp = when.timestamp() if when else last_when
+    subject, is_reply = normalise_subject(raw_subject), bool(_REPLY_PREFIX.match(raw_subject))
+    return Head(key, index, msgid, refs, subject, is_reply, name, address, stamp, date, url)
+
+
+def scan(box: mailbox.mbox | None, path: Path, warn: Warn) -> list[Head]:
+    """Every message's head, in file order; an unreadable or duplicate message is left out with a warning."""
+    heads: list[Head] = []
+    seen: dict[str, int] = {}
+    keys = box.keys() if box is not None else ["0"]
+    for index, key in enumerate(keys, start=1):
+        try:
+            head = _read_head(box, path, key, index, heads[-1].when if heads else 0.0)
+        except Exception as exc:  # one unreadable message costs itself only
+            warn(f"message {index}: headers could not be read ({type(exc).__name__}); left out")
+            continue
+        if head.msgid in seen:
+            warn(f"message {index} ({head.msgid}): same Message-ID as message {seen[head.msgid]}; left out as a duplicate")
+            continue
+        seen[head.msgid] = index
+        heads.append(head)
+    return heads

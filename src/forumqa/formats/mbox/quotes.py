@@ -1,0 +1,137 @@
+"""A reply's text split into its own words and the history it quotes, level by level.
+
+History comes as `>` lines (any depth, interleaved with answers) or unquoted below an
+"-----Original Message-----" header block; each level becomes a Quote credited by `attribution`.
+Own text loses its signature, list footer and device taglines, and hard-wrapped lines are joined
+back into paragraphs.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+
+from forumqa.formats.mbox.attribution import Context, attributed, resolve, split_attribution
+from forumqa.threads import Quote
+
+_QUOTE_MARKS = re.compile(r"^(?:>[ \t]?)+")
+_ONE_MARK = re.compile(r"^>[ \t]?")
+#: Outlook and Gmail put the history below such a line, unquoted.
+_ORIGINAL = re.compile(r"^\s*-{2,}\s*(?:Original Message|Forwarded message|Ursprüngliche Nachricht|Message d'origine)\s*-{2,}\s*$", re.I)
+_RULE = re.compile(r"^\s*[-_=*]{20,}\s*$")
+_FROM_FIELD = re.compile(r"^\s*(?:From|Von|De|Van):\s*\S", re.IGNORECASE)
+_SENT_FIELD = re.compile(r"^\s*(?:Sent|Date|Gesendet|Datum|Envoyé|Enviado|Verzonden):", re.IGNORECASE)
+_FOOTER_WORDS = re.compile(r"unsubscribe|mailing list|listinfo|for additional commands|you received this message because", re.I)
+_DEVICE_LINE = re.compile(r"^\s*(?:Sent from my [\w ]+|Get Outlook for \w+)\.?\s*$", re.IGNORECASE)
+_LIST_ITEM = re.compile(r"^\s*(?:\[\d+\]|[-*•]\s|\d{1,2}[.)]\s)")
+
+
+def blocks(lines: list[str], context: Context) -> list[str | Quote]:
+    """A reply's blocks: its own paragraphs, and Quotes of the messages it quotes."""
+    return _items(lines, context, 0, None, None)
+
+
+def _strip_boilerplate(lines: list[str]) -> list[str]:
+    """The lines before a signature ("-- ") or a list footer; device taglines dropped."""
+    for at, line in enumerate(lines):
+        if line == "-- ":
+            return lines[:at]
+        if _RULE.match(line) and any(_FOOTER_WORDS.search(after) for after in lines[at + 1 : at + 5]):
+            return lines[:at]
+    return [line for line in lines if not _DEVICE_LINE.match(line)]
+
+
+def _wrap_width(lines: list[str]) -> int:
+    """The column a mailer wrapped this level's lines at, judged by its longest line of several words."""
+    return max([60, *(len(line.rstrip()) for line in lines if " " in line.strip() and not _QUOTE_MARKS.match(line))])
+
+
+def _paragraphs(lines: list[str], width: int) -> str:
+    """Own lines as paragraphs, one per line: hard-wrapped lines are joined back into their sentences.
+
+    A mailer breaks a line only where the next word would not fit, so a line that the next word
+    would have fitted on ended there on purpose ("Kind regards," / "Jane"). Mailers wrap a few
+    columns short of their longest line (Gmail's lines run 70-78), hence the 10% margin. A line
+    that ends a sentence stays a line: harmless if it was wrapped, and it keeps apart the
+    paragraphs of an HTML or format=flowed mail, whose lines are whole paragraphs already.
+    """
+    out: list[str] = []
+    previous = ""
+    for raw in lines:
+        line = raw.strip()
+        wrapped = previous and not previous.endswith((".", "!", "?")) and len(previous) + 1 + len(line.split(" ", 1)[0]) > 0.9 * width
+        if line and wrapped and not _LIST_ITEM.match(line):
+            out[-1] += " " + line
+        elif line:
+            out.append(line)
+        previous = line
+    return "\n".join(out)
+
+
+def _runs(lines: list[str]) -> list[tuple[bool, list[str]]]:
+    """Consecutive own lines and quoted lines; a blank line stays with the run it sits in."""
+    runs: list[tuple[bool, list[str]]] = []
+    for line in lines:
+        quoted = bool(_QUOTE_MARKS.match(line)) if line.strip() else (runs[-1][0] if runs else False)
+        if runs and runs[-1][0] == quoted:
+            runs[-1][1].append(line)
+        else:
+            runs.append((quoted, [line]))
+    return runs
+
+
+def _from_line(lines: list[str]) -> tuple[str | None, str | None]:
+    """(name, address) in the "From:" line of a history's header block."""
+    for line in lines:
+        if _FROM_FIELD.match(line):
+            name, address = email.utils.parseaddr(line.split(":", 1)[1].strip())
+            return (" ".join(name.split()).strip("\"' ") or None), (address.lower() or None)
+    return None, None
+
+
+def _original_message(lines: list[str]) -> int | None:
+    """Where an unquoted history starts: "-----Original Message-----", a rule over "From:", or "From:" over "Sent:"."""
+    for at, line in enumerate(lines):
+        following = next((after for after in lines[at + 1 : at + 3] if after.strip()), "")
+        if _ORIGINAL.match(line) or (_RULE.match(line) and _FROM_FIELD.match(following)):
+            return at
+        if _FROM_FIELD.match(line) and _SENT_FIELD.match(following):
+            return at
+    return None
+
+
+def _header_block_end(lines: list[str], at: int) -> int:
+    """Where the history's header block (From:, Sent:, Subject:) below line `at` ends: its first blank line."""
+    start = next((i for i in range(at + 1, len(lines)) if lines[i].strip()), len(lines))
+    return next((i for i in range(start, len(lines)) if not lines[i].strip()), len(lines))
+
+
+def _items(lines: list[str], context: Context, level: int, author: str | None, post: str | None) -> list[str | Quote]:
+    """Blocks of a text `level` quotes deep: own text at level 0, Quotes of `author` below, nested levels their own Quotes."""
+    at = _original_message(lines)
+    if at is not None:
+        header_end = _header_block_end(lines, at)
+        inner_author, inner_post = resolve(context, level + 1, *_from_line(lines[at:header_end]))
+        return _items(lines[:at], context, level, author, post) + _items(lines[header_end:], context, level + 1, inner_author, inner_post)
+    items: list[str | Quote] = []
+    runs = _runs(lines)
+    width = _wrap_width(lines)
+    attribution: str | None = None
+    last: tuple[str | None, str | None] | None = None  # an interleaved reply's next quote is by the same writer
+    for number, (quoted, run) in enumerate(runs):
+        if not quoted:
+            own, attribution = split_attribution(run) if number + 1 < len(runs) else (run, None)
+            _add_text(items, _paragraphs(_strip_boilerplate(own), width), level, author, post)
+            continue
+        if attribution is not None:
+            last = resolve(context, level + 1, *attributed(attribution))
+        elif last is None:
+            last = resolve(context, level + 1, None, None)
+        inner = [_ONE_MARK.sub("", line, count=1) for line in run]
+        items.extend(_items(inner, context, level + 1, *last))
+    return items
+
+
+def _add_text(items: list[str | Quote], text: str, level: int, author: str | None, post: str | None) -> None:
+    if text:
+        items.append(text if level == 0 else Quote(text, author, post))

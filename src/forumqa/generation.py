@@ -1,0 +1,251 @@
+"""One generation of the index: its files, written together and checked together, and the CURRENT pointer to it.
+
+gen-*/  manifest.json, meta.sqlite (see generation_db), chunks.faiss, sentences.npy, bm25-chunks/, bm25-sentences/, terms/
+
+The manifest is written last: a folder without one is no generation. Files that disagree with
+the manifest were not written together, so a reader checks every file's size against it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import re
+import shutil
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import bm25s
+import faiss
+import numpy as np
+from pydantic import TypeAdapter, ValidationError
+
+from forumqa import generation_db
+from forumqa.config import Settings
+from forumqa.errors import IndexCorruptError
+from forumqa.index_io import reading, reason, writing
+from forumqa.lexical import LexicalIndex
+from forumqa.term_vectors import TermVectors
+
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+META = "meta.sqlite"
+CHUNK_VECTORS = "chunks.faiss"
+SENTENCE_VECTORS = "sentences.npy"
+CHUNK_LEXICAL = "bm25-chunks"
+SENTENCE_LEXICAL = "bm25-sentences"
+#: Folder of the corpus terms' vectors (near-synonym credit); an index without it answers without that signal.
+TERMS = "terms"
+#: The only names CURRENT may hold: a plain folder name inside the index folder, never a path.
+_GENERATION_NAME = re.compile(r"gen-[A-Za-z0-9_.-]+")
+
+
+@dataclass(frozen=True)
+class Manifest:
+    schema_version: int
+    model_id: str
+    dimension: int
+    chunk_tokens: int
+    chunk_overlap_sentences: int
+    built_at: str
+    forumqa_version: str
+    documents: int
+    chunks: int
+    sentences: int
+
+    def settings_key(self) -> tuple[object, ...]:
+        """What must match for vectors and offsets to be reused."""
+        return (self.schema_version, self.model_id, self.dimension, self.chunk_tokens, self.chunk_overlap_sentences)
+
+
+_MANIFEST = TypeAdapter(Manifest)
+
+
+def expected_key(settings: Settings, dimension: int) -> tuple[object, ...]:
+    return (generation_db.SCHEMA_VERSION, settings.model, dimension, settings.chunk_tokens, settings.chunk_overlap_sentences)
+
+
+def new_generation_name() -> str:
+    """A fresh generation's folder name: sortable by build time, unique across builds in the same second."""
+    return f"gen-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    """The live generation's folder; None before the first build. IndexCorruptError when CURRENT cannot be used:
+    it must name a folder directly inside index_dir, since an absolute path or '..' would load an index from elsewhere."""
+    pointer = index_dir / CURRENT
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as error:
+        raise IndexCorruptError(pointer, reason(error)) from None
+    if not _GENERATION_NAME.fullmatch(name):
+        raise IndexCorruptError(pointer, f"names {name[:80]!r}, which is not a generation folder of this index")
+    generation = index_dir / name
+    if not generation.is_dir():
+        raise IndexCorruptError(generation, "the generation CURRENT names is missing")
+    return generation
+
+
+def read_manifest(generation: Path) -> Manifest:
+    path = generation / MANIFEST
+    with reading(path):
+        data = path.read_bytes()
+    try:
+        return _MANIFEST.validate_json(data)
+    except ValidationError as error:
+        problems = "; ".join(": ".join(filter(None, (".".join(map(str, e["loc"])), e["msg"]))) for e in error.errors()[:3])
+        raise IndexCorruptError(path, problems) from None
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """What each file of a generation holds: files that disagree with the manifest were not written together,
+    and would surface later as wrong answers or an IndexError in the middle of a question."""
+
+    documents: int
+    sentences: int
+    chunks: int
+    chunk_vectors: tuple[int, int]  # chunks.faiss: vectors, dimension
+    sentence_vectors: tuple[int, ...]  # sentences.npy: shape
+    chunk_rows: int  # bm25-chunks
+    sentence_rows: int  # bm25-sentences
+
+    def check(self, generation: Path, manifest: Manifest) -> None:
+        m = manifest
+        meta = (self.documents, self.sentences, self.chunks)
+        for name, what, found, wanted in (
+            (META, "documents, sentences, chunks", meta, (m.documents, m.sentences, m.chunks)),
+            (CHUNK_VECTORS, "vectors, dimension", self.chunk_vectors, (m.chunks, m.dimension)),
+            (SENTENCE_VECTORS, "shape", self.sentence_vectors, (m.sentences, m.dimension)),
+            (CHUNK_LEXICAL, "rows", self.chunk_rows, m.chunks),
+            (SENTENCE_LEXICAL, "rows", self.sentence_rows, m.sentences),
+        ):
+            if found != wanted:
+                raise IndexCorruptError(generation / name, f"holds {what} {found} where manifest.json says {wanted}")
+
+
+def read_vector_index(path: Path, settings: Settings) -> faiss.Index:
+    index = _read_faiss(path)
+    if isinstance(index, faiss.IndexHNSWFlat):
+        index.hnsw.efSearch = settings.hnsw_ef_search  # not stored in the file
+    return index
+
+
+def _read_faiss(path: Path, flags: int = 0) -> faiss.Index:
+    """faiss reports a missing or cut-off file as a C++ assertion; say what it means instead."""
+    if not path.is_file():
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT))
+    try:
+        return faiss.read_index(str(path), flags)
+    except RuntimeError:
+        raise ValueError("not a complete FAISS index (truncated or overwritten)") from None
+
+
+def read_array(path: Path, mmap: bool = False) -> np.ndarray:
+    """Checks the magic string first: without it numpy takes garbage for a pickle and says so."""
+    with path.open("rb") as file:
+        np.lib.format.read_magic(file)
+    array: np.ndarray = np.load(path, mmap_mode="r" if mmap else None)
+    return array
+
+
+def verify(generation: Path, manifest: Manifest, meta: tuple[int, int, int]) -> None:
+    """The generation's files other than meta.sqlite, memory-mapped rather than loaded: a build reuses only meta.sqlite,
+    but a damaged file anywhere means the generation is not what its manifest says, so none of it is trusted."""
+    with reading(generation / CHUNK_VECTORS):
+        index = _read_faiss(generation / CHUNK_VECTORS, faiss.IO_FLAG_MMAP)
+        chunk_vectors = (int(index.ntotal), int(index.d))
+    with reading(generation / SENTENCE_VECTORS):
+        shape = tuple(read_array(generation / SENTENCE_VECTORS, mmap=True).shape)
+    rows = {}
+    for name in (CHUNK_LEXICAL, SENTENCE_LEXICAL):
+        with reading(generation / name):
+            retriever = bm25s.BM25.load(str(generation / name), mmap=True, show_progress=False, verbosity=0)
+            rows[name] = int(retriever.scores["num_docs"])
+    Sizes(*meta, chunk_vectors, shape, rows[CHUNK_LEXICAL], rows[SENTENCE_LEXICAL]).check(generation, manifest)
+
+
+def vector_index(vectors: np.ndarray, settings: Settings) -> faiss.Index:
+    """Exact inner product for ordinary corpora; HNSW past `ann_above` vectors, where exact search stops being cheap."""
+    dimension = vectors.shape[1]
+    approximate = settings.index_type == "hnsw" or (settings.index_type == "auto" and len(vectors) > settings.ann_above)
+    index: faiss.Index
+    if approximate:
+        hnsw = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efConstruction = 80
+        hnsw.hnsw.efSearch = settings.hnsw_ef_search
+        index = hnsw
+    else:
+        index = faiss.IndexFlatIP(dimension)
+    index.add(vectors)
+    return index
+
+
+@dataclass(frozen=True)
+class Contents:
+    """What a build puts in a generation, besides its manifest: row i of a vector array is text i of its list."""
+
+    pieces: list[generation_db.DocumentPieces]
+    chunk_texts: list[str]
+    sentence_texts: list[str]
+    chunk_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    term_vectors: TermVectors
+
+
+def write_files(folder: Path, contents: Contents, settings: Settings) -> None:
+    """Every file of a generation but its manifest, in a new folder; each write that fails names its file."""
+    with writing(folder):
+        folder.mkdir()
+    with writing(folder / META):
+        generation_db.write(folder / META, contents.pieces)
+    with writing(folder / CHUNK_VECTORS):
+        _write_vector_index(vector_index(contents.chunk_vectors, settings), folder / CHUNK_VECTORS)
+    with writing(folder / SENTENCE_VECTORS):
+        np.save(folder / SENTENCE_VECTORS, contents.sentence_vectors)
+    for lexical_name, lexical_texts in ((CHUNK_LEXICAL, contents.chunk_texts), (SENTENCE_LEXICAL, contents.sentence_texts)):
+        with writing(folder / lexical_name):
+            LexicalIndex.build(lexical_texts).save(folder / lexical_name)
+    with writing(folder / TERMS):
+        contents.term_vectors.save(folder / TERMS)
+
+
+def write_manifest(folder: Path, manifest: Manifest) -> None:
+    """Last of a generation's files: a folder without a manifest is no generation."""
+    with writing(folder / MANIFEST):
+        (folder / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2))
+
+
+def _write_vector_index(index: faiss.Index, path: Path) -> None:
+    # Through a Python file, so that a full disk arrives as OSError with its errno rather than faiss's RuntimeError.
+    with path.open("wb") as file:
+        faiss.write_index(index, faiss.PyCallbackIOWriter(file.write))  # type: ignore[attr-defined]  # SWIG class the stubs lack
+
+
+def switch(index_dir: Path, name: str) -> None:
+    """Points CURRENT at `name` in one atomic rename: a reader sees the old name or the new one, never a part."""
+    pointer_tmp = index_dir / f".{CURRENT}.tmp"
+    try:
+        with writing(index_dir / CURRENT):
+            pointer_tmp.write_text(name)
+            os.replace(pointer_tmp, index_dir / CURRENT)
+    finally:
+        with contextlib.suppress(OSError):
+            pointer_tmp.unlink(missing_ok=True)
+
+
+def remove_stale(index_dir: Path, keep: str) -> None:
+    """Old generations and leftovers of crashed builds; a loaded snapshot holds its data in memory.
+
+    Called under the build lock only: a staging folder found here belongs to a build that has ended
+    (killed, or failed before its own clean-up), never to one still writing, since that one would hold the lock.
+    """
+    for path in index_dir.iterdir():
+        if path.is_dir() and path.name != keep and (path.name.startswith("gen-") or path.name.startswith(".staging-")):
+            shutil.rmtree(path, ignore_errors=True)
