@@ -21,8 +21,8 @@ run: $(STAMP)
 	$(VENV)/bin/forumqa serve
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests benchmarks
-	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks scripts
+	$(VENV)/bin/ruff format --check src tests benchmarks scripts
 	$(VENV)/bin/mypy
 
 # Debian's Chromium for the browser test; skipped where apt-get is not available to us.

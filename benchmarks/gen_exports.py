@@ -141,7 +141,10 @@ def _mail_body(rng: random.Random, own: str, parent: tuple[str, str, str] | None
     """A reply's text: top-posted over the parent's quoted text, or interleaved, with a signature now and then."""
     import textwrap
 
-    wrap = (lambda text: textwrap.fill(text, 72).replace("\n", " \n")) if flowed else (lambda text: textwrap.fill(text, 72))
+    def wrap(text: str) -> str:
+        filled = textwrap.fill(text, 72)
+        return filled.replace("\n", " \n") if flowed else filled
+
     lines = [wrap(paragraph) for paragraph in own.split("\n")]
     if rng.random() < 0.03:
         lines.insert(1, "From what I saw in the logs this is new.")  # mbox escapes it as ">From"

@@ -18,6 +18,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 from service import free_port, rss_mb, start_server
@@ -36,8 +37,8 @@ async def soak(base: str, pid: int, documents: Path, questions: list[str], clien
     stop = time.monotonic() + seconds
     original = (documents / EDITED).read_text(encoding="utf-8")
 
-    async def check(http: httpx.AsyncClient, answer: dict[str, object]) -> None:
-        for citation in answer["citations"]:  # type: ignore[attr-defined]
+    async def check(http: httpx.AsyncClient, answer: dict[str, Any]) -> None:
+        for citation in answer["citations"]:
             path = f"/api/documents/{citation['doc_id']}"
             pinned = await http.get(path, params={"generation": answer["generation"]})
             if pinned.status_code == 410:  # two rebuilds since: the server says so rather than serve the wrong text

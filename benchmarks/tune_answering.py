@@ -106,7 +106,7 @@ def utility(rows: list[Row], best: np.ndarray, right: np.ndarray, thresholds: np
         np.where(answered, np.where(good, RIGHT, WRONG), ABSTAIN_ANSWERABLE),
         np.where(answered, ANSWER_UNANSWERABLE, ABSTAIN_UNANSWERABLE),
     )
-    return value.sum(axis=0)
+    return np.asarray(value.sum(axis=0))
 
 
 def grid(drop: str | None = None) -> np.ndarray:
@@ -132,7 +132,7 @@ def ranking_weights(rows: list[Row], drop: str | None = None, keep_questions: bo
     answerable = [r for r in rows if r.question.answerable]
     weights = grid(drop)
     hits = np.concatenate([outcomes(answerable, weights[i : i + 500], keep_questions)[1].sum(axis=0) for i in range(0, len(weights), 500)])
-    return weights[int(hits.argmax())]
+    return np.asarray(weights[int(hits.argmax())])
 
 
 def calibration_features(row: Row, weights: np.ndarray, keep_questions: bool = False) -> tuple[np.ndarray, bool]:
@@ -187,7 +187,7 @@ def report(name: str, rows: list[Row], chosen: tuple[np.ndarray, np.ndarray, flo
     weights, beta, threshold = chosen
     p, right = probabilities(rows, weights, beta, keep_questions)
     result: dict[str, object] = {k: round(float(v), 3) for k, v in figures(rows, p, right, threshold).items()}
-    print(f"  {name:<34} " + "  ".join(f"{k} {v:.3f}" for k, v in result.items()))  # type: ignore[str-format]
+    print(f"  {name:<34} " + "  ".join(f"{k} {v:.3f}" for k, v in result.items()))
     bins = [0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 1.01]
     table = []
     for low, high in itertools.pairwise(bins):

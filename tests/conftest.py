@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +13,17 @@ from forumqa.engine import Engine
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_DOCUMENTS = ROOT / "documents"
 EVAL_DIR = ROOT / "eval"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tiers: a test that reaches the real model (the `embedder` fixture, directly or not) is `model`;
+    a `unit` test must not, so that `make test-fast` never loads it.
+    """
+    for item in items:
+        if "embedder" in getattr(item, "fixturenames", ()):
+            if item.get_closest_marker("unit"):
+                raise pytest.UsageError(f"{item.nodeid} is marked unit but loads the real model (fixture `embedder`)")
+            item.add_marker(pytest.mark.model)
 
 
 @pytest.fixture(autouse=True)
@@ -48,12 +58,6 @@ def corpus(tmp_path: Path) -> Iterator[Path]:
     folder = tmp_path / "documents"
     shutil.copytree(SHIPPED_DOCUMENTS, folder)
     yield folder
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def assert_citations_exact(engine: Engine, citations: list) -> None:  # type: ignore[type-arg]

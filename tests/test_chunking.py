@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 
 from conftest import EVAL_DIR, SHIPPED_DOCUMENTS
-from fakes import FakeEmbedder
 from forumqa.chunking import is_heading, make_chunks, split_sentences
 from forumqa.documents import Document, Section
 from forumqa.loading import load_documents
+from forumqa.testing import FakeEmbedder
 
 ALL_DOCUMENTS = load_documents(SHIPPED_DOCUMENTS).documents + load_documents(EVAL_DIR / "corpus").documents
 

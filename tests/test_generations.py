@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from fakes import FakeEmbedder
 from forumqa.config import Settings
 from forumqa.engine import Engine
 from forumqa.errors import GenerationGoneError
+from forumqa.testing import FakeEmbedder
 
 pytestmark = pytest.mark.unit
 

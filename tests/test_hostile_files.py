@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from fakes import FakeEmbedder
 from forumqa.chunking import split_sentences
 from forumqa.config import Settings
 from forumqa.index import build_index
 from forumqa.loading import load_documents, read_file
+from forumqa.testing import FakeEmbedder
 
 pytestmark = pytest.mark.unit
 

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fakes import FakeEmbedder
 from forumqa.config import Settings
 from forumqa.engine import Engine
 from forumqa.index import IndexSnapshot, build_index, current_generation, load_index
+from forumqa.testing import FakeEmbedder
 
 pytestmark = pytest.mark.unit
 

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from conftest import SHIPPED_DOCUMENTS
-from fakes import FakeEmbedder
 from forumqa.config import Settings
 from forumqa.embedding import SentenceTransformerEmbedder
 from forumqa.engine import Engine
 from forumqa.errors import IndexMismatchError, IndexNotFoundError, NoDocumentsError
 from forumqa.index import CURRENT, build_index, current_generation, load_index
+from forumqa.testing import FakeEmbedder
 
 
 def settings_for(documents: Path, index: Path, **extra: object) -> Settings:

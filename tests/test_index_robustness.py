@@ -21,13 +21,13 @@ from typer.testing import CliRunner
 
 import forumqa.embedding
 import forumqa.engine
-from fakes import FakeEmbedder
 from forumqa.cli import app
 from forumqa.config import Settings
 from forumqa.engine import Engine
 from forumqa.errors import BuildLockedError, IndexCorruptError, IndexWriteError, ReindexInProgressError
 from forumqa.index import CACHE_FILE, CURRENT, build_index, build_lock, current_generation, load_index
 from forumqa.lexical import LexicalIndex
+from forumqa.testing import FakeEmbedder
 
 pytestmark = pytest.mark.unit
 
@@ -81,7 +81,7 @@ def assert_healthy(settings: Settings) -> None:
 BUILDER = """
 import json, os, sys, time
 from pathlib import Path
-from fakes import FakeEmbedder
+from forumqa.testing import FakeEmbedder
 from forumqa.config import Settings
 from forumqa.errors import ForumQAError
 from forumqa.index import build_index
@@ -360,7 +360,7 @@ def test_a_refused_write_is_one_line_and_the_old_index_keeps_serving(
 
 ONE_BUILD = """
 import sys
-from fakes import FakeEmbedder
+from forumqa.testing import FakeEmbedder
 from forumqa.config import Settings
 from forumqa.errors import ForumQAError
 from forumqa.index import build_index

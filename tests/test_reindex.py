@@ -14,14 +14,14 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import SHIPPED_DOCUMENTS, free_port
-from fakes import FakeEmbedder
+from conftest import SHIPPED_DOCUMENTS
 from forumqa import chunking
 from forumqa.config import Settings
 from forumqa.documents import Document
 from forumqa.embedding import SentenceTransformerEmbedder
 from forumqa.engine import Engine
 from forumqa.index import build_index
+from forumqa.testing import FakeEmbedder, free_port
 
 QUESTION = "Who moderated the License-in/out & Commercialization Forum?"
 
