@@ -31,7 +31,7 @@ def measure(embedder: SentenceTransformerEmbedder, documents: Path, workdir: Pat
     snapshot = load_index(settings)
     texts = [chunk_embedding_text(snapshot.documents[c.doc_id], snapshot.text(c.doc_id, c.start, c.end)) for c in snapshot.chunks]
     texts += [snapshot.text(s.doc_id, s.start, s.end) for s in snapshot.sentences]
-    model = embedder._model
+    model = embedder.model
     started = time.perf_counter()
     model.encode(texts, batch_size=embedder.batch_size, normalize_embeddings=True, convert_to_numpy=True)
     raw = time.perf_counter() - started

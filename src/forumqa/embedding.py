@@ -8,13 +8,16 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import numpy as np
 from tqdm import tqdm
 
 from forumqa.config import DEFAULT_MODEL, Device
 from forumqa.errors import IndexWriteError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -69,6 +72,11 @@ class SentenceTransformerEmbedder:
             raise ValueError(f"model {model} does not report an embedding dimension")
         self.dimension = int(dimension)
         self.max_tokens = int(self._model.max_seq_length or 512)
+
+    @property
+    def model(self) -> SentenceTransformer:
+        """The bare sentence-transformers model: the benchmarks time it as the floor our encode is compared with."""
+        return self._model
 
     def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
         if not texts:
