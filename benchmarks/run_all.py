@@ -43,11 +43,13 @@ def main() -> None:
         "build": run("build.py", "--documents", "300" if args.quick else "900"),
         "incremental": run("incremental.py", "--documents", "300" if args.quick else "1000"),
         "service": run("service.py", "--concurrency", "32", "--seconds", "30"),
+        "load_test": run("load_test.py", "--clients", "32", "--seconds", "30"),
         "scale": run("scale.py", "--sizes", *sizes, "--recall-chunks", "10000"),
         "quality": quality(),
     }
     (RESULTS / "all.json").write_text(json.dumps(results, indent=2))
     b, i, s, sc, q = (results[k] for k in ("build", "incremental", "service", "scale", "quality"))
+    on, off = (results["load_test"]["runs"][k] for k in ("batching on", "batching off"))
     ten_k = next(r for r in sc["sizes"] if 5000 <= r["chunks"] <= 20000)
     rows = [
         ("build throughput / raw encode (distinct texts)", b["synthetic"]["build_vs_raw_distinct_throughput"], ">= 0.9"),
@@ -59,6 +61,12 @@ def main() -> None:
         ("32 clients x 30 s: requests/s", s["concurrency"]["requests_per_s"], ""),
         ("32 clients x 30 s: p95 ms", s["concurrency"]["p95_ms"], ""),
         ("32 clients x 30 s: errors", s["concurrency"]["errors"], "0"),
+        ("HTTP /api/ask p50 / bare floor (encode + exact search)", on["single_client"]["http_over_floor_p50"], "<= 1.3"),
+        ("32 clients, batching on: answers/s / bare one-at-a-time rate", on["answers_per_s_over_bare"], ">= 1.5"),
+        ("32 clients, batching off: answers/s / bare one-at-a-time rate", off["answers_per_s_over_bare"], ""),
+        ("32 clients, batching on: answers/s", on["concurrent"]["answers_per_s"], ""),
+        ("32 clients, batching on: p50 / p95 ms", f"{on['concurrent']['p50_ms']:.0f} / {on['concurrent']['p95_ms']:.0f}", ""),
+        ("32 clients, batching on / off: errors", f"{on['concurrent']['errors']} / {off['concurrent']['errors']}", "0"),
         ("cold start s", s["cold_start_s"], ""),
         ("server RSS MB after start", s["server_rss_mb_after_start"], ""),
         ("HNSW recall@10 vs exact", sc["hnsw"].get("recall_at_10"), ""),

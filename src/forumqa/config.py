@@ -70,9 +70,30 @@ class Settings(BaseSettings):
     #: a few more than the cores keeps them busy while one thread waits on I/O.
     worker_threads: int = Field(default=4, ge=1, le=64)
 
+    # Question encoding: one worker thread owns the model and encodes waiting questions together
+    # (forumqa.inference). Measured with benchmarks/load_test.py on the 2-core machine; README,
+    # "Serving under load".
+    #: False: one question per forward pass (still on the one worker), for comparison.
+    inference_batching: bool = True
+    #: Most texts in one forward pass; a question is 1-4 texts (itself, and words the index has no
+    #: vector for). Alone a text cost 26 ms; 16 in one pass 7.6 ms each, 32 8.1 ms each: past 16 a pass
+    #: only gets longer, so 32 is a cap on one pass (~260 ms), rarely reached with 4 worker threads.
+    inference_batch_size: int = Field(default=32, ge=1, le=1024)
+    #: How long the worker waits for stragglers while questions arrive together (a question on an idle
+    #: server is never held). 32 clients: 0 ms 24.9 answers/s, 1 ms 27.8; with 32 worker threads
+    #: 0 / 1 / 2 ms gave 29.9 / 30.9 / 33.4: a small gain, within the noise of a shared machine.
+    inference_wait_ms: float = Field(default=1.0, ge=0.0, le=100.0)
+    #: torch (OpenMP) threads on the worker. 2 were at best a little faster on the quiet machine (32
+    #: clients 37.5 vs 32.7 answers/s) and collapsed whenever another process took a core: an encode took
+    #: 157-504 ms against 25-57 ms with 1, as OpenMP's team waits for its descheduled second thread.
+    inference_threads: int = Field(default=1, ge=1, le=256)
+
     # Service hardening
     #: Largest request body accepted, counted while it arrives (413 beyond it); questions need a few KB.
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
+    #: Largest upload to POST /api/documents (all its files together), the one route allowed a larger body:
+    #: 50 MB holds a large thread export and is still quick to parse and embed while the server answers.
+    max_upload_mb: float = Field(default=50.0, gt=0)
     #: Requests per second one client address may make (token bucket, bursts of `rate_limit_burst`); None: no limit.
     rate_limit_per_second: float | None = Field(default=None, gt=0)
     rate_limit_burst: int = Field(default=20, ge=1)

@@ -19,6 +19,7 @@ from forumqa.documents import Document
 from forumqa.embedding import Embedder, SentenceTransformerEmbedder
 from forumqa.errors import DocumentNotFoundError, GenerationGoneError, IndexNotFoundError, ReindexInProgressError
 from forumqa.index import BuildHook, BuildReport, IndexSnapshot, build_index, load_index
+from forumqa.inference import InferenceWorker
 from forumqa.questions import ResolvedQuestion, resolve, validate
 from forumqa.retrieval import ChunkHit, Query, SentenceEvidence, retrieve_chunks, sentence_evidence
 from forumqa.term_vectors import surface_words
@@ -75,7 +76,18 @@ class Engine:
         self._snapshot = snapshot
         self._previous: IndexSnapshot | None = None
         self._rebuild = threading.Lock()
-        faiss.omp_set_num_threads(settings.faiss_threads)  # process-wide: see Settings.faiss_threads
+        # OpenMP's thread count is per thread: this covers FAISS on the thread that built the Engine (the
+        # CLI's); the inference worker sets its own (see forumqa.inference), and a single-query search on
+        # a request thread forks no team whatever its setting.
+        faiss.omp_set_num_threads(settings.faiss_threads)
+        # Question encodes for ask, search and evidence go through this one owner of the model; index
+        # builds call the embedder directly (large batches of their own).
+        self._encoder = InferenceWorker(
+            embedder,
+            batch_size=settings.inference_batch_size if settings.inference_batching else 1,
+            wait_ms=settings.inference_wait_ms if settings.inference_batching else 0.0,
+            threads=settings.inference_threads,
+        )
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None, build_if_missing: bool = False) -> Engine:
@@ -88,6 +100,18 @@ class Engine:
                 raise
             engine.reindex()
         return engine
+
+    def close(self) -> None:
+        """Stop the inference worker thread (it is a daemon, so a program that never calls this still exits).
+
+        Questions asked afterwards start a fresh worker, so closing an Engine still in use is safe.
+        """
+        self._encoder.close()
+
+    @property
+    def inference(self) -> InferenceWorker:
+        """The worker that encodes questions (its `batches` count shows how many forward passes they took)."""
+        return self._encoder
 
     @property
     def snapshot(self) -> IndexSnapshot:
@@ -165,6 +189,19 @@ class Engine:
         return Evidence(question, snapshot, hits, sentences)
 
     def search(self, query_text: str, k: int = 5) -> list[Citation]:
+        """The passages (chunks) nearest `query_text`, best first: retrieval without choosing an answer.
+
+        Args:
+            query_text: words or a question.
+            k: how many passages.
+
+        Returns:
+            One Citation per passage, in document offsets, with its score.
+
+        Raises:
+            InvalidQuestionError: empty, too long or unreadable text.
+            IndexNotFoundError: no index loaded.
+        """
         query_text = validate(query_text, self.settings.max_question_chars)
         query = self._query(resolve(query_text, []))
         snapshot = self.snapshot
@@ -176,7 +213,7 @@ class Engine:
         words = surface_words([resolved.question]) if known is not None else {}
         unknown = [t for t in resolved.terms if t in words and (known is None or known.vector(t) is None)]
         texts = [resolved.text] + ([resolved.question] if resolved.follow_up else []) + [words[t] for t in unknown]
-        encoded = self.embedder.encode(texts)
+        encoded = self._encoder.encode(texts)
         conversation = encoded[0]
         question = encoded[1] if resolved.follow_up else None
         term_vectors: dict[str, np.ndarray] = dict(zip(unknown, encoded[len(texts) - len(unknown) :], strict=True))
@@ -212,12 +249,29 @@ class Engine:
     # ------------------------------------------------------------ documents
 
     def documents(self) -> list[DocumentInfo]:
+        """Every document the live index holds, with its chunk count.
+
+        Raises:
+            IndexNotFoundError: no index loaded.
+        """
         snapshot = self.snapshot
         counts = snapshot.chunk_counts
         return [DocumentInfo(d.doc_id, d.title, d.source, d.date, counts[d.doc_id]) for d in snapshot.documents.values()]
 
     def document(self, doc_id: str, generation: str | None = None) -> Document:
-        """The document as the live index holds it, or as `generation` (named by an answer) held it."""
+        """The document as the live index holds it, or as `generation` (named by an answer) held it.
+
+        Args:
+            doc_id: a `Citation.doc_id` or `DocumentInfo.doc_id`.
+            generation: an `Answer.generation`, so the answer's offsets index into the very text they came from.
+
+        Returns:
+            The Document: its text, and its sections (the posts of a thread, with author, date and link).
+
+        Raises:
+            DocumentNotFoundError: no such document in that generation.
+            GenerationGoneError: the generation is neither the live one nor the one before it.
+        """
         snapshot = self._generation(generation)
         try:
             return snapshot.documents[doc_id]
@@ -237,10 +291,22 @@ class Engine:
     # ------------------------------------------------------------ rebuilds
 
     def reindex(self, full: bool = False, hook: BuildHook | None = None) -> BuildReport:
-        """Build a new generation and swap it in; a second call while one runs gets ReindexInProgressError.
+        """Build a new generation from the documents folder and swap it in, reusing unchanged documents.
 
-        A build by another process (a cron `forumqa index`) is waited for, up to `build_lock_timeout_s`
-        (then BuildLockedError, a ReindexInProgressError); the in-process lock answers at once.
+        A build by another process (a cron `forumqa index`) is waited for, up to `build_lock_timeout_s`;
+        the in-process lock answers at once.
+
+        Args:
+            full: rebuild every document instead of only those added or changed.
+            hook: called with progress events (the watcher and the tests use it).
+
+        Returns:
+            The BuildReport: documents added, changed, removed and skipped (with the reason).
+
+        Raises:
+            ReindexInProgressError: a rebuild is already running (BuildLockedError: in another process).
+            NoDocumentsError: nothing readable in the documents folder.
+            IndexWriteError: the index could not be written; the previous one is still served.
         """
         if not self._rebuild.acquire(blocking=False):
             raise ReindexInProgressError("a rebuild is already running; try again when it has finished")
@@ -259,6 +325,7 @@ class Engine:
         return self._rebuild.locked()
 
     def status(self) -> IndexStatus:
+        """What is being served, for the page's empty state and /api/health."""
         snapshot = self.snapshot
         manifest = snapshot.manifest
         return IndexStatus(

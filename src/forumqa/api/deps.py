@@ -12,13 +12,17 @@ from forumqa.config import Settings
 from forumqa.engine import Engine
 from forumqa.watcher import RebuildLog, Watcher
 
+# The getters only read app.state, so they are `async def`: FastAPI runs a plain `def` dependency in the
+# thread pool, one round trip between threads per dependency per request. With the /ask route's own
+# hops, that halved what the framework costs an answer (1.18 -> 0.70 ms; README, "Serving under load").
 
-def get_engine(request: Request) -> Engine:
+
+async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
 
-def get_rebuilds(request: Request) -> RebuildLog:
+async def get_rebuilds(request: Request) -> RebuildLog:
     rebuilds: RebuildLog = request.app.state.rebuilds
     return rebuilds
 
@@ -29,7 +33,7 @@ RebuildsDep = Annotated[RebuildLog, Depends(get_rebuilds)]
 _bearer = HTTPBearer(auto_error=False, description="FORUMQA_ADMIN_TOKEN, as 'Authorization: Bearer <token>'")
 
 
-def get_watcher(request: Request) -> Watcher | None:
+async def get_watcher(request: Request) -> Watcher | None:
     watcher: Watcher | None = request.app.state.watcher
     return watcher
 
@@ -37,7 +41,7 @@ def get_watcher(request: Request) -> Watcher | None:
 WatcherDep = Annotated[Watcher | None, Depends(get_watcher)]
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

@@ -1,7 +1,9 @@
 """The /api routes, each a thin call into the Engine.
 
-Routes that touch the model or FAISS are plain `def`, so FastAPI runs them in its threadpool
-and a slow question never stalls the event loop for other requests.
+Routes that touch the model or FAISS run that work in the thread pool, so a slow question never
+stalls the event loop for other requests. /ask and /search hand over only the engine call
+(`run_in_threadpool`): as plain `def` routes FastAPI also ran their response validation in the pool,
+one more round trip between threads per answer.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from forumqa import __version__
 from forumqa.api.deps import EngineDep, RebuildsDep, SettingsDep, WatcherDep, require_admin
@@ -32,17 +35,17 @@ router = APIRouter(prefix="/api")
 
 
 @router.post("/ask", response_model=AnswerOut, responses=error_responses(503))
-def ask(body: AskRequest, engine: EngineDep) -> Any:
-    return engine.ask(body.question, body.history, body.top_k)
+async def ask(body: AskRequest, engine: EngineDep) -> Any:
+    return await run_in_threadpool(engine.ask, body.question, body.history, body.top_k)
 
 
 @router.get("/search", response_model=SearchOut, responses=error_responses(503))
-def search(
+async def search(
     engine: EngineDep,
     q: Annotated[str, Query(min_length=1, json_schema_extra={"pattern": QUESTION_PATTERN})],
     k: Annotated[int, Query(ge=1, le=50)] = 5,
 ) -> Any:
-    return {"results": engine.search(q, k)}
+    return {"results": await run_in_threadpool(engine.search, q, k)}
 
 
 @router.get("/documents", response_model=list[DocumentSummary], responses=error_responses(503))
@@ -72,7 +75,7 @@ def health(engine: EngineDep, rebuilds: RebuildsDep, watcher: WatcherDep, settin
         chunks=status.chunks,
         model=status.model,
         index_updated_at=status.built_at,
-        reindexing=status.reindexing,
+        reindexing=status.reindexing or rebuilds.pending,  # pending: an upload's rebuild, asked for but not begun
         last_rebuild=RebuildOut.model_validate(last) if last else None,
         watching=watching,
         version=__version__,
