@@ -77,6 +77,7 @@ def ask(
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question with a verbatim quote and numbered citations."""
+    from forumqa.answer_text import terminal_text
     from forumqa.engine import Engine
 
     try:
@@ -87,18 +88,7 @@ def ask(
     if as_json:
         typer.echo(json.dumps(asdict(result), indent=2, ensure_ascii=False))
         return
-    if result.abstained:
-        typer.echo(result.message)
-        for number, passage in enumerate(result.related, start=1):
-            typer.echo(f"  ({number}) {passage.title} [{passage.source}]: {passage.text}")
-        return
-    typer.echo(f"{result.answer} [1]")
-    typer.echo(f"(confidence {result.confidence:.2f})")
-    for number, citation in enumerate(result.citations, start=1):
-        where = f"{citation.source}:{citation.start}-{citation.end}"
-        post = f"#{citation.post}" if citation.post and citation.post.isdigit() else citation.post
-        byline = " · ".join(x for x in (citation.author, "quote" if citation.quoted else None, post, citation.date) if x)
-        typer.echo(f"  [{number}] {citation.title}{f' ({byline})' if byline else ''}, {where}")
+    typer.echo(terminal_text(result))
 
 
 @app.command("eval")
@@ -159,6 +149,31 @@ def serve(
         raise _fail(error) from None
     typer.echo(f"forumqa serving on http://{settings.host}:{settings.port}", err=True)
     uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
+
+
+feedback_app = typer.Typer(no_args_is_help=True, help="The thumbs up/down readers gave the page's answers.")
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("export")
+def feedback_export(
+    index_dir: IndexOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", help="File to write (default: stdout)")] = None,
+    everything: Annotated[bool, typer.Option("--all", help="Also the helpful ones")] = False,
+) -> None:
+    """The unhelpful answers as an eval question set to review (JSON Lines; see forumqa.feedback for the fields)."""
+    from forumqa.feedback import FeedbackStore, export_lines
+
+    settings = _settings(None, index_dir, None)
+    try:
+        entries = FeedbackStore.beside(settings.index_dir).entries(None if everything else False)
+        if out is None:
+            typer.echo(export_lines(entries), nl=False)
+            return
+        out.write_text(export_lines(entries), encoding="utf-8")
+    except (ForumQAError, OSError) as error:
+        raise _fail(error) from None
+    typer.echo(f"wrote {len(entries)} questions to {out}", err=True)
 
 
 def main() -> None:

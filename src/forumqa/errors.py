@@ -61,3 +61,7 @@ class IndexWriteError(ForumQAError):
 
 class BuildLockedError(ReindexInProgressError):
     """Another process is building the same index folder and did not finish within `build_lock_timeout_s`."""
+
+
+class FeedbackStoreError(ForumQAError):
+    """feedback.sqlite could not be read or written (disk full, no permission, not a database, a newer schema)."""

@@ -11,7 +11,7 @@ import math
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers, MutableHeaders
@@ -48,31 +48,37 @@ class BodySizeLimit:
     """413 for a body over `max_bytes`: up front from Content-Length, else as soon as the bytes received pass it.
 
     The app never holds more than `max_bytes` (plus one network chunk) of a body, so a 1 GB upload
-    costs no memory and does not keep a worker busy parsing it.
+    costs no memory and does not keep a worker busy parsing it. `routes` gives a (method, path) its own
+    limit and message: the upload route takes files, every other route a few KB.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, routes: Mapping[tuple[str, str], tuple[int, str]] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.routes = dict(routes or {})
 
-    def _detail(self) -> str:
-        return f"request body too large: at most {self.max_bytes} bytes are accepted"
+    def _limit(self, scope: Scope) -> tuple[int, str]:
+        path = str(scope.get("path", "")).removeprefix(str(scope.get("root_path", "")))
+        default = (self.max_bytes, f"request body too large: at most {self.max_bytes} bytes are accepted")
+        return self.routes.get((str(scope.get("method", "")), path), default)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self._limit(scope)
         declared = Headers(scope=scope).get("content-length")
         if declared is not None:
             if not declared.strip().isdigit():
                 await _refuse(scope, receive, send, 400, "Content-Length is not a number")
                 return
-            if int(declared) > self.max_bytes:
-                await _refuse(scope, receive, send, 413, self._detail())
+            if int(declared) > limit[0]:
+                await _refuse(scope, receive, send, 413, limit[1])
                 return
-        await self._counting(scope, receive, send)
+        await self._counting(scope, receive, send, limit)
 
-    async def _counting(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _counting(self, scope: Scope, receive: Receive, send: Send, limit: tuple[int, str]) -> None:
+        max_bytes, detail = limit
         received = 0
         exceeded = started = replied = False
 
@@ -81,7 +87,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     exceeded = True
                     raise _BodyTooLarge
             return message
@@ -92,7 +98,7 @@ class BodySizeLimit:
                 # FastAPI turned our exception into its own error response: answer 413 in its place.
                 if not replied and not started:
                     replied = True
-                    await _refuse(scope, receive, send, 413, self._detail())
+                    await _refuse(scope, receive, send, 413, detail)
                 return
             started = started or message["type"] == "http.response.start"
             await send(message)
@@ -101,7 +107,7 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, guarded_send)
         except _BodyTooLarge:
             if not replied and not started:
-                await _refuse(scope, receive, send, 413, self._detail())
+                await _refuse(scope, receive, send, 413, detail)
 
 
 # ---------------------------------------------------------------- rate limit

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -18,7 +19,7 @@ from forumqa.index import BuildReport
 
 log = logging.getLogger("forumqa")
 
-Trigger = Literal["start", "watch", "api"]
+Trigger = Literal["start", "watch", "api", "upload", "delete"]
 #: Seconds before watching starts again after the watcher itself failed (folder removed, inotify limits).
 RETRY_SECONDS = 5.0
 #: How often the watcher looks whether a rebuild started elsewhere (/api/reindex) has finished.
@@ -39,6 +40,8 @@ class RebuildStatus:
     ok: bool
     trigger: Trigger
     error: str | None = None
+    #: What a successful rebuild did (added, skipped with reasons), so the page can show an upload's outcome.
+    report: BuildReport | None = None
 
 
 class RebuildLog:
@@ -47,11 +50,48 @@ class RebuildLog:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._last: RebuildStatus | None = None
+        self._wanted: tuple[Engine, Trigger] | None = None
+        self._worker: threading.Thread | None = None
 
     @property
     def last(self) -> RebuildStatus | None:
         with self._lock:
             return self._last
+
+    @property
+    def pending(self) -> bool:
+        """A rebuild asked for with `run_soon` has not finished: /api/health says "reindexing" from the moment it is asked for."""
+        with self._lock:
+            return self._worker is not None
+
+    def run_soon(self, engine: Engine, trigger: Trigger) -> None:
+        """A rebuild in a background thread that starts after the one running now, if any.
+
+        Files changed before this call are in that rebuild; requests that arrive while it waits share it,
+        and one that arrives while it runs gets one more after it.
+        """
+        with self._lock:
+            self._wanted = (engine, trigger)
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._work, name="forumqa-rebuild", daemon=True)
+                self._worker.start()
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                if self._wanted is None:
+                    self._worker = None
+                    return
+                engine, trigger = self._wanted
+                self._wanted = None
+            while True:
+                try:
+                    self.run(engine, trigger)
+                    break
+                except ReindexInProgressError:
+                    time.sleep(BUSY_POLL_SECONDS)
+                except Exception:  # already logged and recorded by run()
+                    break
 
     def run(self, engine: Engine, trigger: Trigger) -> BuildReport:
         """engine.reindex(), recorded and logged; its exception is re-raised for the caller to report.
@@ -69,7 +109,7 @@ class RebuildLog:
             else:
                 log.exception("re-index (%s) failed: %s", trigger, one_line(error))
             raise
-        self._record(RebuildStatus(_now(), True, trigger))
+        self._record(RebuildStatus(_now(), True, trigger, report=report))
         log_report(report, trigger)
         return report
 

@@ -32,6 +32,8 @@ log = logging.getLogger("forumqa")
 WEB_DIR = Path(__file__).resolve().parents[3] / "web"
 #: Names a browser on this machine uses for it; the configured host and FORUMQA_ALLOWED_HOSTS are added.
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+#: Paths the routers own; the page is served everywhere else.
+API_PREFIXES = ("/api", "/v1")
 
 
 def _open_engine(settings: Settings, rebuilds: RebuildLog) -> Engine:
@@ -49,20 +51,20 @@ def _open_engine(settings: Settings, rebuilds: RebuildLog) -> Engine:
 
 
 class _PageMount(Mount):
-    """The page's files at "/", but never for /api paths: those reach the router, which answers 405 for a
-    known path with the wrong method (GET /api/ask) and 404 for an unknown one, instead of the files' 404.
+    """The page's files at "/", but never for API paths (/api, /v1): those reach the router, which answers 405
+    for a known path with the wrong method (GET /api/ask) and 404 for an unknown one, instead of the files' 404.
     """
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         path = str(scope.get("path", "")).removeprefix(str(scope.get("root_path", "")))
-        if path == "/api" or path.startswith("/api/"):
+        if any(path == prefix or path.startswith(prefix + "/") for prefix in API_PREFIXES):
             return Match.NONE, {}
         return super().matches(scope)
 
 
 def _guard(app: FastAPI, settings: Settings) -> None:
     """Middleware, innermost first: the body limit sits nearest the app; security headers wrap every answer."""
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes, routes=manage.body_limits(settings))
     if settings.rate_limit_per_second is not None:
         app.add_middleware(RateLimit, per_second=settings.rate_limit_per_second, burst=settings.rate_limit_burst)
     app.add_middleware(RejectQueryTokens)

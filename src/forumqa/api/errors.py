@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from forumqa.api.schemas import ErrorOut
 from forumqa.errors import (
     DocumentNotFoundError,
+    FeedbackStoreError,
     ForumQAError,
     GenerationGoneError,
     IndexMismatchError,
@@ -29,11 +30,12 @@ _ERRORS: dict[int, str] = {
     400: "Refused before reaching the route: a Host name this server does not answer to, a credential in the query string, "
     "or a Content-Length that is not a number",
     401: "Missing or wrong admin token (send 'Authorization: Bearer <token>')",
-    403: "Re-indexing over HTTP is disabled (no admin token configured)",
+    403: "Admin routes (re-index, upload, delete) are disabled (no admin token configured)",
     404: "No document with that id in the index",
-    409: "A rebuild is already running",
+    409: "A rebuild is already running; or an upload names files already there (send overwrite=true); "
+    "or a document's file cannot be deleted over HTTP (a folder, or a link leading outside the documents folder)",
     410: "That index generation is no longer held (the server keeps the live one and the one before): ask again",
-    413: "Request body larger than the configured limit (FORUMQA_MAX_REQUEST_BYTES)",
+    413: "Request body larger than the configured limit (FORUMQA_MAX_REQUEST_BYTES; for uploads FORUMQA_MAX_UPLOAD_MB)",
     422: "Invalid request: what was wrong, in one line",
     429: "Too many requests from this address (only when FORUMQA_RATE_LIMIT_PER_SECOND is set)",
     500: "The rebuild failed; the previous index is still served",
@@ -60,6 +62,7 @@ _STATUS: list[tuple[type[ForumQAError], int]] = [
     (GenerationGoneError, 410),
     (ReindexInProgressError, 409),
     (IndexWriteError, 507),
+    (FeedbackStoreError, 507),
     (IndexNotFoundError, 503),
     (IndexMismatchError, 503),
     (NoDocumentsError, 422),
