@@ -36,9 +36,10 @@ test: $(STAMP) chromium
 	$(MAKE) lint
 	$(VENV)/bin/pytest -q
 
-# The model-free tier (pure logic, the fake embedder): seconds, for the edit-test loop.
+# The fast tier (no model, no processes, no fuzzing): seconds, for the edit-test loop. Plugins are
+# loaded explicitly: auto-loading every installed pytest plugin (schemathesis, playwright, ...) takes seconds.
 test-fast: $(STAMP)
-	$(VENV)/bin/pytest -q -m unit
+	PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(VENV)/bin/pytest -q -p anyio -p hypothesis -m "unit and not integration"
 
 clean:
 	rm -rf $(VENV) index/gen-* index/CURRENT index/embeddings.sqlite

@@ -53,7 +53,7 @@ def main() -> None:
             value, top = ranked[0]
             best.append((question, value, engine.snapshot.text(top.doc_id, top.start, top.end)))
         for threshold in [x / 100 for x in range(20, 80)]:
-            ok_answer = sum(1 for q, v, t in best if q.answerable and v >= threshold and any(e.lower() in t.lower() for e in q.expect))
+            ok_answer = sum(1 for q, v, t in best if q.answerable and v >= threshold and q.is_right(t))
             ok_abstain = sum(1 for q, v, _ in best if not q.answerable and v < threshold)
             answerable = sum(1 for q, _, _ in best if q.answerable)
             acc, abst = ok_answer / answerable, ok_abstain / (len(best) - answerable)

@@ -28,7 +28,7 @@ from forumqa.errors import InvalidQuestionError
 from forumqa.questions import validate
 from forumqa.testing import FakeEmbedder
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.integration]
 
 TOKEN = "schema-admin-token"
 SEED = 20240614

@@ -203,6 +203,7 @@ def _write_dump(path: Path, rows: int) -> None:
         out.write("</posts>\n")
 
 
+@pytest.mark.integration
 def test_memory_stays_flat_while_a_large_dump_streams_through(tmp_path: Path) -> None:
     path = tmp_path / "Posts.xml"
     _write_dump(path, 2000)

@@ -42,6 +42,7 @@ def test_a_bad_file_does_not_fail_the_build(tmp_path: Path) -> None:
     assert [s.source for s in report.skipped] == ["deep.json"]
 
 
+@pytest.mark.integration
 def test_a_long_paragraph_is_split_in_bounded_windows_with_exact_offsets(tmp_path: Path) -> None:
     path = tmp_path / "long.txt"
     path.write_text("Long Line\n" + "".join(f"word{i}, other; Mr. X e.g. 3.5 " for i in range(3000)) + "\n")
@@ -60,6 +61,7 @@ def test_identical_lines_are_stored_once(tmp_path: Path) -> None:
     assert [s.text for s in split_sentences(document)] == ["the same short line.", "One different line."]
 
 
+@pytest.mark.integration
 def test_deeply_nested_html_is_read(tmp_path: Path) -> None:
     path = tmp_path / "deep.html"
     path.write_text("<html><head><title>Deep</title></head><body>" + "<div>" * 100_000 + "Deep text here." + "</div>" * 100_000)

@@ -90,6 +90,7 @@ def assert_same_index(incremental: Settings, full: Settings, embedder: FakeEmbed
     assert _answers(Engine.open(incremental, embedder)) == _answers(Engine.open(full, embedder))
 
 
+@pytest.mark.integration
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(first=edits, steps=st.lists(edits, min_size=1, max_size=4))
 def test_incremental_build_equals_full_build(tmp_path_factory: pytest.TempPathFactory, first: list, steps: list) -> None:  # type: ignore[type-arg]
@@ -120,6 +121,7 @@ def _tables(index_dir: Path) -> dict[str, list[tuple[object, ...]]]:
         db.close()
 
 
+@pytest.mark.integration
 def test_twenty_no_op_rebuilds_leave_the_index_identical(tmp_path: Path) -> None:
     folder = tmp_path / "documents"
     folder.mkdir()

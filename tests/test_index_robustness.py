@@ -123,6 +123,7 @@ def run_two_builders(corpus: Path, index_dir: Path, tmp_path: Path, pause: float
     return results
 
 
+@pytest.mark.integration
 def test_two_builders_started_together_take_turns(corpus: Path, tmp_path: Path) -> None:
     settings = settings_for(corpus, tmp_path / "index")
     results = run_two_builders(corpus, settings.index_dir, tmp_path, pause=1.0, timeout=60)
@@ -134,6 +135,7 @@ def test_two_builders_started_together_take_turns(corpus: Path, tmp_path: Path) 
     assert_healthy(settings)
 
 
+@pytest.mark.integration
 def test_a_second_builder_that_may_not_wait_exits_with_one_clear_line(corpus: Path, tmp_path: Path) -> None:
     settings = settings_for(corpus, tmp_path / "index")
     results = run_two_builders(corpus, settings.index_dir, tmp_path, pause=2.0, timeout=0)
@@ -372,6 +374,7 @@ except ForumQAError as error:
 """
 
 
+@pytest.mark.integration
 def test_a_file_size_limit_is_one_line_and_the_old_index_keeps_serving(corpus: Path, tmp_path: Path) -> None:
     """A real refused write, as `ulimit -f` gives it (EFBIG from the kernel), in a process of its own."""
     fake = FakeEmbedder()

@@ -237,6 +237,7 @@ def test_batching_off_encodes_one_question_per_call(tmp_path: Path) -> None:
     assert engine.inference.batch_size == 1 and engine.inference.wait_s == 0
 
 
+@pytest.mark.integration
 @pytest.mark.unit
 def test_the_worker_sets_its_own_torch_thread_count() -> None:
     torch = pytest.importorskip("torch")

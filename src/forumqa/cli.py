@@ -12,7 +12,7 @@ import typer
 from pydantic import ValidationError
 
 from forumqa.config import RetrievalMode, Settings
-from forumqa.errors import ForumQAError
+from forumqa.errors import ForumQAError, describe_invalid
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Answer questions about a folder of forum texts, quoting them exactly.")
 
@@ -29,8 +29,7 @@ def _settings(documents_dir: Path | None, index_dir: Path | None, model: str | N
     try:
         return Settings(**overrides)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in error.errors())
-        raise _fail(ForumQAError(f"invalid setting: {problems}")) from None
+        raise _fail(ForumQAError(f"invalid setting: {describe_invalid(error.errors())}")) from None
 
 
 def _fail(error: Exception) -> typer.Exit:

@@ -1,5 +1,10 @@
 """Domain errors. The library raises these; only the API and CLI turn them into HTTP codes or messages."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 
 class ForumQAError(Exception):
     """Base class: the message is written for the person who has to act on it."""
@@ -65,3 +70,13 @@ class BuildLockedError(ReindexInProgressError):
 
 class FeedbackStoreError(ForumQAError):
     """feedback.sqlite could not be read or written (disk full, no permission, not a database, a newer schema)."""
+
+
+def describe_invalid(errors: Iterable[Mapping[str, Any]]) -> str:
+    """pydantic's validation errors as one readable line ("question: Field required; top_k: ..."), for
+    the API's 422 and the CLI's settings errors alike. The "body" step of a request's location is noise."""
+    parts = []
+    for error in errors:
+        where = ".".join(str(x) for x in error.get("loc", ()) if x != "body") or "body"
+        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts)

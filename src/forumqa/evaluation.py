@@ -27,6 +27,10 @@ class EvalQuestion:
     #: "tune" or "test": the half of a question set it belongs to (split by document, once).
     split: str | None = None
 
+    def is_right(self, answer: str | None) -> bool:
+        """An answer is right when it contains one of the expected phrases (case-insensitive)."""
+        return bool(answer) and any(e.lower() in (answer or "").lower() for e in self.expect)
+
     @property
     def answerable(self) -> bool:
         return bool(self.expect)
@@ -134,7 +138,7 @@ def evaluate(engine: Engine, questions: Sequence[EvalQuestion], mode: RetrievalM
         if item.short:
             shorts += 1
             short_hits += bool(result.short and _same_phrase(result.short.text, item.short))
-        right = bool(result.answer and any(e.lower() in result.answer.lower() for e in item.expect))
+        right = item.is_right(result.answer)
         outcomes.append((result.confidence, right))
         if right:
             correct += 1

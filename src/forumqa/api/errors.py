@@ -21,6 +21,7 @@ from forumqa.errors import (
     InvalidQuestionError,
     NoDocumentsError,
     ReindexInProgressError,
+    describe_invalid,
 )
 from forumqa.http_guards import SECURITY_HEADERS
 
@@ -69,14 +70,6 @@ _STATUS: list[tuple[type[ForumQAError], int]] = [
 ]
 
 
-def _readable(errors: list[Any]) -> str:
-    parts = []
-    for error in errors:
-        where = ".".join(str(x) for x in error.get("loc", ()) if x != "body") or "body"
-        parts.append(f"{where}: {error.get('msg', 'invalid')}")
-    return "; ".join(parts)
-
-
 def install_error_handlers(app: FastAPI) -> None:
     """Domain errors by their HTTP meaning, validation errors in one readable line, anything else a bare 500."""
 
@@ -87,7 +80,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": _readable(list(error.errors()))}, status_code=422)
+        return JSONResponse({"detail": describe_invalid(error.errors())}, status_code=422)
 
     @app.exception_handler(Exception)
     async def unexpected_error(_: Request, error: Exception) -> JSONResponse:
