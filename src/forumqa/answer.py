@@ -139,8 +139,17 @@ def _overlaps(a: SentenceEvidence, b: SentenceEvidence) -> bool:
     return a.doc_id == b.doc_id and a.start < b.end and b.start < a.end
 
 
+#: At most this many quoted spans back one answer: the answer and two that say the same elsewhere. Chosen
+#: by judgement (a chat bubble with more reads as a list of search results), not tuned.
+MAX_CITATIONS = 3
+#: A further span is cited only when its score is within this of the answer's: on the 0..1 blend scale
+#: 0.1 keeps the restatements (a title line, a summary) and drops the merely related. Chosen by judgement;
+#: it changes which extra citations appear, never the answer or abstention (the eval figures do not move).
+CITATION_MARGIN = 0.1
+
+
 def select(
-    ranked: list[tuple[float, SentenceEvidence]], threshold: float, max_citations: int = 3, margin: float = 0.1
+    ranked: list[tuple[float, SentenceEvidence]], threshold: float, max_citations: int = MAX_CITATIONS, margin: float = CITATION_MARGIN
 ) -> list[tuple[float, SentenceEvidence]]:
     """The answer span first, then near-equal spans that do not overlap it; empty means abstain."""
     if not ranked or ranked[0][0] < threshold:
