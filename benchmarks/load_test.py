@@ -28,13 +28,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from service import free_port, percentiles, rss_mb, start_server
+from service import load, percentiles, rss_mb, start_server
 
 from forumqa.config import Settings
 from forumqa.embedding import SentenceTransformerEmbedder
 from forumqa.engine import Engine
 from forumqa.evaluation import load_questions
 from forumqa.inference import pin_threads
+from forumqa.testing import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -45,12 +46,6 @@ def parse_config(spec: str) -> tuple[str, dict[str, str]]:
     name, _, assignments = spec.partition(":")
     env = dict(pair.split("=", 1) for pair in assignments.split(",") if pair)
     return name, env
-
-
-def cpu_s(pid: int) -> float:
-    """CPU seconds (user + system) a process has used, all its threads together."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def bare_rate(floor: Callable[[str], None], questions: list[str], seconds: float) -> float:
@@ -83,47 +78,6 @@ def sequential(base: str, engine: Engine, floor: Callable[[str], None], question
     result["http_over_floor_p50"] = round(percentiles(over_http)["p50_ms"] / percentiles(bare)["p50_ms"], 3)
     result["in_process_over_floor_p50"] = round(percentiles(in_process)["p50_ms"] / percentiles(bare)["p50_ms"], 3)
     return result
-
-
-async def load(base: str, questions: list[str], clients: int, seconds: float, server_pid: int) -> dict[str, float]:
-    """`clients` keep-alive connections, each asking its next question as soon as the last is answered.
-
-    Also the CPU that the server and this load generator each used per answer: on 2 cores their sum
-    bounds the rate (2,000 ms of CPU a second).
-    """
-    latencies: list[float] = []
-    errors = 0
-    stop = time.monotonic() + seconds
-
-    async def client(number: int) -> None:
-        nonlocal errors
-        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
-            i = number
-            while time.monotonic() < stop:
-                started = time.perf_counter()
-                try:
-                    response = await http.post("/api/ask", json={"question": questions[i % len(questions)]})
-                    errors += response.status_code != 200
-                except httpx.HTTPError:
-                    errors += 1
-                latencies.append((time.perf_counter() - started) * 1000)
-                i += clients
-
-    started, server_cpu, own_cpu = time.monotonic(), cpu_s(server_pid), time.process_time()
-    await asyncio.gather(*(client(n) for n in range(clients)))
-    elapsed = time.monotonic() - started
-    server_cpu, own_cpu = cpu_s(server_pid) - server_cpu, time.process_time() - own_cpu
-    answered = max(1, len(latencies) - errors)
-    return {
-        "clients": clients,
-        "seconds": round(elapsed, 1),
-        "answers": len(latencies) - errors,
-        "answers_per_s": round((len(latencies) - errors) / elapsed, 1),
-        "errors": errors,
-        **percentiles(latencies),
-        "server_cpu_ms_per_answer": round(server_cpu * 1000 / answered, 2),
-        "load_generator_cpu_ms_per_answer": round(own_cpu * 1000 / answered, 2),
-    }
 
 
 def main() -> None:

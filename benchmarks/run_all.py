@@ -58,7 +58,7 @@ def main() -> None:
         ("answer p50 / floor at ~10k chunks", ten_k["answer_over_floor_p50"], "<= 1.5"),
         ("HTTP /api/ask p50 ms, shipped corpus", s["http"]["p50_ms"], "<= 30"),
         ("HTTP overhead p50 ms (HTTP - in process)", s["http_overhead_p50_ms"], ""),
-        ("32 clients x 30 s: requests/s", s["concurrency"]["requests_per_s"], ""),
+        ("32 clients x 30 s: answers/s", s["concurrency"]["answers_per_s"], ""),
         ("32 clients x 30 s: p95 ms", s["concurrency"]["p95_ms"], ""),
         ("32 clients x 30 s: errors", s["concurrency"]["errors"], "0"),
         ("HTTP /api/ask p50 / bare floor (encode + exact search)", on["single_client"]["http_over_floor_p50"], "<= 1.3"),

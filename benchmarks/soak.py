@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from service import free_port, rss_mb, start_server
+from service import rss_mb, start_server
 
 from forumqa.evaluation import load_questions, percentile
+from forumqa.testing import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "soak-admin-token"
