@@ -167,6 +167,7 @@ def test_direct_messages_and_a_bad_entry(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- damaged files
 
 
+@pytest.mark.integration  # fuzzing
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_damaged_value_gives_documents_or_a_named_skip(tmp_path: Path, data: st.DataObject) -> None:

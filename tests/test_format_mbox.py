@@ -350,6 +350,7 @@ _LINES = st.sampled_from(
 )  # fmt: skip
 
 
+@pytest.mark.integration  # fuzzing
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(bodies=st.lists(st.lists(_LINES, max_size=12), min_size=1, max_size=4), flowed=st.booleans())
 def test_any_body_gives_documents_or_a_named_skip(tmp_path: Path, bodies: list[list[str]], flowed: bool) -> None:
