@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     #: Longest sentence; longer paragraphs reach the sentence splitter in windows of this size (it is quadratic).
     max_sentence_chars: int = Field(default=2000, ge=200)
 
-    # Vector index: exact search until `ann_above` chunks, then HNSW (approximate, sub-linear).
+    # Vector indexes (chunks, sentences): each is exact until it holds `ann_above` vectors, then HNSW (approximate, sub-linear).
     index_type: IndexType = "auto"
     ann_above: int = Field(default=200_000, ge=1)
     hnsw_ef_search: int = Field(default=128, ge=16)

@@ -1,6 +1,7 @@
 """One generation of the index: its files, written together and checked together, and the CURRENT pointer to it.
 
-gen-*/  manifest.json, meta.sqlite (see generation_db), chunks.faiss, sentences.npy, bm25-chunks/, bm25-sentences/, terms/
+gen-*/  manifest.json, meta.sqlite (see generation_db), chunks.faiss, sentences.faiss, sentences.npy,
+        bm25-chunks/, bm25-sentences/, terms/
 
 The manifest is written last: a folder without one is no generation. Files that disagree with
 the manifest were not written together, so a reader checks every file's size against it.
@@ -36,10 +37,19 @@ MANIFEST = "manifest.json"
 META = "meta.sqlite"
 CHUNK_VECTORS = "chunks.faiss"
 SENTENCE_VECTORS = "sentences.npy"
+#: The sentence vectors again, as a FAISS index: a question's nearest sentences corpus-wide without scanning them all.
+#: A generation written before it existed still loads (the index is then built from sentences.npy on load).
+SENTENCE_INDEX = "sentences.faiss"
 CHUNK_LEXICAL = "bm25-chunks"
 SENTENCE_LEXICAL = "bm25-sentences"
 #: Folder of the corpus terms' vectors (near-synonym credit); an index without it answers without that signal.
 TERMS = "terms"
+#: HNSW graph parameters, for chunks and sentences alike. 32 links a vector is the FAISS wiki's usual choice
+#: ("Guidelines to choose an index": HNSW32) for vectors of a few hundred dimensions; building with twice
+#: FAISS's default candidate list (40) costs build time, not query time. Recall@10 against exact search at
+#: these values and `hnsw_ef_search` = 128: benchmarks/results/scale.json ("hnsw", "hnsw_sentences"; README).
+HNSW_NEIGHBOURS = 32
+HNSW_EF_CONSTRUCTION = 80
 #: The only names CURRENT may hold: a plain folder name inside the index folder, never a path.
 _GENERATION_NAME = re.compile(r"gen-[A-Za-z0-9_.-]+")
 
@@ -115,23 +125,31 @@ class Sizes:
     sentence_vectors: tuple[int, ...]  # sentences.npy: shape
     chunk_rows: int  # bm25-chunks
     sentence_rows: int  # bm25-sentences
+    sentence_index: tuple[int, int] | None = None  # sentences.faiss: vectors, dimension; None in a generation without it
 
     def check(self, generation: Path, manifest: Manifest) -> None:
         m = manifest
         meta = (self.documents, self.sentences, self.chunks)
-        for name, what, found, wanted in (
+        files: list[tuple[str, str, object, object]] = [
             (META, "documents, sentences, chunks", meta, (m.documents, m.sentences, m.chunks)),
             (CHUNK_VECTORS, "vectors, dimension", self.chunk_vectors, (m.chunks, m.dimension)),
             (SENTENCE_VECTORS, "shape", self.sentence_vectors, (m.sentences, m.dimension)),
             (CHUNK_LEXICAL, "rows", self.chunk_rows, m.chunks),
             (SENTENCE_LEXICAL, "rows", self.sentence_rows, m.sentences),
-        ):
+        ]
+        if self.sentence_index is not None:
+            files.append((SENTENCE_INDEX, "vectors, dimension", self.sentence_index, (m.sentences, m.dimension)))
+        for name, what, found, wanted in files:
             if found != wanted:
                 raise IndexCorruptError(generation / name, f"holds {what} {found} where manifest.json says {wanted}")
 
 
 def read_vector_index(path: Path, settings: Settings) -> faiss.Index:
-    index = _read_faiss(path)
+    """The index stays in its file, mapped (IO_FLAG_MMAP_IFC): processes serving the same generation share one copy in
+    the page cache, and loading reads nothing. Measured with faiss 1.15: a 100k-vector HNSW file (172 MB) loads adding
+    no private memory (its links map too), where reading it adds 170 MB. Generations are never rewritten in place,
+    and on POSIX a mapped file that `remove_stale` deletes lives on until unmapped."""
+    index = _read_faiss(path, faiss.IO_FLAG_MMAP_IFC)
     if isinstance(index, faiss.IndexHNSWFlat):
         index.hnsw.efSearch = settings.hnsw_ef_search  # not stored in the file
     return index
@@ -158,9 +176,8 @@ def read_array(path: Path, mmap: bool = False) -> np.ndarray:
 def verify(generation: Path, manifest: Manifest, meta: tuple[int, int, int]) -> None:
     """The generation's files other than meta.sqlite, memory-mapped rather than loaded: a build reuses only meta.sqlite,
     but a damaged file anywhere means the generation is not what its manifest says, so none of it is trusted."""
-    with reading(generation / CHUNK_VECTORS):
-        index = _read_faiss(generation / CHUNK_VECTORS, faiss.IO_FLAG_MMAP)
-        chunk_vectors = (int(index.ntotal), int(index.d))
+    chunk_vectors = _index_size(generation / CHUNK_VECTORS)
+    sentence_index = _index_size(generation / SENTENCE_INDEX) if (generation / SENTENCE_INDEX).exists() else None
     with reading(generation / SENTENCE_VECTORS):
         shape = tuple(read_array(generation / SENTENCE_VECTORS, mmap=True).shape)
     rows = {}
@@ -168,7 +185,14 @@ def verify(generation: Path, manifest: Manifest, meta: tuple[int, int, int]) -> 
         with reading(generation / name):
             retriever = bm25s.BM25.load(str(generation / name), mmap=True, show_progress=False, verbosity=0)
             rows[name] = int(retriever.scores["num_docs"])
-    Sizes(*meta, chunk_vectors, shape, rows[CHUNK_LEXICAL], rows[SENTENCE_LEXICAL]).check(generation, manifest)
+    Sizes(*meta, chunk_vectors, shape, rows[CHUNK_LEXICAL], rows[SENTENCE_LEXICAL], sentence_index).check(generation, manifest)
+
+
+def _index_size(path: Path) -> tuple[int, int]:
+    """Vectors and dimension of a FAISS file, mapped rather than read."""
+    with reading(path):
+        index = _read_faiss(path, faiss.IO_FLAG_MMAP_IFC)
+        return int(index.ntotal), int(index.d)
 
 
 def vector_index(vectors: np.ndarray, settings: Settings) -> faiss.Index:
@@ -177,8 +201,8 @@ def vector_index(vectors: np.ndarray, settings: Settings) -> faiss.Index:
     approximate = settings.index_type == "hnsw" or (settings.index_type == "auto" and len(vectors) > settings.ann_above)
     index: faiss.Index
     if approximate:
-        hnsw = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
-        hnsw.hnsw.efConstruction = 80
+        hnsw = faiss.IndexHNSWFlat(dimension, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         hnsw.hnsw.efSearch = settings.hnsw_ef_search
         index = hnsw
     else:
@@ -209,6 +233,8 @@ def write_files(folder: Path, contents: Contents, settings: Settings) -> None:
         _write_vector_index(vector_index(contents.chunk_vectors, settings), folder / CHUNK_VECTORS)
     with writing(folder / SENTENCE_VECTORS):
         np.save(folder / SENTENCE_VECTORS, contents.sentence_vectors)
+    with writing(folder / SENTENCE_INDEX):
+        _write_vector_index(vector_index(contents.sentence_vectors, settings), folder / SENTENCE_INDEX)
     for lexical_name, lexical_texts in ((CHUNK_LEXICAL, contents.chunk_texts), (SENTENCE_LEXICAL, contents.sentence_texts)):
         with writing(folder / lexical_name):
             LexicalIndex.build(lexical_texts).save(folder / lexical_name)
@@ -241,7 +267,8 @@ def switch(index_dir: Path, name: str) -> None:
 
 
 def remove_stale(index_dir: Path, keep: str) -> None:
-    """Old generations and leftovers of crashed builds; a loaded snapshot holds its data in memory.
+    """Old generations and leftovers of crashed builds. A loaded snapshot still maps its vectors and postings: on POSIX
+    a deleted file stays readable until its last mapping closes, so a snapshot answering now is not disturbed.
 
     Called under the build lock only: a staging folder found here belongs to a build that has ended
     (killed, or failed before its own clean-up), never to one still writing, since that one would hold the lock.

@@ -4,7 +4,7 @@ index/
   CURRENT            name of the live generation (replaced with os.replace, never edited)
   embeddings.sqlite  vectors keyed by model id + text hash: a rebuild embeds only new texts
   .build.lock        held (flock) by the one build allowed to write here; .build.owner says who holds it
-  gen-*/             manifest.json, meta.sqlite, chunks.faiss, sentences.npy, bm25-chunks/, bm25-sentences/
+  gen-*/             manifest.json, meta.sqlite, chunks.faiss, sentences.faiss, sentences.npy, bm25-chunks/, bm25-sentences/
 
 A build writes a whole new generation beside the live one and only then moves CURRENT, so
 a crash at any point leaves the previous index loadable, and a reader never sees a mix.
@@ -43,6 +43,7 @@ from forumqa.generation import (
     CHUNK_VECTORS,
     CURRENT,
     META,
+    SENTENCE_INDEX,
     SENTENCE_LEXICAL,
     SENTENCE_VECTORS,
     TERMS,
@@ -101,7 +102,10 @@ class IndexSnapshot:
     sentences: list[IndexedSentence]
     chunks: list[IndexedChunk]
     chunk_index: faiss.Index
+    #: Row i is sentence i's unit vector, mapped from sentences.npy: a question reads a few hundred rows, from the page cache.
     sentence_vectors: np.ndarray
+    #: The same vectors searchable: exact (flat) or HNSW by the rule the chunk index follows (`vector_index`).
+    sentence_index: faiss.Index
     chunk_lexical: LexicalIndex
     sentence_lexical: LexicalIndex
     #: A vector per corpus term, for near-synonym credit; None for an index built without them.
@@ -175,7 +179,9 @@ def _load_generation(generation: Path, settings: Settings, dimension: int | None
     with reading(generation / CHUNK_VECTORS):
         chunk_index = read_vector_index(generation / CHUNK_VECTORS, settings)
     with reading(generation / SENTENCE_VECTORS):
-        sentence_vectors = read_array(generation / SENTENCE_VECTORS)
+        sentence_vectors = read_array(generation / SENTENCE_VECTORS, mmap=True)
+    with reading(generation / SENTENCE_INDEX):
+        sentence_index = _sentence_index(generation, sentence_vectors, settings)
     term_vectors = None
     if (generation / TERMS).is_dir():
         with reading(generation / TERMS):
@@ -190,8 +196,9 @@ def _load_generation(generation: Path, settings: Settings, dimension: int | None
         len(chunks),
         (int(chunk_index.ntotal), int(chunk_index.d)),
         tuple(sentence_vectors.shape),
-        len(lexical[CHUNK_LEXICAL].scores([])),  # a score per row
-        len(lexical[SENTENCE_LEXICAL].scores([])),
+        lexical[CHUNK_LEXICAL].rows,
+        lexical[SENTENCE_LEXICAL].rows,
+        (int(sentence_index.ntotal), int(sentence_index.d)),
     ).check(generation, manifest)
     return IndexSnapshot(
         path=generation,
@@ -201,10 +208,19 @@ def _load_generation(generation: Path, settings: Settings, dimension: int | None
         chunks=chunks,
         chunk_index=chunk_index,
         sentence_vectors=sentence_vectors,
+        sentence_index=sentence_index,
         chunk_lexical=lexical[CHUNK_LEXICAL],
         sentence_lexical=lexical[SENTENCE_LEXICAL],
         term_vectors=term_vectors,
     )
+
+
+def _sentence_index(generation: Path, sentence_vectors: np.ndarray, settings: Settings) -> faiss.Index:
+    """A generation written before sentences.faiss existed gets its index built here, in memory, until the next build
+    writes one: quick for the exact index, minutes for HNSW over hundreds of thousands of sentences."""
+    if (generation / SENTENCE_INDEX).exists():
+        return read_vector_index(generation / SENTENCE_INDEX, settings)
+    return vector_index(np.ascontiguousarray(sentence_vectors, dtype=np.float32), settings)
 
 
 # ---------------------------------------------------------------- building

@@ -1,9 +1,16 @@
-"""BM25 over a list of texts (bm25s, stemmed), plus the query-term coverage used for abstention."""
+"""BM25 over a list of texts (bm25s, stemmed), plus the query-term coverage used for abstention.
+
+A question's best rows come from the postings of its terms alone (`LexicalIndex.top`): bm25s keeps each
+term's precomputed row scores as a column of a sparse matrix, so scoring touches what the terms occur in,
+not every row the way `get_scores` (a dense array per question, then a sort of it) does.
+"""
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence, Set
+from dataclasses import dataclass
 from pathlib import Path
 
 import bm25s
@@ -34,6 +41,22 @@ _QUESTION_WORDS = {
 }
 _REPORTING_VERBS = {"say", "said", "says", "tell", "told", "mention", "mentioned", "talk", "talked", "explain", "explained"}
 _STOPWORDS = sorted(set(bm25s.stopwords.STOPWORDS_EN_PLUS) | _QUESTION_WORDS | _REPORTING_VERBS)
+_STOPWORD_SET = frozenset(_STOPWORDS)
+#: bm25s.tokenize's default token pattern (scikit-learn's): the index and the questions must split alike.
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+#: Past this many postings a row, a question's terms are summed into an array of every row instead (bm25s's
+#: get_scores): merging postings costs their length times a log, the array its rows. Measured on the 100k-chunk
+#: benchmark corpus (benchmarks/scale.py; 100k chunk rows, 470k sentence rows), median per question: postings of
+#: 1-10% of the rows 0.24-0.62 ms merged vs 0.52-1.2 ms summed into the array; 10-20% even; above 20% the array wins.
+_SCRATCH_ABOVE = 1 / 8
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """Rows best first (ties: lower row first), with their BM25 scores; only rows holding a query term."""
+
+    rows: np.ndarray  # int64
+    scores: np.ndarray  # float32
 
 
 def stem_words(words: list[str]) -> list[str]:
@@ -42,9 +65,13 @@ def stem_words(words: list[str]) -> list[str]:
 
 
 def terms(text: str) -> list[str]:
-    """Lower-cased, stemmed, stop words dropped: 'attracted' and 'attract' meet here."""
-    tokens = bm25s.tokenize([text], stopwords=_STOPWORDS, stemmer=_STEMMER.stemWords, return_ids=False, show_progress=False)
-    return list(tokens[0])
+    """Lower-cased, stemmed, stop words dropped: 'attracted' and 'attract' meet here.
+
+    The terms bm25s.tokenize gives (its token pattern, then stop words, then the stemmer), without its cost
+    per call (progress bars and a set of the stop words built per text): scoring a question's candidate
+    sentences calls this ~100 times, and at 100k chunks that was most of the time spent on them.
+    """
+    return list(_STEMMER.stemWords([w for w in _TOKEN.findall(text.lower()) if w not in _STOPWORD_SET]))
 
 
 class LexicalIndex:
@@ -53,9 +80,14 @@ class LexicalIndex:
     def __init__(self, retriever: bm25s.BM25) -> None:
         self._retriever = retriever
         self._vocab: dict[str, int] = retriever.vocab_dict
-        indptr = np.asarray(retriever.scores["indptr"])
-        self._df = np.diff(indptr)
+        # Column t of the term-by-row score matrix (CSC): rows indices[indptr[t]:indptr[t+1]], scores in data.
+        self._data = np.asarray(retriever.scores["data"])
+        self._indices = np.asarray(retriever.scores["indices"])
+        self._indptr = np.asarray(retriever.scores["indptr"])
+        self._df = np.diff(self._indptr)
         self._n = int(retriever.scores["num_docs"])
+        # BM25L and BM25+ give every row a score for a term it lacks: there the postings are not the whole score.
+        self._postings_only = retriever.nonoccurrence_array is None
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> LexicalIndex:
@@ -69,14 +101,48 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
-        return cls(bm25s.BM25.load(str(folder), show_progress=False, verbosity=0))
+        """The score matrix stays in its files, mapped: a question reads only its terms' postings."""
+        return cls(bm25s.BM25.load(str(folder), mmap=True, show_progress=False, verbosity=0))
+
+    @property
+    def rows(self) -> int:
+        return self._n
 
     def scores(self, query_terms: Sequence[str]) -> np.ndarray:
-        """BM25 score of every row (zeros when no query term is in the vocabulary)."""
+        """BM25 score of every row (zeros when no query term is in the vocabulary); `top` is what questions use."""
         known = [t for t in query_terms if t in self._vocab]
         if not known:
             return np.zeros(self._n, dtype=np.float32)
         return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
+
+    def top(self, query_terms: Sequence[str], n: int) -> Ranked:
+        """The `n` best rows for the query, scored from its terms' postings; the scores equal `scores`' to the bit.
+
+        A term asked twice counts twice, as in bm25s. Each row's score is summed term by term in query order,
+        as bm25s sums, so ties and near-ties fall the same way whichever path computed them.
+        """
+        ids = np.asarray([self._vocab[t] for t in query_terms if t in self._vocab], dtype=np.int64)
+        if n <= 0 or len(ids) == 0:
+            return Ranked(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+        starts, ends = self._indptr[ids], self._indptr[ids + 1]
+        postings = int((ends - starts).sum())
+        if not self._postings_only or postings > _SCRATCH_ABOVE * self._n:
+            totals = np.asarray(self._retriever.get_scores_from_ids(ids.tolist()), dtype=np.float32)
+            rows = np.flatnonzero(totals > 0)
+            return _best(rows, totals[rows], n)
+        return _best(*self._summed_over_postings(starts, ends), n)
+
+    def _summed_over_postings(self, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows holding any query term, each with its summed score: cost in the postings (times log of the term count)."""
+        rows = np.concatenate([self._indices[a:b] for a, b in zip(starts, ends, strict=True)]).astype(np.int64)
+        weights = np.concatenate([self._data[a:b] for a, b in zip(starts, ends, strict=True)])
+        order = np.argsort(rows, kind="stable")  # each term's postings are sorted: this merges runs, keeping query order
+        rows, weights = rows[order], weights[order]
+        first = np.ones(len(rows), dtype=bool)
+        first[1:] = rows[1:] != rows[:-1]
+        totals = np.zeros(int(first.sum()), dtype=np.float32)
+        np.add.at(totals, np.cumsum(first) - 1, weights)  # in order, from zero: the same float sums as bm25s
+        return rows[first], totals
 
     def idf(self, term: str) -> float:
         """A term absent from the corpus gets the highest weight: the documents cannot say it."""
@@ -95,3 +161,16 @@ class LexicalIndex:
             else:
                 found += context.get(term, 0.0) * weight
         return found / total if total else 0.0
+
+
+def _best(rows: np.ndarray, totals: np.ndarray, n: int) -> Ranked:
+    """The `n` highest positive totals, best first, a tie going to the lower row (so the result is the same however
+    the candidates were gathered); cost linear in the candidates."""
+    keep = totals > 0
+    rows, totals = rows[keep], totals[keep]
+    if len(totals) > n:
+        nth = np.partition(totals, len(totals) - n)[len(totals) - n]
+        within = totals >= nth  # every row tied with the n-th, so the tie-break below decides, not the partition
+        rows, totals = rows[within], totals[within]
+    order = np.lexsort((rows, -totals))[:n]
+    return Ranked(rows[order].astype(np.int64), totals[order].astype(np.float32))

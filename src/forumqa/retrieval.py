@@ -3,12 +3,17 @@
 Lessons from the prototypes (shared notes): rare proper nouns carry these questions, so the
 lexical side must be able to win outright (a score blend, not only rank fusion); and sentence
 choice must not be confined to the top few chunks.
+
+Per question nothing scans the corpus outside FAISS: the best sentences corpus-wide come from the
+sentence index and from BM25's postings (`LexicalIndex.top`), and cosine is computed only for the
+candidate sentences and their neighbours (at 100k chunks a scan of all ~470k sentence vectors cost
+more than the question's encode).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -102,14 +107,6 @@ def reciprocal_rank_fusion(*rankings: list[int], k: int = 60) -> dict[int, float
     return fused
 
 
-def _top(scores: np.ndarray, n: int) -> list[int]:
-    n = min(n, len(scores))
-    if n == 0:
-        return []
-    ids = np.argpartition(-scores, n - 1)[:n]
-    return [int(i) for i in ids[np.argsort(-scores[ids])] if scores[i] > 0]
-
-
 def retrieve_chunks(snapshot: IndexSnapshot, query: Query, mode: RetrievalMode, k: int, fusion: Fusion = "blend") -> list[ChunkHit]:
     n = min(max(k * 4, 20), len(snapshot.chunks))
     dense: dict[int, float] = {}
@@ -118,8 +115,8 @@ def retrieve_chunks(snapshot: IndexSnapshot, query: Query, mode: RetrievalMode, 
         sims, ids = snapshot.chunk_index.search(query.vector.reshape(1, -1), n)
         dense = {int(i): float(s) for i, s in zip(ids[0], sims[0], strict=True) if i >= 0}
     if mode != "dense":
-        scores = snapshot.chunk_lexical.scores(query.all_terms)
-        lexical = {i: float(scores[i]) for i in _top(scores, n)}
+        best = snapshot.chunk_lexical.top(query.all_terms, n)
+        lexical = {int(i): float(s) for i, s in zip(best.rows, best.scores, strict=True)}
     if mode == "dense":
         fused = dense
     elif mode == "bm25":
@@ -152,11 +149,25 @@ def _span(snapshot: IndexSnapshot, sid: int) -> tuple[int, int]:
     return start, end
 
 
-def _span_dense(snapshot: IndexSnapshot, dense_all: np.ndarray, sid: int, start: int, end: int) -> float:
-    """Similarity of the quoted span: its best sentence ('It was organized by…' is quoted with the sentence it leans on)."""
+def _span_dense(snapshot: IndexSnapshot, dense: Mapping[int, float], sid: int, start: int, end: int) -> float:
+    """Similarity of the quoted span: its best sentence ('It was organized by…' is quoted with the sentence it leans on).
+    `dense` holds the sentence and both its neighbours (`_neighbourhood`)."""
     ids = [i for i in (sid - 1, sid, sid + 1) if 0 <= i < len(snapshot.sentences)]
     inside = [i for i in ids if snapshot.sentences[i].doc_id == snapshot.sentences[sid].doc_id]
-    return float(max(dense_all[i] for i in inside if start <= snapshot.sentences[i].start and snapshot.sentences[i].end <= end))
+    return max(dense[i] for i in inside if start <= snapshot.sentences[i].start and snapshot.sentences[i].end <= end)
+
+
+def _nearest_sentences(snapshot: IndexSnapshot, vector: np.ndarray, pool: int) -> list[int]:
+    """The `pool` sentences corpus-wide most similar to the question (positive similarity only), from the sentence index."""
+    sims, ids = snapshot.sentence_index.search(vector.reshape(1, -1).astype(np.float32, copy=False), pool)
+    return [int(i) for i, s in zip(ids[0], sims[0], strict=True) if i >= 0 and s > 0]
+
+
+def _neighbourhood(snapshot: IndexSnapshot, vector: np.ndarray, ids: Iterable[int]) -> dict[int, float]:
+    """Cosine of each sentence in `ids` and of the sentences either side (a span may join one), and of no other."""
+    wanted = np.fromiter(sorted({j for i in ids for j in (i - 1, i, i + 1) if 0 <= j < len(snapshot.sentences)}), dtype=np.int64)
+    sims = snapshot.sentence_vectors[wanted] @ vector
+    return dict(zip(wanted.tolist(), sims.tolist(), strict=True))
 
 
 def _joinable(snapshot: IndexSnapshot, other: int, sentence: IndexedSentence) -> bool:
@@ -203,12 +214,12 @@ def sentence_evidence(
         chunk = snapshot.chunks[hit.chunk_id]
         for sid in range(chunk.first_sentence, chunk.last_sentence + 1):
             context[sid] = max(context.get(sid, 0.0), hit.score)
-    dense_all = snapshot.sentence_vectors @ query.sentence_vector
     ids = set(context)
     if mode != "bm25":
-        ids.update(_top(dense_all, pool))
+        ids.update(_nearest_sentences(snapshot, query.sentence_vector, pool))
     if mode != "dense":
-        ids.update(_top(snapshot.sentence_lexical.scores(query.all_terms), pool))
+        ids.update(snapshot.sentence_lexical.top(query.all_terms, pool).rows.tolist())
+    dense = _neighbourhood(snapshot, query.sentence_vector, ids)
     wanted = expected_type(query.text) if query.text else "other"
     asked = frozenset(query.all_terms)
     evidence = []
@@ -230,7 +241,7 @@ def sentence_evidence(
                 doc_id=sentence.doc_id,
                 start=start,
                 end=end,
-                dense=_span_dense(snapshot, dense_all, sid, start, end),
+                dense=_span_dense(snapshot, dense, sid, start, end),
                 context=context.get(sid, 0.0),
                 coverage=coverage,
                 soft_coverage=soft_coverage,
