@@ -39,11 +39,11 @@ def main() -> None:
             rows += [features(engine, q, mode) for q in load_questions(questions)]
     grid = [x / 20 for x in range(0, 21)]
     results = []
-    for dense, context in itertools.product(grid, grid):
-        coverage = 1 - dense - context
+    for dense, chunk_score in itertools.product(grid, grid):
+        coverage = 1 - dense - chunk_score
         if coverage < -1e-9 or (mode == "dense" and coverage > 1e-9) or (mode == "bm25" and dense > 0):
             continue
-        weights = answer.Weights(dense, context, coverage, 0.0)
+        weights = answer.Weights(dense=dense, chunk_score=chunk_score, coverage=coverage, abstain_below=0.0)
         best = []
         for question, evidence, engine in rows:
             ranked = answer.rank(evidence, weights)
@@ -57,9 +57,9 @@ def main() -> None:
             ok_abstain = sum(1 for q, v, _ in best if not q.answerable and v < threshold)
             answerable = sum(1 for q, _, _ in best if q.answerable)
             acc, abst = ok_answer / answerable, ok_abstain / (len(best) - answerable)
-            results.append((min(acc, abst), acc + abst, dense, context, round(coverage, 2), threshold, acc, abst))
+            results.append((min(acc, abst), acc + abst, dense, chunk_score, round(coverage, 2), threshold, acc, abst))
     results.sort(reverse=True)
-    print("worst-of(acc, abst)  sum  w_dense w_context w_coverage threshold  answer_acc offtopic_abst", file=sys.stderr)
+    print("worst-of(acc, abst)  sum  w_dense w_chunk w_coverage threshold  answer_acc offtopic_abst", file=sys.stderr)
     for row in results[:25]:
         print("  ".join(f"{x:.3f}" if isinstance(x, float) else str(x) for x in row))
 

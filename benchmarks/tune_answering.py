@@ -28,7 +28,7 @@ from forumqa.evaluation import EvalQuestion, load_questions
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_FORUMS = ROOT.parent / "shared" / "forums" / "corpus"
-SIGNALS = ("dense", "context", "coverage", "soft", "fit", "opening", "novelty")
+SIGNALS = ("dense", "chunk_score", "coverage", "soft", "fit", "opening", "novelty")
 #: Utility of an outcome: a wrong confident answer is the worst bug, so it costs more than a right one earns
 #: (1.5x: answer when the quote is right at least 60% of the time at that confidence).
 RIGHT, WRONG, ABSTAIN_ANSWERABLE, ABSTAIN_UNANSWERABLE, ANSWER_UNANSWERABLE = 1.0, -1.5, 0.0, 1.0, -1.5
@@ -59,7 +59,10 @@ def rows_for(engine: Engine, questions: list[EvalQuestion]) -> list[Row]:
         found = engine.evidence(question.q, mode="hybrid")
         texts = [found.snapshot.text(e.doc_id, e.start, e.end).lower() for e in found.sentences]
         features = np.array(
-            [[max(e.dense, 0.0), min(e.context, 1.0), e.coverage, e.soft_coverage, e.fit, e.opening, e.novelty] for e in found.sentences]
+            [
+                [max(e.dense, 0.0), min(e.chunk_score, 1.0), e.coverage, e.soft_coverage, e.fit, e.opening, e.novelty]
+                for e in found.sentences
+            ]
         )
         right = np.array([any(x.lower() in t for x in question.expect) for t in texts], dtype=bool)
         asks = np.array([e.asks for e in found.sentences], dtype=bool)

@@ -6,9 +6,11 @@ from forumqa.answer import Weights, rank, select
 from forumqa.retrieval import SentenceEvidence, blend, reciprocal_rank_fusion
 
 
-def ev(sid: int, dense: float, context: float, coverage: float, doc: str = "d", start: int | None = None) -> SentenceEvidence:
+def ev(sid: int, dense: float, chunk_score: float, coverage: float, doc: str = "d", start: int | None = None) -> SentenceEvidence:
     start = sid * 100 if start is None else start
-    return SentenceEvidence(sid, doc, start, start + 50, dense, context, coverage)
+    return SentenceEvidence(
+        sentence_id=sid, doc_id=doc, start=start, end=start + 50, dense=dense, chunk_score=chunk_score, coverage=coverage
+    )
 
 
 def test_blend_lets_a_decisive_exact_match_win() -> None:
@@ -22,7 +24,7 @@ def test_rrf_rewards_agreement() -> None:
 
 
 def test_rank_orders_by_weighted_score_then_position() -> None:
-    weights = Weights(dense=0.5, context=0.0, coverage=0.5, abstain_below=0.3)
+    weights = Weights(dense=0.5, chunk_score=0.0, coverage=0.5, abstain_below=0.3)
     ranked = rank([ev(2, 0.5, 0, 0.5), ev(1, 0.5, 0, 0.5), ev(3, 0.9, 0, 0.9)], weights)
     assert [e.sentence_id for _, e in ranked] == [3, 1, 2]
 

@@ -55,7 +55,7 @@ def test_calibration_wants_a_clear_winner() -> None:
     calibration = Calibration(intercept=-5.0, score=8.0, dense=0.0, margin=4.0, soft_coverage=0.0, answer_above=0.6)
 
     def ev(sid: int) -> SentenceEvidence:
-        return SentenceEvidence(sid, "d", sid * 100, sid * 100 + 50, 0.5, 0.0, 0.5)
+        return SentenceEvidence(sentence_id=sid, doc_id="d", start=sid * 100, end=sid * 100 + 50, dense=0.5, chunk_score=0.0, coverage=0.5)
 
     clear = calibration.confidence([(0.8, ev(1)), (0.4, ev(2))])
     tie = calibration.confidence([(0.8, ev(1)), (0.79, ev(2))])

@@ -144,7 +144,7 @@ def test_sentence_candidates_and_similarities_equal_a_scan_of_every_sentence(tmp
     for question in QUESTIONS:
         query = query_for(fake, question)
         hits = retrieve_chunks(snapshot, query, "hybrid", 5)
-        evidence = sentence_evidence(snapshot, query, hits, "hybrid", pool=10)
+        evidence = sentence_evidence(snapshot, query, hits, "hybrid", pool=10, title_credit=settings.title_credit)
         found, scanned = {e.sentence_id for e in evidence}, scanned_candidates(snapshot, query, [h.chunk_id for h in hits], 10)
         # Bags of words tie often: FAISS and numpy may order a tie at the edge of the pool differently, and only there.
         dense = np.asarray(snapshot.sentence_vectors) @ query.sentence_vector

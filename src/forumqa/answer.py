@@ -19,7 +19,7 @@ class Weights:
     """
 
     dense: float
-    context: float
+    chunk_score: float
     coverage: float
     abstain_below: float
     #: Coverage with near-synonym credit (SentenceEvidence.soft_coverage), and answer-type fit.
@@ -34,9 +34,9 @@ class Weights:
 #: right most often; whether to answer at all is CALIBRATION's. Dense and BM25 only keep the weights
 #: and score thresholds benchmarks/sweep_weights.py chose for them, so `forumqa eval` compares fairly.
 WEIGHTS: dict[RetrievalMode, Weights] = {
-    "hybrid": Weights(dense=0.45, context=0.0, coverage=0.20, soft=0.15, fit=0.0, opening=-0.20, novelty=0.20, abstain_below=0.0),
-    "dense": Weights(dense=0.35, context=0.65, coverage=0.0, abstain_below=0.41),
-    "bm25": Weights(dense=0.0, context=0.0, coverage=1.0, abstain_below=0.50),
+    "hybrid": Weights(dense=0.45, chunk_score=0.0, coverage=0.20, soft=0.15, fit=0.0, opening=-0.20, novelty=0.20, abstain_below=0.0),
+    "dense": Weights(dense=0.35, chunk_score=0.65, coverage=0.0, abstain_below=0.41),
+    "bm25": Weights(dense=0.0, chunk_score=0.0, coverage=1.0, abstain_below=0.50),
 }
 
 
@@ -90,7 +90,7 @@ class Answer:
 def score(evidence: SentenceEvidence, weights: Weights) -> float:
     lexical = weights.coverage * evidence.coverage + weights.soft * evidence.soft_coverage
     shape = weights.fit * evidence.fit + weights.opening * evidence.opening + weights.novelty * evidence.novelty
-    return weights.dense * max(evidence.dense, 0.0) + weights.context * min(evidence.context, 1.0) + lexical + shape
+    return weights.dense * max(evidence.dense, 0.0) + weights.chunk_score * min(evidence.chunk_score, 1.0) + lexical + shape
 
 
 def rank(evidence: list[SentenceEvidence], weights: Weights) -> list[tuple[float, SentenceEvidence]]:

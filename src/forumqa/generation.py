@@ -185,7 +185,17 @@ def verify(generation: Path, manifest: Manifest, meta: tuple[int, int, int]) -> 
         with reading(generation / name):
             retriever = bm25s.BM25.load(str(generation / name), mmap=True, show_progress=False, verbosity=0)
             rows[name] = int(retriever.scores["num_docs"])
-    Sizes(*meta, chunk_vectors, shape, rows[CHUNK_LEXICAL], rows[SENTENCE_LEXICAL], sentence_index).check(generation, manifest)
+    documents, sentences, chunks = meta
+    Sizes(
+        documents=documents,
+        sentences=sentences,
+        chunks=chunks,
+        chunk_vectors=chunk_vectors,
+        sentence_vectors=shape,
+        chunk_rows=rows[CHUNK_LEXICAL],
+        sentence_rows=rows[SENTENCE_LEXICAL],
+        sentence_index=sentence_index,
+    ).check(generation, manifest)
 
 
 def _index_size(path: Path) -> tuple[int, int]:

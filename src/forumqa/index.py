@@ -191,14 +191,14 @@ def _load_generation(generation: Path, settings: Settings, dimension: int | None
         with reading(generation / name):
             lexical[name] = LexicalIndex.load(generation / name)
     Sizes(
-        len(documents),
-        len(sentences),
-        len(chunks),
-        (int(chunk_index.ntotal), int(chunk_index.d)),
-        tuple(sentence_vectors.shape),
-        lexical[CHUNK_LEXICAL].rows,
-        lexical[SENTENCE_LEXICAL].rows,
-        (int(sentence_index.ntotal), int(sentence_index.d)),
+        documents=len(documents),
+        sentences=len(sentences),
+        chunks=len(chunks),
+        chunk_vectors=(int(chunk_index.ntotal), int(chunk_index.d)),
+        sentence_vectors=tuple(sentence_vectors.shape),
+        chunk_rows=lexical[CHUNK_LEXICAL].rows,
+        sentence_rows=lexical[SENTENCE_LEXICAL].rows,
+        sentence_index=(int(sentence_index.ntotal), int(sentence_index.d)),
     ).check(generation, manifest)
     return IndexSnapshot(
         path=generation,

@@ -149,17 +149,17 @@ class LexicalIndex:
         df = int(self._df[self._vocab[term]]) if term in self._vocab else 0
         return math.log(1.0 + (self._n - df + 0.5) / (df + 0.5))
 
-    def coverage(self, query_terms: Iterable[str], span_terms: Set[str], context: Mapping[str, float] | None = None) -> float:
-        """IDF-weighted share of the question's terms in the span (full credit) or its context (the credit given), 0..1."""
-        context = context or {}
+    def coverage(self, query_terms: Iterable[str], sentence_terms: Set[str], credit: Mapping[str, float] | None = None) -> float:
+        """IDF-weighted share of the question's terms in the sentence (full credit) or around it (the credit `credit` gives), 0..1."""
+        credit = credit or {}
         total = found = 0.0
         for term in set(query_terms):
             weight = self.idf(term)
             total += weight
-            if term in span_terms:
+            if term in sentence_terms:
                 found += weight
             else:
-                found += context.get(term, 0.0) * weight
+                found += credit.get(term, 0.0) * weight
         return found / total if total else 0.0
 
 

@@ -36,6 +36,10 @@ NEAR_CREDIT = 0.5
 SOFT_CREDIT = 0.75
 #: A sentence this short ("I am more skeptical.") is quoted with the one that follows it.
 SHORT_SENTENCE_WORDS = 6
+#: How far back a sentence looks for the heading it sits under: a bound keeps the cost per candidate
+#: constant in a long headingless thread. In the eval corpus 50 of 945 sentences lie further below their
+#: heading, yet an unbounded look-back changes no eval figure (benchmarks/results/retrieval_constants.json).
+HEADING_LOOKBACK = 50
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ class SentenceEvidence:
     start: int
     end: int
     dense: float  # cosine(question, sentence)
-    context: float  # fused score of the best retrieved chunk holding the sentence
+    chunk_score: float  # fused score of the best retrieved chunk holding the sentence
     coverage: float  # IDF-weighted share of question terms found in the span and its title
     #: Coverage where a missing question term also earns credit from the span's most similar term.
     soft_coverage: float = 0.0
@@ -107,28 +111,59 @@ def reciprocal_rank_fusion(*rankings: list[int], k: int = 60) -> dict[int, float
     return fused
 
 
+@dataclass(frozen=True)
+class Signals:
+    """Which scores a retrieval mode uses: decided here once, so the functions below ask a flag, not a mode name."""
+
+    dense: bool
+    lexical: bool
+
+
+SIGNALS: dict[RetrievalMode, Signals] = {
+    "hybrid": Signals(dense=True, lexical=True),
+    "dense": Signals(dense=True, lexical=False),
+    "bm25": Signals(dense=False, lexical=True),
+}
+
+#: Each signal offers CHUNK_POOL_PER_HIT times the chunks kept (at least MIN_CHUNK_POOL), so a chunk that one
+#: signal ranks low can still reach the fused top k on the other's strength. With top_k 5 that is 20 a signal;
+#: the eval figures (questions_v2, hybrid, both halves) are the same at 10 and at 40
+#: (benchmarks/retrieval_constants.py), so the pool is sized for a larger top_k, not tuned.
+CHUNK_POOL_PER_HIT = 4
+MIN_CHUNK_POOL = 20
+
+
+def _normalised(scores: Mapping[int, float]) -> dict[int, float]:
+    """BM25 over its best score: 0..1 like a cosine, so one weight reads the same across questions."""
+    top = max(scores.values(), default=0.0) or 1.0
+    return {i: s / top for i, s in scores.items()}
+
+
+def _fused(dense: dict[int, float], lexical: dict[int, float], signals: Signals, fusion: Fusion) -> dict[int, float]:
+    if not signals.lexical:
+        return dense
+    if not signals.dense:
+        return _normalised(lexical)
+    if fusion == "rrf":
+        return reciprocal_rank_fusion(sorted(dense, key=lambda i: -dense[i]), sorted(lexical, key=lambda i: -lexical[i]))
+    return blend(dense, lexical)
+
+
 def retrieve_chunks(snapshot: IndexSnapshot, query: Query, mode: RetrievalMode, k: int, fusion: Fusion = "blend") -> list[ChunkHit]:
-    n = min(max(k * 4, 20), len(snapshot.chunks))
+    signals = SIGNALS[mode]
+    n = min(max(k * CHUNK_POOL_PER_HIT, MIN_CHUNK_POOL), len(snapshot.chunks))
     dense: dict[int, float] = {}
     lexical: dict[int, float] = {}
-    if mode != "bm25":
+    if signals.dense:
         sims, ids = snapshot.chunk_index.search(query.vector.reshape(1, -1), n)
         dense = {int(i): float(s) for i, s in zip(ids[0], sims[0], strict=True) if i >= 0}
-    if mode != "dense":
+    if signals.lexical:
         best = snapshot.chunk_lexical.top(query.all_terms, n)
         lexical = {int(i): float(s) for i, s in zip(best.rows, best.scores, strict=True)}
-    if mode == "dense":
-        fused = dense
-    elif mode == "bm25":
-        top = max(lexical.values(), default=1.0) or 1.0
-        fused = {i: s / top for i, s in lexical.items()}
-    elif fusion == "rrf":
-        fused = reciprocal_rank_fusion(sorted(dense, key=lambda i: -dense[i]), sorted(lexical, key=lambda i: -lexical[i]))
-    else:
-        fused = blend(dense, lexical)
-    top_lexical = max(lexical.values(), default=0.0) or 1.0
+    fused = _fused(dense, lexical, signals, fusion)
+    lexical = _normalised(lexical)
     ranked = sorted(fused, key=lambda i: -fused[i])[:k]
-    return [ChunkHit(i, fused[i], dense.get(i, 0.0), lexical.get(i, 0.0) / top_lexical) for i in ranked]
+    return [ChunkHit(chunk_id=i, score=fused[i], dense=dense.get(i, 0.0), lexical=lexical.get(i, 0.0)) for i in ranked]
 
 
 @lru_cache(maxsize=4096)
@@ -175,7 +210,7 @@ def _joinable(snapshot: IndexSnapshot, other: int, sentence: IndexedSentence) ->
     return neighbour.doc_id == sentence.doc_id and neighbour.section == sentence.section and not neighbour.heading
 
 
-def _context(snapshot: IndexSnapshot, sid: int, title_credit: float) -> dict[str, float]:
+def _nearby_credit(snapshot: IndexSnapshot, sid: int, title_credit: float) -> dict[str, float]:
     """What a sentence is about without saying it, each term with the credit it earns.
 
     The title says what the whole document is about ('The forum was moderated by Becky Wong'
@@ -192,7 +227,7 @@ def _context(snapshot: IndexSnapshot, sid: int, title_credit: float) -> dict[str
     previous = snapshot.sentences[sid - 1] if sid > 0 else None
     if previous is not None and previous.doc_id == sentence.doc_id and previous.section == sentence.section:
         near |= _terms_of(snapshot.text(previous.doc_id, previous.start, previous.end))
-    for back in range(sid - 1, max(sid - 50, -1), -1):
+    for back in range(sid - 1, max(sid - HEADING_LOOKBACK, -1), -1):
         above = snapshot.sentences[back]
         if above.doc_id != sentence.doc_id:
             break
@@ -206,18 +241,19 @@ def _context(snapshot: IndexSnapshot, sid: int, title_credit: float) -> dict[str
 
 
 def sentence_evidence(
-    snapshot: IndexSnapshot, query: Query, hits: list[ChunkHit], mode: RetrievalMode, pool: int, title_credit: float = 0.5
+    snapshot: IndexSnapshot, query: Query, hits: list[ChunkHit], mode: RetrievalMode, pool: int, title_credit: float
 ) -> list[SentenceEvidence]:
     """Candidates from the retrieved chunks plus the best sentences corpus-wide, each with its features."""
-    context: dict[int, float] = {}
+    chunk_scores: dict[int, float] = {}
     for hit in hits:
         chunk = snapshot.chunks[hit.chunk_id]
         for sid in range(chunk.first_sentence, chunk.last_sentence + 1):
-            context[sid] = max(context.get(sid, 0.0), hit.score)
-    ids = set(context)
-    if mode != "bm25":
+            chunk_scores[sid] = max(chunk_scores.get(sid, 0.0), hit.score)
+    ids = set(chunk_scores)
+    signals = SIGNALS[mode]
+    if signals.dense:
         ids.update(_nearest_sentences(snapshot, query.sentence_vector, pool))
-    if mode != "dense":
+    if signals.lexical:
         ids.update(snapshot.sentence_lexical.top(query.all_terms, pool).rows.tolist())
     dense = _neighbourhood(snapshot, query.sentence_vector, ids)
     wanted = expected_type(query.text) if query.text else "other"
@@ -229,11 +265,11 @@ def sentence_evidence(
             continue
         text = snapshot.text(sentence.doc_id, sentence.start, sentence.end)
         start, end = _span(snapshot, sid)
-        span_terms = _terms_of(text)
-        credit = _context(snapshot, sid, title_credit)
-        coverage = _coverage(snapshot, query, span_terms, credit)
-        soft = _soft_credit(snapshot, query, span_terms, credit)
-        soft_coverage = _coverage(snapshot, query, span_terms, {**credit, **soft}) if soft else coverage
+        sentence_terms = _terms_of(text)
+        credit = _nearby_credit(snapshot, sid, title_credit)
+        coverage = _coverage(snapshot, query, sentence_terms, credit)
+        soft = _soft_credit(snapshot, query, sentence_terms, credit)
+        soft_coverage = _coverage(snapshot, query, sentence_terms, {**credit, **soft}) if soft else coverage
         fit = 0.5 if wanted == "other" else float(short_answer(text, query.text, wanted) is not None)
         evidence.append(
             SentenceEvidence(
@@ -242,13 +278,13 @@ def sentence_evidence(
                 start=start,
                 end=end,
                 dense=_span_dense(snapshot, dense, sid, start, end),
-                context=context.get(sid, 0.0),
+                chunk_score=chunk_scores.get(sid, 0.0),
                 coverage=coverage,
                 soft_coverage=soft_coverage,
                 fit=fit,
                 asks=text.rstrip().endswith("?"),
                 opening=_opening(snapshot, sentence),
-                novelty=len(span_terms - asked) / len(span_terms) if span_terms else 0.0,
+                novelty=len(sentence_terms - asked) / len(sentence_terms) if sentence_terms else 0.0,
             )
         )
     return evidence
@@ -261,18 +297,18 @@ def _opening(snapshot: IndexSnapshot, sentence: IndexedSentence) -> float:
     return float(replied and sections[sentence.section].post == first)
 
 
-def _coverage(snapshot: IndexSnapshot, query: Query, span_terms: frozenset[str], credit: Mapping[str, float]) -> float:
-    coverage = snapshot.sentence_lexical.coverage(query.terms, span_terms, credit)
+def _coverage(snapshot: IndexSnapshot, query: Query, sentence_terms: frozenset[str], credit: Mapping[str, float]) -> float:
+    coverage = snapshot.sentence_lexical.coverage(query.terms, sentence_terms, credit)
     if query.history_terms:
-        carried = snapshot.sentence_lexical.coverage(query.history_terms, span_terms, credit)
+        carried = snapshot.sentence_lexical.coverage(query.history_terms, sentence_terms, credit)
         coverage = (1 - HISTORY_SHARE) * coverage + HISTORY_SHARE * carried
     return coverage
 
 
-def _soft_credit(snapshot: IndexSnapshot, query: Query, span_terms: frozenset[str], credit: Mapping[str, float]) -> dict[str, float]:
-    """Credit for question terms the span lacks, from its most similar term; never less than the context gives."""
+def _soft_credit(snapshot: IndexSnapshot, query: Query, sentence_terms: frozenset[str], credit: Mapping[str, float]) -> dict[str, float]:
+    """Credit for question terms the sentence lacks, from its most similar term; never less than the nearby credit gives."""
     if snapshot.term_vectors is None or not query.term_vectors:
         return {}
-    missing = {t: v for t, v in query.term_vectors.items() if t not in span_terms and credit.get(t, 0.0) < 1.0}
-    soft = snapshot.term_vectors.soft_credit(missing, span_terms)
+    missing = {t: v for t, v in query.term_vectors.items() if t not in sentence_terms and credit.get(t, 0.0) < 1.0}
+    soft = snapshot.term_vectors.soft_credit(missing, sentence_terms)
     return {t: SOFT_CREDIT * c for t, c in soft.items() if SOFT_CREDIT * c > credit.get(t, 0.0)}

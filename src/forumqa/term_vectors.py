@@ -68,9 +68,9 @@ class TermVectors:
         row = self._row.get(term)
         return None if row is None else self.vectors[row]
 
-    def soft_credit(self, missing: Mapping[str, np.ndarray], span_terms: Iterable[str]) -> dict[str, float]:
-        """Credit 0..1 for each missing question term: its best graded similarity to a term of the span."""
-        rows = [self._row[t] for t in span_terms if t in self._row]
+    def soft_credit(self, missing: Mapping[str, np.ndarray], sentence_terms: Iterable[str]) -> dict[str, float]:
+        """Credit 0..1 for each missing question term: its best graded similarity to a term of the sentence."""
+        rows = [self._row[t] for t in sentence_terms if t in self._row]
         if not missing or not rows:
             return {}
         terms = list(missing)
