@@ -28,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from service import load, percentiles, rss_mb, start_server
+from service import NO_CACHE, load, percentiles, rss_mb, start_server
 
 from forumqa.config import Settings
 from forumqa.embedding import SentenceTransformerEmbedder
@@ -93,7 +93,7 @@ def main() -> None:
     questions = [q.q for q in load_questions(ROOT / "eval/dev_questions.jsonl")]
     result: dict[str, object] = {"cpus": os.cpu_count(), "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(documents_dir=ROOT / "documents", index_dir=Path(tmp) / "index")
+        settings = Settings(documents_dir=ROOT / "documents", index_dir=Path(tmp) / "index", answer_cache_size=0)
         embedder = SentenceTransformerEmbedder(settings.model, settings.device, settings.batch_size)
         engine = Engine.open(settings, embedder, build_if_missing=True)
         # The floor runs on this (main) thread with the thread count the server's inference worker uses.
@@ -105,7 +105,12 @@ def main() -> None:
 
         result["inference_threads"] = settings.inference_threads
         result["runs"] = {}
-        base_env = {**os.environ, "FORUMQA_DOCUMENTS_DIR": str(settings.documents_dir), "FORUMQA_INDEX_DIR": str(settings.index_dir)}
+        base_env = {
+            **os.environ,
+            "FORUMQA_DOCUMENTS_DIR": str(settings.documents_dir),
+            "FORUMQA_INDEX_DIR": str(settings.index_dir),
+            **NO_CACHE,
+        }
         for name, extra in configs:
             server, base = start_server({**base_env, **extra}, free_port(), questions[0])
             try:

@@ -42,7 +42,7 @@ def figures(engine: Engine) -> dict[str, Any]:
 def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(documents_dir=corpus_v2(Path(tmp) / "docs"), index_dir=Path(tmp) / "index")
+        settings = Settings(documents_dir=corpus_v2(Path(tmp) / "docs"), index_dir=Path(tmp) / "index", answer_cache_size=0)
         engine = Engine.open(settings, build_if_missing=True)
         for name, changes in VARIANTS:
             kept = {k: getattr(retrieval, k) for k in changes}

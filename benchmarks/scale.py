@@ -89,7 +89,8 @@ def pct(values: list[float], q: int) -> float:
 def measure_size(real: SentenceTransformerEmbedder, chunks: int, questions: list[str], workdir: Path) -> dict[str, Any]:
     documents = max(1, round(chunks / CHUNKS_PER_DOCUMENT))
     write_corpus(workdir / "docs", documents, seed=chunks)
-    settings = Settings(documents_dir=workdir / "docs", index_dir=workdir / "index")
+    # Questions repeat across the timed pairs: every answer is computed, none served from the answer cache.
+    settings = Settings(documents_dir=workdir / "docs", index_dir=workdir / "index", answer_cache_size=0)
     pin_threads(BULK_THREADS)
     report = build_index(settings, HashedVectors(real))
     snapshot = load_index(settings)

@@ -36,6 +36,11 @@ def percentiles(values: list[float]) -> dict[str, float]:
     return {"p50_ms": round(percentile(values, 50), 2), "p95_ms": round(percentile(values, 95), 2)}
 
 
+#: The load generators cycle through a few dozen questions: with the answer cache on, most answers would be
+#: lookups, and the figures would measure the cache, not answering.
+NO_CACHE = {"FORUMQA_ANSWER_CACHE_SIZE": "0"}
+
+
 def start_server(env: dict[str, str], port: int, question: str) -> tuple[subprocess.Popen[bytes], str]:
     """A real `forumqa serve` process, returned once it has answered `question`."""
     command = [sys.executable, "-m", "forumqa.cli", "serve", "--port", str(port)]
@@ -113,12 +118,12 @@ def main() -> None:
     questions = [q.q for q in load_questions(ROOT / "eval/dev_questions.jsonl")]
     result: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(documents_dir=ROOT / "documents", index_dir=Path(tmp) / "index")
+        settings = Settings(documents_dir=ROOT / "documents", index_dir=Path(tmp) / "index", answer_cache_size=0)
         engine = Engine.open(settings, build_if_missing=True)
         build_index(settings, engine.embedder)
 
         port = free_port()
-        env = {**os.environ, "FORUMQA_DOCUMENTS_DIR": str(settings.documents_dir), "FORUMQA_INDEX_DIR": str(settings.index_dir)}
+        env = {**os.environ, "FORUMQA_DOCUMENTS_DIR": str(settings.documents_dir), "FORUMQA_INDEX_DIR": str(settings.index_dir), **NO_CACHE}
         spawned = time.perf_counter()
         server, base = start_server(env, port, questions[0])
         try:

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     #: Credit a question term earns from the document title when the sentence itself lacks it.
     title_credit: float = Field(default=0.75, ge=0.0, le=1.0)
     max_question_chars: int = 2000
+    #: Answers kept for repeated identical questions (same question, history, top_k and mode) on the live
+    #: index generation; a rebuild drops them. An answer with its passages is a few KB. 0: off.
+    answer_cache_size: int = Field(default=256, ge=0)
 
     # Service.
     host: str = "127.0.0.1"

@@ -6,13 +6,13 @@ import bisect
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import faiss
 import numpy as np
 
-from forumqa import answer as answering
-from forumqa.answer import CALIBRATION, NOT_FOUND, WEIGHTS, Answer, Citation, Short
+from forumqa.answer import CALIBRATION, NOT_FOUND, WEIGHTS, Answer, Citation, Short, rank, select
+from forumqa.answer_cache import AnswerCache, AnswerKey
 from forumqa.answer_types import short_answer
 from forumqa.config import RetrievalMode, Settings
 from forumqa.documents import Document
@@ -76,6 +76,9 @@ class Engine:
         self._snapshot = snapshot
         self._previous: IndexSnapshot | None = None
         self._rebuild = threading.Lock()
+        self._answers = AnswerCache(settings.answer_cache_size)
+        if snapshot is not None:
+            self._answers.keep_only(snapshot.path.name)
         # OpenMP's thread count is per thread: this covers FAISS on the thread that built the Engine (the
         # CLI's); the inference worker sets its own (see forumqa.inference), and a single-query search on
         # a request thread forks no team whatever its setting.
@@ -137,26 +140,50 @@ class Engine:
             top_k: how many related passages to return (default `settings.top_k`).
             mode: "hybrid", "dense" or "bm25" (default `settings.retrieval`).
 
+        The same question, history, top_k and mode asked again while the same index generation is live
+        is answered from a cache (`settings.answer_cache_size` answers); its `timings_ms` is then
+        `{"cache", "total"}` instead of `{"retrieve", "total"}`.
+
         Raises:
             InvalidQuestionError: empty, too long or unreadable question.
             IndexNotFoundError: no index loaded.
         """
         started = time.perf_counter()
         mode = mode or self.settings.retrieval
+        live = self._snapshot
+        if not self._answers.enabled or live is None:  # with no index, `evidence` raises the errors in their usual order
+            return self._answer(question, history, top_k, mode, started)
+        # Normalised and checked as `evidence` does, in the same order, so a hit raises what a miss would.
+        limit = self.settings.max_question_chars
+        text = validate(question, limit)
+        turns = tuple(validate(h, limit) for h in history if h and h.strip())
+        key = AnswerKey(text, turns, live.path.name, top_k or self.settings.top_k, mode)
+        cached = self._answers.get(key)
+        if cached is not None:
+            elapsed = (time.perf_counter() - started) * 1000
+            cached.timings_ms = {"cache": elapsed, "total": elapsed}
+            return cached
+        result = self._answer(question, history, top_k, mode, started)
+        # Filed under the generation that answered: a swap during the request may have made it newer than `live`.
+        self._answers.put(replace(key, generation=result.generation), result)
+        return result
+
+    def _answer(self, question: str, history: Sequence[str], top_k: int | None, mode: RetrievalMode, started: float) -> Answer:
+        """`ask` without the cache: retrieval, ranking and the choice to answer or abstain."""
         found = self.evidence(question, history, top_k, mode)
         snapshot, hits = found.snapshot, found.hits
         retrieved = time.perf_counter()
         weights = WEIGHTS[mode]
-        ranked = answering.rank(found.sentences, weights)
+        ranked = rank(found.sentences, weights)
         calibration = CALIBRATION.get(mode)
         if calibration is not None:  # a probability that the top quote is right decides; citations follow the scores
             best = calibration.confidence(ranked)
             threshold = calibration.answer_above if self.settings.abstain_below is None else self.settings.abstain_below
-            chosen = answering.select(ranked, float("-inf")) if best >= threshold else []
+            chosen = select(ranked, float("-inf")) if best >= threshold else []
         else:
             best = ranked[0][0] if ranked else 0.0
             threshold = weights.abstain_below if self.settings.abstain_below is None else self.settings.abstain_below
-            chosen = answering.select(ranked, threshold)
+            chosen = select(ranked, threshold)
         question = found.question
         related = [self._passage(snapshot, hit) for hit in hits]
         citations = [self._citation(snapshot, e.doc_id, e.start, e.end, value) for value, e in chosen]
@@ -256,7 +283,10 @@ class Engine:
         """
         snapshot = self.snapshot
         counts = snapshot.chunk_counts
-        return [DocumentInfo(d.doc_id, d.title, d.source, d.date, counts[d.doc_id]) for d in snapshot.documents.values()]
+        return [
+            DocumentInfo(doc_id=d.doc_id, title=d.title, source=d.source, date=d.date, chunks=counts[d.doc_id])
+            for d in snapshot.documents.values()
+        ]
 
     def document(self, doc_id: str, generation: str | None = None) -> Document:
         """The document as the live index holds it, or as `generation` (named by an answer) held it.
@@ -319,6 +349,7 @@ class Engine:
 
     def _install(self, snapshot: IndexSnapshot) -> None:
         self._previous, self._snapshot = self._snapshot, snapshot
+        self._answers.keep_only(snapshot.path.name)
 
     @property
     def reindexing(self) -> bool:
