@@ -22,7 +22,10 @@ from forumqa.index import BuildHook, BuildReport, IndexSnapshot, build_index, lo
 from forumqa.inference import InferenceWorker
 from forumqa.questions import ResolvedQuestion, resolve, validate
 from forumqa.retrieval import ChunkHit, Query, SentenceEvidence, retrieve_chunks, sentence_evidence
-from forumqa.term_vectors import surface_words
+from forumqa.term_vectors import WordVectorCache, surface_words
+
+#: Question words the corpus lacks whose vectors an Engine keeps: 384 floats each, so 4,096 words hold 6 MB.
+QUESTION_WORDS_KEPT = 4096
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class Engine:
         self._previous: IndexSnapshot | None = None
         self._rebuild = threading.Lock()
         self._answers = AnswerCache(settings.answer_cache_size)
+        self._word_vectors = WordVectorCache(QUESTION_WORDS_KEPT)
         if snapshot is not None:
             self._answers.keep_only(snapshot.path.name)
         # OpenMP's thread count is per thread: this covers FAISS on the thread that built the Engine (the
@@ -235,17 +239,31 @@ class Engine:
         return [self._passage(snapshot, hit) for hit in retrieve_chunks(snapshot, query, self.settings.retrieval, k, self.settings.fusion)]
 
     def _query(self, resolved: ResolvedQuestion, snapshot: IndexSnapshot | None = None) -> Query:
-        """Question vectors and, where the index has term vectors, a vector per question term, in one encode."""
+        """Question vectors and, where the index has term vectors, a vector per question term, in one encode.
+
+        A term the corpus lacks is encoded from its surface word, unless an earlier question already did.
+        """
         known = snapshot.term_vectors if snapshot is not None else None
         words = surface_words([resolved.question]) if known is not None else {}
-        unknown = [t for t in resolved.terms if t in words and (known is None or known.vector(t) is None)]
+        term_vectors: dict[str, np.ndarray] = {}
+        unknown = []
+        for term in resolved.terms:
+            if term not in words or term in term_vectors:
+                continue
+            vector = known.vector(term) if known is not None else None
+            if vector is None:
+                vector = self._word_vectors.get(words[term])
+            if vector is None:
+                unknown.append(term)
+            else:
+                term_vectors[term] = vector
         texts = [resolved.text] + ([resolved.question] if resolved.follow_up else []) + [words[t] for t in unknown]
         encoded = self._encoder.encode(texts)
         conversation = encoded[0]
         question = encoded[1] if resolved.follow_up else None
-        term_vectors: dict[str, np.ndarray] = dict(zip(unknown, encoded[len(texts) - len(unknown) :], strict=True))
-        if known is not None:
-            term_vectors |= {t: v for t in resolved.terms if (v := known.vector(t)) is not None}
+        for term, vector in zip(unknown, encoded[len(texts) - len(unknown) :], strict=True):
+            term_vectors[term] = vector
+            self._word_vectors.put(words[term], vector)
         return Query(resolved.terms, conversation, resolved.history_terms, question, resolved.question, term_vectors)
 
     def _passage(self, snapshot: IndexSnapshot, hit: ChunkHit) -> Citation:
