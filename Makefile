@@ -54,5 +54,5 @@ eval: $(STAMP)
 
 # Every benchmark in one run (about an hour on 2 cores; `--quick` for minutes). Never beside the tests.
 bench: $(STAMP)
-	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	$(PY) -m pip install --quiet -e '.[dev,bench,peers]'
 	$(PY) benchmarks/run_all.py

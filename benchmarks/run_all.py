@@ -9,6 +9,7 @@ never beside the tests: these machines are shared and timings are only compared 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import subprocess
 import sys
@@ -33,6 +34,15 @@ def quality() -> Any:
     return {r["mode"]: r for r in json.loads(completed.stdout)}
 
 
+def peers(quick: bool) -> Any:
+    """txtai and Haystack beside forumqa, where the `peers` extra is installed (`make bench` installs it; CI does not)."""
+    missing = [name for name in ("txtai", "haystack", "haystack_integrations") if importlib.util.find_spec(name) is None]
+    if missing:
+        return {"skipped": f"the peers extra is not installed (no {', '.join(missing)}): pip install -e '.[peers]'"}
+    subprocess.run([sys.executable, str(HERE / "peers.py"), *(["--quick"] if quick else [])], capture_output=True, text=True, check=True)
+    return json.loads((RESULTS / "peers.json").read_text())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller corpora (minutes, not an hour)")
@@ -46,6 +56,7 @@ def main() -> None:
         "load_test": run("load_test.py", "--clients", "32", "--seconds", "30"),
         "scale": run("scale.py", "--sizes", *sizes, "--recall-chunks", "10000"),
         "quality": quality(),
+        "peers": peers(args.quick),
     }
     (RESULTS / "all.json").write_text(json.dumps(results, indent=2))
     b, i, s, sc, q = (results[k] for k in ("build", "incremental", "service", "scale", "quality"))
@@ -72,6 +83,11 @@ def main() -> None:
         ("HNSW recall@10 vs exact", sc["hnsw"].get("recall_at_10"), ""),
         ("answer accuracy: hybrid / BM25 / dense", " / ".join(f"{q[m]['answer_accuracy']:.3f}" for m in ("hybrid", "bm25", "dense")), ""),
     ]
+    p = results["peers"]
+    peer_right = (
+        "skipped" if "skipped" in p else " / ".join(f"{p[t]['quality']['right']}/{p[t]['quality']['answerable']}" for t in p["tools"])
+    )
+    rows.append(("right: our answer sentence / txtai / Haystack top-1 passage", peer_right, ""))
     width = max(len(name) for name, _, _ in rows)
     print(f"{'figure':<{width}}  {'measured':>24}  target")
     for name, value, target in rows:
