@@ -57,8 +57,15 @@ class IndexedChunk:
 
 
 def write(path: Path, pieces: list[DocumentPieces]) -> None:
-    """A new database at `path` holding every document in `pieces`, in their order."""
+    """A new database at `path` holding every document in `pieces`, in their order.
+
+    Written once, in a staging folder that a failed build discards, so it needs neither a rollback
+    journal nor a sync per commit (each cost a flush to disk: 0.12 s of a 0.2 s build of one small
+    document). Like the generation's other files it is published by renaming its folder.
+    """
     db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=OFF")
+    db.execute("PRAGMA synchronous=OFF")
     with db:
         db.executescript(_SCHEMA)
         sentence_base = chunk_base = 0
