@@ -47,8 +47,10 @@ def test_a_near_synonym_earns_graded_credit_and_an_unrelated_word_none() -> None
     unit = np.eye(3, dtype=np.float32)
     vectors = TermVectors(["moder", "ann", "meet"], unit)
     chaired = np.array([0.8, 0.0, 0.6], dtype=np.float32)  # close to "moder", far from "ann"
-    assert vectors.soft_credit({"chair": chaired}, {"moder"}) == {"chair": 1.0}
-    assert vectors.soft_credit({"chair": chaired}, {"ann"}) == {}
+    credit = vectors.soft_credit({"chair": chaired}, {"moder", "ann"})
+    assert credit.best(["chair"], {"moder"}) == {"chair": 1.0}
+    assert credit.best(["chair"], {"ann"}) == {}
+    assert credit.best(["chair"], {"ann", "moder"}) == {"chair": 1.0}  # the best term of the sentence counts
 
 
 def test_calibration_wants_a_clear_winner() -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 import faiss
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from forumqa.answer import CALIBRATION, NOT_FOUND, WEIGHTS, Answer, Citation, Short, rank, select
 from forumqa.answer_cache import AnswerCache, AnswerKey
@@ -87,6 +88,11 @@ class Engine:
         # CLI's); the inference worker sets its own (see forumqa.inference), and a single-query search on
         # a request thread forks no team whatever its setting.
         faiss.omp_set_num_threads(settings.faiss_threads)
+        # numpy's OpenBLAS starts threads of its own for a product of a few hundred rows (a question's
+        # near-synonym credit), and beside torch's spinning OpenMP team they fight for the cores: 16 ms for
+        # a product that takes 0.24 ms on one thread; a whole answer 61-77 ms against 32-37 ms (shipped
+        # corpus, 2 loaded cores). A question's products are too small to gain from threads. Process-wide.
+        threadpool_limits(1, user_api="blas")
         # Question encodes for ask, search and evidence go through this one owner of the model; index
         # builds call the embedder directly (large batches of their own).
         self._encoder = InferenceWorker(

@@ -23,6 +23,7 @@ from forumqa.answer_types import expected_type, short_answer
 from forumqa.config import Fusion, RetrievalMode
 from forumqa.index import IndexedSentence, IndexSnapshot
 from forumqa.lexical import terms
+from forumqa.term_vectors import SoftCredit
 
 #: A sentence that opens with one of these leans on the one before it for its subject.
 _LEANS_ON_PREVIOUS = re.compile(r"^(he|she|they|it|this|these|that|those|his|her|their|its|there|then|however|also)\b", re.IGNORECASE)
@@ -258,17 +259,17 @@ def sentence_evidence(
     dense = _neighbourhood(snapshot, query.sentence_vector, ids)
     wanted = expected_type(query.text) if query.text else "other"
     asked = frozenset(query.all_terms)
+    candidates = [(sid, snapshot.sentences[sid]) for sid in sorted(ids) if not snapshot.sentences[sid].heading]
+    texts = {sid: snapshot.text(s.doc_id, s.start, s.end) for sid, s in candidates}
+    soft_credit = _soft_credit_for(snapshot, query, [_terms_of(text) for text in texts.values()])
     evidence = []
-    for sid in sorted(ids):
-        sentence = snapshot.sentences[sid]
-        if sentence.heading:
-            continue
-        text = snapshot.text(sentence.doc_id, sentence.start, sentence.end)
+    for sid, sentence in candidates:
+        text = texts[sid]
         start, end = _span(snapshot, sid)
         sentence_terms = _terms_of(text)
         credit = _nearby_credit(snapshot, sid, title_credit)
         coverage = _coverage(snapshot, query, sentence_terms, credit)
-        soft = _soft_credit(snapshot, query, sentence_terms, credit)
+        soft = _soft_credit(soft_credit, query, sentence_terms, credit)
         soft_coverage = _coverage(snapshot, query, sentence_terms, {**credit, **soft}) if soft else coverage
         fit = 0.5 if wanted == "other" else float(short_answer(text, query.text, wanted) is not None)
         evidence.append(
@@ -305,10 +306,19 @@ def _coverage(snapshot: IndexSnapshot, query: Query, sentence_terms: frozenset[s
     return coverage
 
 
-def _soft_credit(snapshot: IndexSnapshot, query: Query, sentence_terms: frozenset[str], credit: Mapping[str, float]) -> dict[str, float]:
-    """Credit for question terms the sentence lacks, from its most similar term; never less than the nearby credit gives."""
+def _soft_credit_for(snapshot: IndexSnapshot, query: Query, sentence_terms: Iterable[frozenset[str]]) -> SoftCredit | None:
+    """The question's near-synonym credits against every candidate's terms at once; None without term vectors."""
     if snapshot.term_vectors is None or not query.term_vectors:
+        return None
+    return snapshot.term_vectors.soft_credit(query.term_vectors, set().union(*sentence_terms))
+
+
+def _soft_credit(
+    soft_credit: SoftCredit | None, query: Query, sentence_terms: frozenset[str], credit: Mapping[str, float]
+) -> dict[str, float]:
+    """Credit for question terms the sentence lacks, from its most similar term; never less than the nearby credit gives."""
+    if soft_credit is None:
         return {}
-    missing = {t: v for t, v in query.term_vectors.items() if t not in sentence_terms and credit.get(t, 0.0) < 1.0}
-    soft = snapshot.term_vectors.soft_credit(missing, sentence_terms)
+    missing = [t for t in query.term_vectors if t not in sentence_terms and credit.get(t, 0.0) < 1.0]
+    soft = soft_credit.best(missing, sentence_terms)
     return {t: SOFT_CREDIT * c for t, c in soft.items() if SOFT_CREDIT * c > credit.get(t, 0.0)}
