@@ -10,6 +10,7 @@ Run: .venv/bin/python benchmarks/tune_answering.py   (needs ../shared/forums/cor
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import json
 import pickle
@@ -138,6 +139,12 @@ def ranking_weights(rows: list[Row], drop: str | None = None, keep_questions: bo
     return np.asarray(weights[int(hits.argmax())])
 
 
+def ranking_accuracy(rows: list[Row], weights: np.ndarray, keep_questions: bool = False) -> float:
+    """Share of answerable questions whose top-ranked sentence is right: what the weights are chosen for."""
+    answerable = [r for r in rows if r.question.answerable]
+    return float(outcomes(answerable, weights[None, :], keep_questions)[1].mean()) if answerable else 0.0
+
+
 def calibration_features(row: Row, weights: np.ndarray, keep_questions: bool = False) -> tuple[np.ndarray, bool]:
     """[best score, its dense similarity, margin over the best non-overlapping runner-up, its soft coverage], and right?"""
     usable = np.flatnonzero(np.ones(len(row.right), dtype=bool) if keep_questions else ~row.asks)
@@ -190,6 +197,7 @@ def report(name: str, rows: list[Row], chosen: tuple[np.ndarray, np.ndarray, flo
     weights, beta, threshold = chosen
     p, right = probabilities(rows, weights, beta, keep_questions)
     result: dict[str, object] = {k: round(float(v), 3) for k, v in figures(rows, p, right, threshold).items()}
+    result["ranking_accuracy"] = round(ranking_accuracy(rows, weights, keep_questions), 3)
     print(f"  {name:<34} " + "  ".join(f"{k} {v:.3f}" for k, v in result.items()))
     bins = [0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 1.01]
     table = []
@@ -222,10 +230,11 @@ def collect() -> tuple[list[Row], list[Row]]:
 
 
 def main() -> None:
-    """`--rows FILE` keeps the features between runs (they depend on the code, not on the weights)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--rows", type=Path, help="keep the features in FILE between runs (they depend on the code, not the weights)")
+    cache: Path | None = parser.parse_args().rows
     if not SHARED_FORUMS.is_dir():
         sys.exit(f"{SHARED_FORUMS} not found: the v2 question set is written over the real exports there")
-    cache = Path(sys.argv[sys.argv.index("--rows") + 1]) if "--rows" in sys.argv else None
     if cache is not None and cache.exists():
         tune, test = pickle.loads(cache.read_bytes())
     else:
