@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from forumqa.answer import Weights, rank, select
 from forumqa.retrieval import SentenceEvidence, blend, reciprocal_rank_fusion
+
+pytestmark = pytest.mark.unit
 
 
 def ev(sid: int, dense: float, chunk_score: float, coverage: float, doc: str = "d", start: int | None = None) -> SentenceEvidence:

@@ -11,6 +11,8 @@ from forumqa.documents import Document, Section
 from forumqa.loading import load_documents
 from forumqa.testing import FakeEmbedder
 
+pytestmark = pytest.mark.unit
+
 ALL_DOCUMENTS = load_documents(SHIPPED_DOCUMENTS).documents + load_documents(EVAL_DIR / "corpus").documents
 
 

@@ -9,6 +9,8 @@ from forumqa.documents import Document, UnreadableDocument, make_doc_id, parse_d
 from forumqa.errors import NoDocumentsError
 from forumqa.loading import load_documents, read_file
 
+pytestmark = pytest.mark.unit
+
 
 def write(folder: Path, name: str, content: str | bytes) -> Path:
     path = folder / name

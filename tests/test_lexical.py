@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import pytest
+
 from forumqa.lexical import LexicalIndex, terms
+
+pytestmark = pytest.mark.unit
 
 
 def test_terms_are_stemmed_and_drop_question_words() -> None:

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import openai
 import pytest
 
 from conftest import assert_citations_exact
@@ -31,6 +30,9 @@ from forumqa.api.schemas import AnswerOut, CitationOut
 from forumqa.engine import Engine
 from forumqa.errors import InvalidQuestionError
 from forumqa.testing import serve_in_thread
+
+if TYPE_CHECKING:  # imported where used: the client takes a second to import, and the fast tier never uses it
+    import openai
 
 MODERATOR = "The forum was moderated by Becky Wong, Project Manager of the Hong Kong iCampus at AstraZeneca."
 
@@ -125,6 +127,8 @@ def test_stream_events_spell_out_the_completion() -> None:
 
 @pytest.fixture(scope="module")
 def client(shipped_engine: Engine) -> Iterator[openai.OpenAI]:
+    import openai
+
     with serve_in_thread(create_app(shipped_engine.settings, shipped_engine)) as url:
         yield openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0, timeout=60)
 
@@ -192,6 +196,8 @@ def test_an_off_topic_question_abstains_with_the_closest_passages(client: openai
 def test_bad_requests_are_client_errors_with_a_readable_message(
     client: openai.OpenAI, messages: list[dict[str, Any]], fragment: str
 ) -> None:
+    import openai
+
     with pytest.raises((openai.BadRequestError, openai.UnprocessableEntityError)) as raised:
         client.chat.completions.create(model="forumqa", messages=cast(Any, messages))
     error = raised.value

@@ -5,6 +5,8 @@ import pytest
 from forumqa.errors import InvalidQuestionError
 from forumqa.questions import is_follow_up, resolve, validate
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize(
     ("question", "message"),
