@@ -445,6 +445,7 @@ def _wait_for(condition: Callable[[], bool], touch: Callable[[int], None], secon
         time.sleep(0.3)
 
 
+@pytest.mark.integration  # waits on a real watcher thread and the clock
 def test_the_watcher_survives_a_failed_rebuild_and_health_says_so(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine, "reindex", _failing_once(engine, ValueError("Exceeds the limit (4300 digits) for integer string")))
     folder = engine.settings.documents_dir
@@ -462,6 +463,7 @@ def test_the_watcher_survives_a_failed_rebuild_and_health_says_so(engine: Engine
         assert any(d["doc_id"].startswith("note-") for d in client.get("/api/documents").json())
 
 
+@pytest.mark.integration  # waits on a real watcher thread and the clock
 def test_the_watcher_waits_out_a_rebuild_started_elsewhere(engine: Engine) -> None:
     rebuilds = RebuildLog()
     watcher = Watcher(engine, rebuilds)

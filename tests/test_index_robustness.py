@@ -202,6 +202,7 @@ DAMAGE: list[tuple[str, Callable[[Path], None]]] = [
 ]
 
 
+@pytest.mark.integration  # two builds for each of 20 kinds of damage: make test, not the edit-test loop
 @pytest.mark.parametrize(("target", "damage"), DAMAGE, ids=[f"{t}-{d.__name__}" for t, d in DAMAGE])
 def test_a_damaged_generation_is_one_line_and_the_next_build_heals_it(
     corpus: Path, tmp_path: Path, target: str, damage: Callable[[Path], None]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -134,7 +135,7 @@ class FeedbackStore:
         """Creates the table on first use. BEGIN IMMEDIATE makes concurrent first writers take turns."""
         if self._version(connection) == SCHEMA_VERSION:
             return
-        connection.execute("PRAGMA journal_mode=WAL")  # persistent: stored in the file, set once
+        _use_wal(connection)
         connection.execute("BEGIN IMMEDIATE")
         try:
             if self._version(connection) < SCHEMA_VERSION:
@@ -144,6 +145,21 @@ class FeedbackStore:
         except BaseException:
             connection.execute("ROLLBACK")
             raise
+
+
+def _use_wal(connection: sqlite3.Connection) -> None:
+    """WAL is persistent (stored in the file, so set once). SQLite does not wait out the busy timeout for the
+    lock this switch needs: first writers racing on a new file got "database is locked" (3 of 60 trials of
+    six threads), so they take turns here."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
 
 
 def _entry(row: Sequence[Any]) -> Entry:
