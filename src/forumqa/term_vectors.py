@@ -17,7 +17,7 @@ import json
 import re
 import threading
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from pathlib import Path
 
 import numpy as np
@@ -91,14 +91,16 @@ class SoftCredit:
     def __init__(self, table: Mapping[str, Mapping[str, float]]) -> None:
         self._table = table
 
-    def best(self, missing: Iterable[str], sentence_terms: Iterable[str]) -> dict[str, float]:
+    def best(self, missing: Iterable[str], sentence_terms: Set[str]) -> dict[str, float]:
         """Credit 0..1 for each missing question term: its best graded similarity to a term of the sentence."""
         found = {}
         for term in missing:
             earning = self._table.get(term)
-            credit = max((earning.get(w, 0.0) for w in sentence_terms), default=0.0) if earning else 0.0
-            if credit > 0:
-                found[term] = credit
+            if not earning:
+                continue
+            shared = earning.keys() & sentence_terms  # a set operation: a sentence holds few of the terms that earn
+            if shared:
+                found[term] = max(earning[w] for w in shared)
         return found
 
 
