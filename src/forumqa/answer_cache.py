@@ -9,11 +9,10 @@ computed on the old generation and stores after the swap is refused rather than 
 from __future__ import annotations
 
 import copy
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from forumqa.answer import Answer
+from forumqa.lru import LRUCache
 
 
 @dataclass(frozen=True)
@@ -32,17 +31,15 @@ class AnswerKey:
     mode: str
 
 
-class AnswerCache:
-    """A bounded least-recently-used map from AnswerKey to Answer, safe to share between threads.
+class AnswerCache(LRUCache[AnswerKey, Answer]):
+    """The answers of the live generation, least recently used dropped first.
 
     Answer is a mutable dataclass (lists and a dict), so entries are copied in and out: a caller
     that edits the Answer it got back cannot change what the next caller gets.
     """
 
     def __init__(self, size: int) -> None:
-        self.size = size
-        self._entries: OrderedDict[AnswerKey, Answer] = OrderedDict()
-        self._lock = threading.Lock()
+        super().__init__(size)
         # None until the engine names its live generation (Engine.open loads one without a swap);
         # until then entries of any generation are accepted, still bounded by `size`.
         self._generation: str | None = None
@@ -51,20 +48,10 @@ class AnswerCache:
     def enabled(self) -> bool:
         return self.size > 0
 
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._entries)
-
     def get(self, key: AnswerKey) -> Answer | None:
-        if not self.enabled:
-            return None
-        with self._lock:
-            answer = self._entries.get(key)
-            if answer is None:
-                return None
-            self._entries.move_to_end(key)
+        answer = super().get(key)
         # Stored answers are never mutated, so the copy need not hold the lock.
-        return copy.deepcopy(answer)
+        return None if answer is None else copy.deepcopy(answer)
 
     def put(self, key: AnswerKey, answer: Answer) -> None:
         if not self.enabled:
@@ -73,10 +60,7 @@ class AnswerCache:
         with self._lock:
             if self._generation is not None and key.generation != self._generation:
                 return  # answered by a generation swapped out while it was being computed
-            self._entries[key] = stored
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+            super().put(key, stored)
 
     def keep_only(self, generation: str) -> None:
         """`generation` is now live: drop every other generation's answers and refuse them from now on."""

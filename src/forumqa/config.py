@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     #: more, and FAISS's OpenMP workers spinning after a search slow torch's next encode by half
     #: (measured: encode 11.2 -> 17.4 ms; single-query search at 100k chunks 18.8 -> 8.1 ms with 1).
     faiss_threads: int = Field(default=1, ge=1)
+    #: numpy's BLAS threads for the whole process, set when an Engine is made (see Engine.__init__); 0 leaves
+    #: them as they are, for a program that embeds forumqa and wants numpy's threads for work of its own.
+    blas_threads: int = Field(default=1, ge=0)
 
     # Retrieval and answering.
     retrieval: RetrievalMode = "hybrid"

@@ -21,9 +21,10 @@ from forumqa.embedding import Embedder, SentenceTransformerEmbedder
 from forumqa.errors import DocumentNotFoundError, GenerationGoneError, IndexNotFoundError, ReindexInProgressError
 from forumqa.index import BuildHook, BuildReport, IndexSnapshot, build_index, load_index
 from forumqa.inference import InferenceWorker
+from forumqa.lru import LRUCache
 from forumqa.questions import ResolvedQuestion, resolve, validate
 from forumqa.retrieval import ChunkHit, Query, SentenceEvidence, retrieve_chunks, sentence_evidence
-from forumqa.term_vectors import WordVectorCache, surface_words
+from forumqa.term_vectors import surface_words
 
 #: Question words the corpus lacks whose vectors an Engine keeps: 384 floats each, so 4,096 words hold 6 MB.
 QUESTION_WORDS_KEPT = 4096
@@ -81,7 +82,11 @@ class Engine:
         self._previous: IndexSnapshot | None = None
         self._rebuild = threading.Lock()
         self._answers = AnswerCache(settings.answer_cache_size)
-        self._word_vectors = WordVectorCache(QUESTION_WORDS_KEPT)
+        # Vectors of question words the corpus lacks, kept across questions: each such word is encoded with
+        # its question for near-synonym credit, and each extra text in that forward pass costs about as much
+        # as the question itself (the question alone 22 ms, with two words 40 ms; one torch thread). People
+        # reuse their words. The vectors depend on the model only, which an Engine keeps for life.
+        self._word_vectors: LRUCache[str, np.ndarray] = LRUCache(QUESTION_WORDS_KEPT)
         if snapshot is not None:
             self._answers.keep_only(snapshot.path.name)
         # OpenMP's thread count is per thread: this covers FAISS on the thread that built the Engine (the
@@ -91,8 +96,10 @@ class Engine:
         # numpy's OpenBLAS starts threads of its own for a product of a few hundred rows (a question's
         # near-synonym credit), and beside torch's spinning OpenMP team they fight for the cores: 16 ms for
         # a product that takes 0.24 ms on one thread; a whole answer 61-77 ms against 32-37 ms (shipped
-        # corpus, 2 loaded cores). A question's products are too small to gain from threads. Process-wide.
-        threadpool_limits(1, user_api="blas")
+        # corpus, 2 loaded cores). A question's products are too small to gain from threads. Process-wide,
+        # so a program embedding forumqa can keep its own with FORUMQA_BLAS_THREADS=0.
+        if settings.blas_threads:
+            threadpool_limits(settings.blas_threads, user_api="blas")
         # Question encodes for ask, search and evidence go through this one owner of the model; index
         # builds call the embedder directly (large batches of their own).
         self._encoder = InferenceWorker(

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from pathlib import Path
 
@@ -102,34 +101,3 @@ class SoftCredit:
             if shared:
                 found[term] = max(earning[w] for w in shared)
         return found
-
-
-class WordVectorCache:
-    """Vectors of question words the corpus lacks, kept across questions (least recently used dropped).
-
-    Such a word is encoded with its question for near-synonym credit, and each extra text in that
-    forward pass costs about as much as the question itself (measured: the question alone 22 ms,
-    with two words 40 ms, one torch thread). People reuse their words, so a word is encoded once.
-    The vectors depend only on the model, which an Engine keeps for life, not on the index.
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, word: str) -> np.ndarray | None:
-        with self._lock:
-            vector = self._vectors.get(word)
-            if vector is not None:
-                self._vectors.move_to_end(word)
-            return vector
-
-    def put(self, word: str, vector: np.ndarray) -> None:
-        if self.size <= 0:
-            return
-        with self._lock:
-            self._vectors[word] = vector
-            self._vectors.move_to_end(word)
-            while len(self._vectors) > self.size:
-                self._vectors.popitem(last=False)
