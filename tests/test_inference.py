@@ -14,6 +14,7 @@ import pytest
 from forumqa.config import Settings
 from forumqa.embedding import SentenceTransformerEmbedder
 from forumqa.engine import Engine
+from forumqa.errors import InvalidQuestionError
 from forumqa.inference import InferenceWorker
 from forumqa.testing import FakeEmbedder
 
@@ -228,6 +229,55 @@ def test_engine_questions_go_through_the_worker(tmp_path: Path) -> None:
     finally:
         engine.close()
     assert not engine.inference.running
+
+
+def _gated_engine(tmp_path: Path) -> tuple[Engine, GatedEmbedder]:
+    documents = tmp_path / "documents"
+    documents.mkdir()
+    (documents / "forum.txt").write_text("Forum report\n\nMira Holt moderated the licensing panel in Shanghai.\n")
+    settings = Settings(documents_dir=documents, index_dir=tmp_path / "index", answer_cache_size=0, worker_threads=2)
+    embedder = GatedEmbedder()
+    embedder.release.set()  # open until a test clears `entered` and `release` to hold the next encode
+    return Engine.open(settings, embedder, build_if_missing=True), embedder
+
+
+@pytest.mark.unit
+def test_submitted_questions_wait_for_the_model_together_and_score_on_few_threads(tmp_path: Path) -> None:
+    engine, embedder = _gated_engine(tmp_path)
+    try:
+        expected = engine.ask("Who moderated the licensing panel?")
+        embedder.entered.clear()
+        embedder.release.clear()
+        # Ten questions in flight with two answering threads: none holds a thread while the model is busy,
+        # so all ten are queued behind the held encode and the next forward pass takes the nine still waiting.
+        held = engine.submit_ask("Who moderated the licensing panel?")
+        assert embedder.entered.wait(10)
+        waiting = [engine.submit_ask("Who moderated the licensing panel?") for _ in range(9)]
+        before = engine.inference.batches
+        embedder.release.set()
+        answers = [f.result(10) for f in [held, *waiting]]
+        assert engine.inference.batches - before <= 2
+        assert all(a.answer == expected.answer and a.citations == expected.citations for a in answers)
+    finally:
+        embedder.release.set()
+        engine.close()
+
+
+@pytest.mark.unit
+def test_submit_ask_raises_bad_input_at_once_and_fails_only_the_question_the_model_refused(tmp_path: Path) -> None:
+    engine, _ = _gated_engine(tmp_path)
+    try:
+        with pytest.raises(InvalidQuestionError):
+            engine.submit_ask("   ")
+        refused = engine.submit_ask("What did BOOM say?")
+        fine = engine.submit_ask("Who moderated the licensing panel?")
+        with pytest.raises(ValueError, match="BOOM"):
+            refused.result(10)
+        assert "Mira Holt" in (fine.result(10).answer or "")
+        engine.close()  # a closed Engine starts fresh threads for the next question
+        assert "Mira Holt" in (engine.submit_ask("Who moderated the licensing panel?").result(10).answer or "")
+    finally:
+        engine.close()
 
 
 @pytest.mark.unit

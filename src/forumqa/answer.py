@@ -170,3 +170,22 @@ def select(
 CALIBRATION: dict[RetrievalMode, Calibration] = {
     "hybrid": Calibration(intercept=-5.863, score=7.746, dense=-0.265, margin=1.647, soft_coverage=3.308, answer_above=0.60),
 }
+
+
+def decide(
+    evidence: list[SentenceEvidence], mode: RetrievalMode, abstain_below: float | None = None
+) -> tuple[float, list[tuple[float, SentenceEvidence]]]:
+    """The confidence and the chosen spans (answer first; none: abstain) for one mode's weighting.
+
+    A mode with a calibration answers when P(right) reaches its `answer_above`; one without, when the
+    top score reaches its weights' `abstain_below`. `abstain_below` (a setting) overrides either line.
+    """
+    weights = WEIGHTS[mode]
+    ranked = rank(evidence, weights)
+    calibration = CALIBRATION.get(mode)
+    if calibration is None:
+        threshold = weights.abstain_below if abstain_below is None else abstain_below
+        return (ranked[0][0] if ranked else 0.0), select(ranked, threshold)
+    best = calibration.confidence(ranked)  # the probability decides; citations still follow the scores
+    threshold = calibration.answer_above if abstain_below is None else abstain_below
+    return best, (select(ranked, float("-inf")) if best >= threshold else [])

@@ -2,32 +2,28 @@
 
 from __future__ import annotations
 
-import bisect
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 
 import faiss
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from forumqa.answer import CALIBRATION, NOT_FOUND, WEIGHTS, Answer, Citation, Short, rank, select
+from forumqa.answer import NOT_FOUND, WEIGHTS, Answer, Citation, decide
 from forumqa.answer_cache import AnswerCache, AnswerKey
-from forumqa.answer_types import short_answer
+from forumqa.citations import citation, passage, short
 from forumqa.config import RetrievalMode, Settings
 from forumqa.documents import Document
 from forumqa.embedding import Embedder, SentenceTransformerEmbedder
 from forumqa.errors import DocumentNotFoundError, GenerationGoneError, IndexNotFoundError, ReindexInProgressError
 from forumqa.index import BuildHook, BuildReport, IndexSnapshot, build_index, load_index
 from forumqa.inference import InferenceWorker
-from forumqa.lru import LRUCache
-from forumqa.questions import ResolvedQuestion, resolve, validate
+from forumqa.question_vectors import QueryPlan, QuestionVectors
+from forumqa.questions import resolve, validate
 from forumqa.retrieval import ChunkHit, Query, SentenceEvidence, retrieve_chunks, sentence_evidence
-from forumqa.term_vectors import surface_words
-
-#: Question words the corpus lacks whose vectors an Engine keeps: 384 floats each, so 4,096 words hold 6 MB.
-QUESTION_WORDS_KEPT = 4096
 
 
 @dataclass(frozen=True)
@@ -51,10 +47,16 @@ class IndexStatus:
     reindexing: bool
 
 
-def _short(citation: Citation, question: str) -> Short | None:
-    """The phrase of the quoted answer that answers the question, moved to document offsets."""
-    span = short_answer(citation.text, question)
-    return Short(citation.start + span[0], citation.start + span[1], citation.text[span[0] : span[1]]) if span else None
+@dataclass(frozen=True)
+class _Asked:
+    """A checked question on its way to an answer: what to encode, and where its answer is filed."""
+
+    plan: QueryPlan
+    snapshot: IndexSnapshot
+    top_k: int
+    mode: RetrievalMode
+    key: AnswerKey
+    started: float
 
 
 @dataclass(frozen=True)
@@ -82,11 +84,6 @@ class Engine:
         self._previous: IndexSnapshot | None = None
         self._rebuild = threading.Lock()
         self._answers = AnswerCache(settings.answer_cache_size)
-        # Vectors of question words the corpus lacks, kept across questions: each such word is encoded with
-        # its question for near-synonym credit, and each extra text in that forward pass costs about as much
-        # as the question itself (the question alone 22 ms, with two words 40 ms; one torch thread). People
-        # reuse their words. The vectors depend on the model only, which an Engine keeps for life.
-        self._word_vectors: LRUCache[str, np.ndarray] = LRUCache(QUESTION_WORDS_KEPT)
         if snapshot is not None:
             self._answers.keep_only(snapshot.path.name)
         # OpenMP's thread count is per thread: this covers FAISS on the thread that built the Engine (the
@@ -102,12 +99,16 @@ class Engine:
             threadpool_limits(settings.blas_threads, user_api="blas")
         # Question encodes for ask, search and evidence go through this one owner of the model; index
         # builds call the embedder directly (large batches of their own).
-        self._encoder = InferenceWorker(
+        worker = InferenceWorker(
             embedder,
             batch_size=settings.inference_batch_size if settings.inference_batching else 1,
             wait_ms=settings.inference_wait_ms if settings.inference_batching else 0.0,
             threads=settings.inference_threads,
         )
+        self._vectors = QuestionVectors(worker)
+        # The threads that score `submit_ask`'s questions once their vectors are back; started on first use.
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None, build_if_missing: bool = False) -> Engine:
@@ -122,16 +123,20 @@ class Engine:
         return engine
 
     def close(self) -> None:
-        """Stop the inference worker thread (it is a daemon, so a program that never calls this still exits).
+        """Stop the inference worker and the answering threads (a program that never calls this still exits).
 
-        Questions asked afterwards start a fresh worker, so closing an Engine still in use is safe.
+        Questions asked afterwards start fresh ones, so closing an Engine still in use is safe.
         """
-        self._encoder.close()
+        self._vectors.worker.close()
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     @property
     def inference(self) -> InferenceWorker:
         """The worker that encodes questions (its `batches` count shows how many forward passes they took)."""
-        return self._encoder
+        return self._vectors.worker
 
     @property
     def snapshot(self) -> IndexSnapshot:
@@ -165,72 +170,118 @@ class Engine:
             InvalidQuestionError: empty, too long or unreadable question.
             IndexNotFoundError: no index loaded.
         """
+        asked = self._prepare(question, history, top_k, mode)
+        if isinstance(asked, Answer):
+            return asked
+        return self._finish(asked, self._vectors.worker.encode(asked.plan.texts))
+
+    def submit_ask(
+        self,
+        question: str,
+        history: Sequence[str] = (),
+        top_k: int | None = None,
+        mode: RetrievalMode | None = None,
+    ) -> Future[Answer]:
+        """`ask` for a caller that should not hold a thread while its question waits for the model.
+
+        The question is checked (raising what `ask` raises) and its encode queued on this thread; once
+        the vectors are back, one of `settings.worker_threads` answering threads scores the sentences.
+        So every question waiting is in the model's next batch, however few threads answer: with the
+        encode inside a pool thread, a batch could hold no more questions than the pool had threads,
+        and the model sat idle while they scored (README, "Serving under load").
+        """
+        answered: Future[Answer] = Future()
+        asked = self._prepare(question, history, top_k, mode)
+        if isinstance(asked, Answer):
+            answered.set_result(asked)
+            return answered
+
+        def finish(vectors: np.ndarray) -> None:
+            try:
+                answered.set_result(self._finish(asked, vectors))
+            except BaseException as error:
+                answered.set_exception(error)
+
+        def encoded(done: Future[np.ndarray]) -> None:  # on the inference thread: hand over, never score here
+            try:
+                self._answering().submit(finish, done.result())
+            except BaseException as error:  # the encode failed, or close() shut the pool meanwhile
+                answered.set_exception(error)
+
+        self._vectors.worker.submit(asked.plan.texts).add_done_callback(encoded)
+        return answered
+
+    def _answering(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.settings.worker_threads, thread_name_prefix="forumqa-answer")
+            return self._pool
+
+    def _prepare(self, question: str, history: Sequence[str], top_k: int | None, mode: RetrievalMode | None) -> _Asked | Answer:
+        """The checked question and what to encode for it, or its cached answer."""
         started = time.perf_counter()
-        mode = mode or self.settings.retrieval
-        live = self._snapshot
-        if not self._answers.enabled or live is None:  # with no index, `evidence` raises the errors in their usual order
-            return self._answer(question, history, top_k, mode, started)
-        # Normalised and checked as `evidence` does, in the same order, so a hit raises what a miss would.
         limit = self.settings.max_question_chars
         text = validate(question, limit)
-        turns = tuple(validate(h, limit) for h in history if h and h.strip())
-        key = AnswerKey(text, turns, live.path.name, top_k or self.settings.top_k, mode)
-        cached = self._answers.get(key)
+        turns = [validate(h, limit) for h in history if h and h.strip()]
+        snapshot = self.snapshot
+        mode = mode or self.settings.retrieval
+        top_k = top_k or self.settings.top_k
+        key = AnswerKey(text, tuple(turns), snapshot.path.name, top_k, mode)
+        cached = self._answers.get(key) if self._answers.enabled else None
         if cached is not None:
             elapsed = (time.perf_counter() - started) * 1000
             cached.timings_ms = {"cache": elapsed, "total": elapsed}
             return cached
-        result = self._answer(question, history, top_k, mode, started)
-        # Filed under the generation that answered: a swap during the request may have made it newer than `live`.
-        self._answers.put(replace(key, generation=result.generation), result)
-        return result
+        plan = self._vectors.plan(resolve(text, turns), snapshot)
+        return _Asked(plan, snapshot, top_k, mode, key, started)
 
-    def _answer(self, question: str, history: Sequence[str], top_k: int | None, mode: RetrievalMode, started: float) -> Answer:
-        """`ask` without the cache: retrieval, ranking and the choice to answer or abstain."""
-        found = self.evidence(question, history, top_k, mode)
-        snapshot, hits = found.snapshot, found.hits
+    def _finish(self, asked: _Asked, vectors: np.ndarray) -> Answer:
+        """Retrieval, ranking and the choice to answer or abstain, from the question's vectors."""
+        snapshot, mode = asked.snapshot, asked.mode
+        # Answer-type fit is a feature only where a weight uses it (tuning asks `evidence` for it).
+        hits, sentences = self._gather(snapshot, self._vectors.query(asked.plan, vectors), asked.top_k, mode, WEIGHTS[mode].fit != 0)
         retrieved = time.perf_counter()
-        weights = WEIGHTS[mode]
-        ranked = rank(found.sentences, weights)
-        calibration = CALIBRATION.get(mode)
-        if calibration is not None:  # a probability that the top quote is right decides; citations follow the scores
-            best = calibration.confidence(ranked)
-            threshold = calibration.answer_above if self.settings.abstain_below is None else self.settings.abstain_below
-            chosen = select(ranked, float("-inf")) if best >= threshold else []
-        else:
-            best = ranked[0][0] if ranked else 0.0
-            threshold = weights.abstain_below if self.settings.abstain_below is None else self.settings.abstain_below
-            chosen = select(ranked, threshold)
-        question = found.question
-        related = [self._passage(snapshot, hit) for hit in hits]
-        citations = [self._citation(snapshot, e.doc_id, e.start, e.end, value) for value, e in chosen]
-        timings = {"retrieve": (retrieved - started) * 1000, "total": (time.perf_counter() - started) * 1000}
-        return Answer(
+        best, chosen = decide(sentences, mode, self.settings.abstain_below)
+        question = asked.plan.resolved.question
+        related = [passage(snapshot, hit) for hit in hits]
+        quotes = [citation(snapshot, e.doc_id, e.start, e.end, value) for value, e in chosen]
+        timings = {"retrieve": (retrieved - asked.started) * 1000, "total": (time.perf_counter() - asked.started) * 1000}
+        result = Answer(
             question=question,
-            answer=citations[0].text if citations else None,
-            short=_short(citations[0], question) if citations else None,
-            abstained=not citations,
+            answer=quotes[0].text if quotes else None,
+            short=short(quotes[0], question) if quotes else None,
+            abstained=not quotes,
             confidence=round(best, 4),
-            citations=citations,
+            citations=quotes,
             related=related,
             timings_ms=timings,
-            message=None if citations else NOT_FOUND,
+            message=None if quotes else NOT_FOUND,
             generation=snapshot.path.name,
         )
+        if self._answers.enabled:
+            self._answers.put(asked.key, result)
+        return result
 
     def evidence(self, question: str, history: Sequence[str] = (), top_k: int | None = None, mode: RetrievalMode | None = None) -> Evidence:
-        """What `ask` chooses from: the retrieved chunks and every candidate sentence with its features.
+        """What `ask` chooses from: the retrieved chunks and every candidate sentence with all its features.
 
         Public so that tuning and debugging see exactly what answering sees (benchmarks/tune_answering.py).
         """
-        question = validate(question, self.settings.max_question_chars)
+        limit = self.settings.max_question_chars
+        question = validate(question, limit)
         snapshot = self.snapshot
-        mode = mode or self.settings.retrieval
-        resolved = resolve(question, [validate(h, self.settings.max_question_chars) for h in history if h and h.strip()])
-        query = self._query(resolved, snapshot)
-        hits = retrieve_chunks(snapshot, query, mode, top_k or self.settings.top_k, self.settings.fusion)
-        sentences = sentence_evidence(snapshot, query, hits, mode, self.settings.candidate_pool, self.settings.title_credit)
+        resolved = resolve(question, [validate(h, limit) for h in history if h and h.strip()])
+        query = self._vectors.encode(resolved, snapshot)
+        hits, sentences = self._gather(snapshot, query, top_k or self.settings.top_k, mode or self.settings.retrieval, True)
         return Evidence(question, snapshot, hits, sentences)
+
+    def _gather(
+        self, snapshot: IndexSnapshot, query: Query, top_k: int, mode: RetrievalMode, answer_type_fit: bool
+    ) -> tuple[list[ChunkHit], list[SentenceEvidence]]:
+        hits = retrieve_chunks(snapshot, query, mode, top_k, self.settings.fusion)
+        candidates = self.settings.candidate_pool
+        sentences = sentence_evidence(snapshot, query, hits, mode, candidates, self.settings.title_credit, answer_type_fit)
+        return hits, sentences
 
     def search(self, query_text: str, k: int = 5) -> list[Citation]:
         """The passages (chunks) nearest `query_text`, best first: retrieval without choosing an answer.
@@ -247,62 +298,9 @@ class Engine:
             IndexNotFoundError: no index loaded.
         """
         query_text = validate(query_text, self.settings.max_question_chars)
-        query = self._query(resolve(query_text, []))
+        query = self._vectors.encode(resolve(query_text, []), None)
         snapshot = self.snapshot
-        return [self._passage(snapshot, hit) for hit in retrieve_chunks(snapshot, query, self.settings.retrieval, k, self.settings.fusion)]
-
-    def _query(self, resolved: ResolvedQuestion, snapshot: IndexSnapshot | None = None) -> Query:
-        """Question vectors and, where the index has term vectors, a vector per question term, in one encode.
-
-        A term the corpus lacks is encoded from its surface word, unless an earlier question already did.
-        """
-        known = snapshot.term_vectors if snapshot is not None else None
-        words = surface_words([resolved.question]) if known is not None else {}
-        term_vectors: dict[str, np.ndarray] = {}
-        unknown = []
-        for term in resolved.terms:
-            if term not in words or term in term_vectors:
-                continue
-            vector = known.vector(term) if known is not None else None
-            if vector is None:
-                vector = self._word_vectors.get(words[term])
-            if vector is None:
-                unknown.append(term)
-            else:
-                term_vectors[term] = vector
-        texts = [resolved.text] + ([resolved.question] if resolved.follow_up else []) + [words[t] for t in unknown]
-        encoded = self._encoder.encode(texts)
-        conversation = encoded[0]
-        question = encoded[1] if resolved.follow_up else None
-        for term, vector in zip(unknown, encoded[len(texts) - len(unknown) :], strict=True):
-            term_vectors[term] = vector
-            self._word_vectors.put(words[term], vector)
-        return Query(resolved.terms, conversation, resolved.history_terms, question, resolved.question, term_vectors)
-
-    def _passage(self, snapshot: IndexSnapshot, hit: ChunkHit) -> Citation:
-        chunk = snapshot.chunks[hit.chunk_id]
-        return self._citation(snapshot, chunk.doc_id, chunk.start, chunk.end, hit.score)
-
-    @staticmethod
-    def _citation(snapshot: IndexSnapshot, doc_id: str, start: int, end: int, value: float) -> Citation:
-        document = snapshot.documents[doc_id]
-        # Sections lie in text order; a thread export can hold 100k posts, so no linear scan per citation.
-        at = bisect.bisect_right(document.sections, start, key=lambda s: s.start) - 1
-        section = document.sections[at] if at >= 0 and start < document.sections[at].end else None
-        return Citation(
-            doc_id=doc_id,
-            title=document.title,
-            source=document.source,
-            date=section.date if section and section.date else document.date,
-            start=start,
-            end=end,
-            text=document.text[start:end],
-            score=round(float(value), 4),
-            author=section.author if section else None,
-            post=section.post if section else None,
-            url=section.url if section else None,
-            quoted=section.quoted if section else False,
-        )
+        return [passage(snapshot, hit) for hit in retrieve_chunks(snapshot, query, self.settings.retrieval, k, self.settings.fusion)]
 
     # ------------------------------------------------------------ documents
 

@@ -242,9 +242,19 @@ def _nearby_credit(snapshot: IndexSnapshot, sid: int, title_credit: float) -> di
 
 
 def sentence_evidence(
-    snapshot: IndexSnapshot, query: Query, hits: list[ChunkHit], mode: RetrievalMode, pool: int, title_credit: float
+    snapshot: IndexSnapshot,
+    query: Query,
+    hits: list[ChunkHit],
+    mode: RetrievalMode,
+    pool: int,
+    title_credit: float,
+    answer_type_fit: bool = True,
 ) -> list[SentenceEvidence]:
-    """Candidates from the retrieved chunks plus the best sentences corpus-wide, each with its features."""
+    """Candidates from the retrieved chunks plus the best sentences corpus-wide, each with its features.
+
+    `answer_type_fit=False` leaves `fit` at its neutral 0.5: the phrase search behind it costs about
+    1 ms a question, for a feature that no shipped weighting uses (tuning still measures it).
+    """
     chunk_scores: dict[int, float] = {}
     for hit in hits:
         chunk = snapshot.chunks[hit.chunk_id]
@@ -257,7 +267,7 @@ def sentence_evidence(
     if signals.lexical:
         ids.update(snapshot.sentence_lexical.top(query.all_terms, pool).rows.tolist())
     dense = _neighbourhood(snapshot, query.sentence_vector, ids)
-    wanted = expected_type(query.text) if query.text else "other"
+    wanted = expected_type(query.text) if query.text and answer_type_fit else "other"
     asked = frozenset(query.all_terms)
     candidates = [(sid, snapshot.sentences[sid]) for sid in sorted(ids) if not snapshot.sentences[sid].heading]
     texts = {sid: snapshot.text(s.doc_id, s.start, s.end) for sid, s in candidates}

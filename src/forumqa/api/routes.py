@@ -1,13 +1,16 @@
 """The /api routes, each a thin call into the Engine.
 
-Routes that touch the model or FAISS run that work in the thread pool, so a slow question never
-stalls the event loop for other requests. /ask and /search hand over only the engine call
-(`run_in_threadpool`): as plain `def` routes FastAPI also ran their response validation in the pool,
-one more round trip between threads per answer.
+Routes that touch the model or FAISS run that work off the event loop, so a slow question never
+stalls it for other requests. /ask holds no thread while its question waits for the model
+(`Engine.submit_ask`: the encode is queued, the scoring runs on the engine's answering threads);
+/search hands over only the engine call (`run_in_threadpool`). Both are `async` routes: as plain
+`def` routes FastAPI also ran their response validation in the pool, one more round trip between
+threads per answer.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -36,7 +39,7 @@ router = APIRouter(prefix="/api")
 
 @router.post("/ask", response_model=AnswerOut, responses=error_responses(503))
 async def ask(body: AskRequest, engine: EngineDep) -> Any:
-    return await run_in_threadpool(engine.ask, body.question, body.history, body.top_k)
+    return await asyncio.wrap_future(engine.submit_ask(body.question, body.history, body.top_k))
 
 
 @router.get("/search", response_model=SearchOut, responses=error_responses(503))
