@@ -177,7 +177,7 @@ def test_vectors_are_mapped_from_the_generation_not_read(tmp_path: Path) -> None
     settings = settings_for(tmp_path)
     build_index(settings, fake)
     snapshot = load_index(settings, fake.dimension)
-    assert isinstance(snapshot.sentence_vectors, np.memmap)
+    assert isinstance(snapshot.sentence_vectors.base, np.memmap)  # a plain view of the mapped pages
     mapped = maps.read_text()
     for name in ("chunks.faiss", SENTENCE_INDEX, "sentences.npy"):
         assert str(snapshot.path / name) in mapped, name

@@ -166,10 +166,14 @@ def _read_faiss(path: Path, flags: int = 0) -> faiss.Index:
 
 
 def read_array(path: Path, mmap: bool = False) -> np.ndarray:
-    """Checks the magic string first: without it numpy takes garbage for a pickle and says so."""
+    """Checks the magic string first: without it numpy takes garbage for a pickle and says so.
+
+    A mapped array comes back as a plain ndarray view of the mapped pages: indexing an np.memmap runs
+    its Python hooks (__getitem__, __array_finalize__) on every slice, per question.
+    """
     with path.open("rb") as file:
         np.lib.format.read_magic(file)
-    array: np.ndarray = np.load(path, mmap_mode="r" if mmap else None)
+    array: np.ndarray = np.asarray(np.load(path, mmap_mode="r" if mmap else None))
     return array
 
 
