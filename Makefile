@@ -42,7 +42,7 @@ test-fast: $(STAMP)
 	PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(VENV)/bin/pytest -q -p anyio -p hypothesis -m "unit and not integration"
 
 clean:
-	rm -rf $(VENV) index/gen-* index/CURRENT index/embeddings.sqlite*
+	rm -rf $(VENV) index/gen-* index/CURRENT index/embeddings.sqlite* index/onnx
 
 # Answer quality of BM25 only, dense only and the hybrid on every question set (the v2 sets need ../shared/forums).
 eval: $(STAMP)

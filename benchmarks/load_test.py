@@ -5,11 +5,12 @@ Run: .venv/bin/python benchmarks/load_test.py [--clients 32] [--seconds 30] [--r
 
 On the shipped corpus, for each server configuration:
 - one client, sequential /api/ask, interleaved request by request with the bare floor in this plain
-  process (one question encode + one exact FAISS search on the main thread) and in-process
-  Engine.ask, so that all three see the same machine load: p50 of each and HTTP p50 / floor p50;
+  process (one question encode by the raw model + one exact FAISS search on the main thread), the
+  same floor with the server's ONNX Runtime question encoder, and in-process Engine.ask, so that
+  all four see the same machine load: p50 of each and HTTP p50 / floor p50;
 - N concurrent keep-alive clients for S seconds: answers/s, p50, p95, errors; beside it the bare
   one-at-a-time rate (encode + search, sequentially, in this process, for a few seconds just before
-  and just after the load) and answers/s / that rate.
+  and just after the load, with either encoder) and answers/s / that rate.
 The load generator runs on the same cores as the server (2 on the project's machine), so it takes
 a share of the CPU that the server cannot use; the ratios are what to compare across runs.
 Writes benchmarks/results/load_test.json.
@@ -35,6 +36,7 @@ from forumqa.embedding import SentenceTransformerEmbedder
 from forumqa.engine import Engine
 from forumqa.evaluation import load_questions
 from forumqa.inference import pin_threads
+from forumqa.question_encoder import question_encoder
 from forumqa.testing import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,8 +59,10 @@ def bare_rate(floor: Callable[[str], None], questions: list[str], seconds: float
     return done / (time.perf_counter() - started)
 
 
-def sequential(base: str, engine: Engine, floor: Callable[[str], None], questions: list[str], requests: int) -> dict[str, object]:
-    over_http, in_process, bare = [], [], []
+def sequential(
+    base: str, engine: Engine, floor: Callable[[str], None], onnx_floor: Callable[[str], None], questions: list[str], requests: int
+) -> dict[str, object]:
+    over_http, in_process, bare, bare_onnx = [], [], [], []
     with httpx.Client(base_url=base, timeout=60) as http:
         for q in questions:  # warm both sides alike
             http.post("/api/ask", json={"question": q})
@@ -74,9 +78,14 @@ def sequential(base: str, engine: Engine, floor: Callable[[str], None], question
             started = time.perf_counter()
             floor(q)
             bare.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            onnx_floor(q)
+            bare_onnx.append((time.perf_counter() - started) * 1000)
     result: dict[str, object] = {"http": percentiles(over_http), "in_process": percentiles(in_process), "floor": percentiles(bare)}
+    result["onnx_floor"] = percentiles(bare_onnx)
     result["http_over_floor_p50"] = round(percentiles(over_http)["p50_ms"] / percentiles(bare)["p50_ms"], 3)
     result["in_process_over_floor_p50"] = round(percentiles(in_process)["p50_ms"] / percentiles(bare)["p50_ms"], 3)
+    result["http_over_onnx_floor_p50"] = round(percentiles(over_http)["p50_ms"] / percentiles(bare_onnx)["p50_ms"], 3)
     return result
 
 
@@ -103,6 +112,13 @@ def main() -> None:
         def floor(question: str) -> None:
             chunk_index.search(embedder.encode([question]), settings.top_k)
 
+        # The same with the question encoder the server uses (the model exported to ONNX Runtime): how much
+        # of what the server gains over the raw encode is that encoder, and how much is batching.
+        onnx = question_encoder(embedder, settings.index_dir / "onnx", settings.inference_threads)
+
+        def onnx_floor(question: str) -> None:
+            chunk_index.search(onnx.encode([question]), settings.top_k)
+
         result["inference_threads"] = settings.inference_threads
         result["runs"] = {}
         base_env = {
@@ -115,13 +131,15 @@ def main() -> None:
             server, base = start_server({**base_env, **extra}, free_port(), questions[0])
             try:
                 run: dict[str, object] = {"env": extra}
-                run["single_client"] = sequential(base, engine, floor, questions, args.requests)
-                before = bare_rate(floor, questions, args.bare_seconds)
+                run["single_client"] = sequential(base, engine, floor, onnx_floor, questions, args.requests)
+                before = bare_rate(floor, questions, args.bare_seconds), bare_rate(onnx_floor, questions, args.bare_seconds)
                 run["concurrent"] = asyncio.run(load(base, questions, args.clients, args.seconds, server.pid))
-                after = bare_rate(floor, questions, args.bare_seconds)
-                run["bare_one_at_a_time_per_s"] = {"before": round(before, 1), "after": round(after, 1)}
+                after = bare_rate(floor, questions, args.bare_seconds), bare_rate(onnx_floor, questions, args.bare_seconds)
+                run["bare_one_at_a_time_per_s"] = {"before": round(before[0], 1), "after": round(after[0], 1)}
+                run["bare_onnx_one_at_a_time_per_s"] = {"before": round(before[1], 1), "after": round(after[1], 1)}
                 answers_per_s = run["concurrent"]["answers_per_s"]  # type: ignore[index]
-                run["answers_per_s_over_bare"] = round(answers_per_s / ((before + after) / 2), 3)
+                run["answers_per_s_over_bare"] = round(answers_per_s / ((before[0] + after[0]) / 2), 3)
+                run["answers_per_s_over_onnx_bare"] = round(answers_per_s / ((before[1] + after[1]) / 2), 3)
                 run["server_rss_mb_after_load"] = round(rss_mb(server.pid), 1)
             finally:
                 server.terminate()

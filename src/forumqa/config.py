@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     #: clients 37.5 vs 32.7 answers/s) and collapsed whenever another process took a core: an encode took
     #: 157-504 ms against 25-57 ms with 1, as OpenMP's team waits for its descheduled second thread.
     inference_threads: int = Field(default=1, ge=1, le=256)
+    #: "onnx": questions go through the model exported to ONNX Runtime (forumqa.question_encoder; one
+    #: question 12 vs 28 ms in torch, same vectors), where the model allows it; "torch": the model as loaded.
+    question_encoder: Literal["onnx", "torch"] = "onnx"
 
     # Service hardening
     #: Largest request body accepted, counted while it arrives (413 beyond it); questions need a few KB.

@@ -21,6 +21,7 @@ from forumqa.embedding import Embedder, SentenceTransformerEmbedder
 from forumqa.errors import DocumentNotFoundError, GenerationGoneError, IndexNotFoundError, ReindexInProgressError
 from forumqa.index import BuildHook, BuildReport, IndexSnapshot, build_index, load_index
 from forumqa.inference import InferenceWorker
+from forumqa.question_encoder import question_encoder
 from forumqa.question_vectors import QueryPlan, QuestionVectors
 from forumqa.questions import resolve, validate
 from forumqa.retrieval import ChunkHit, Query, SentenceEvidence, retrieve_chunks, sentence_evidence
@@ -90,17 +91,17 @@ class Engine:
         # CLI's); the inference worker sets its own (see forumqa.inference), and a single-query search on
         # a request thread forks no team whatever its setting.
         faiss.omp_set_num_threads(settings.faiss_threads)
-        # numpy's OpenBLAS starts threads of its own for a product of a few hundred rows (a question's
-        # near-synonym credit), and beside torch's spinning OpenMP team they fight for the cores: 16 ms for
-        # a product that takes 0.24 ms on one thread; a whole answer 61-77 ms against 32-37 ms (shipped
-        # corpus, 2 loaded cores). A question's products are too small to gain from threads. Process-wide,
-        # so a program embedding forumqa can keep its own with FORUMQA_BLAS_THREADS=0.
+        # numpy's OpenBLAS threads for a question's small products fought torch's OpenMP team for the cores
+        # (16 ms for a product that takes 0.24 ms on one thread; README). Process-wide, so a program embedding
+        # forumqa can keep its own with FORUMQA_BLAS_THREADS=0.
         if settings.blas_threads:
             threadpool_limits(settings.blas_threads, user_api="blas")
-        # Question encodes for ask, search and evidence go through this one owner of the model; index
-        # builds call the embedder directly (large batches of their own).
+        # Question encodes for ask, search and evidence go through this one owner of the model (exported to
+        # ONNX Runtime where it can be); index builds call the embedder directly, in large batches of their own.
+        onnx = settings.question_encoder == "onnx"
+        encoder = question_encoder(embedder, settings.index_dir / "onnx", settings.inference_threads) if onnx else embedder
         worker = InferenceWorker(
-            embedder,
+            encoder,
             batch_size=settings.inference_batch_size if settings.inference_batching else 1,
             wait_ms=settings.inference_wait_ms if settings.inference_batching else 0.0,
             threads=settings.inference_threads,
