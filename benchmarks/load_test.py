@@ -1,7 +1,7 @@
 """Serving under load: a real `forumqa serve` with question batching on and off, against the bare floor, in one run.
 
 Run: .venv/bin/python benchmarks/load_test.py [--clients 32] [--seconds 30] [--requests 200]
-     [--config NAME:FORUMQA_X=V,FORUMQA_Y=W ...]   (default: batching on, batching off)
+     [--config NAME:FORUMQA_X=V,FORUMQA_Y=W ...]   (default: batching on, batching off, torch encoder)
 
 On the shipped corpus, for each server configuration:
 - one client, sequential /api/ask, interleaved request by request with the bare floor in this plain
@@ -41,7 +41,11 @@ from forumqa.testing import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-DEFAULT_CONFIGS = ["batching on:FORUMQA_INFERENCE_BATCHING=true", "batching off:FORUMQA_INFERENCE_BATCHING=false"]
+DEFAULT_CONFIGS = [
+    "batching on:FORUMQA_INFERENCE_BATCHING=true",
+    "batching off:FORUMQA_INFERENCE_BATCHING=false",
+    "torch encoder:FORUMQA_QUESTION_ENCODER=torch",
+]
 
 
 def parse_config(spec: str) -> tuple[str, dict[str, str]]:

@@ -60,7 +60,7 @@ def main() -> None:
     }
     (RESULTS / "all.json").write_text(json.dumps(results, indent=2))
     b, i, s, sc, q = (results[k] for k in ("build", "incremental", "service", "scale", "quality"))
-    on, off = (results["load_test"]["runs"][k] for k in ("batching on", "batching off"))
+    on, off, eager = (results["load_test"]["runs"][k] for k in ("batching on", "batching off", "torch encoder"))
     ten_k = next(r for r in sc["sizes"] if 5000 <= r["chunks"] <= 20000)
     rows = [
         ("build throughput / raw encode (distinct texts)", b["synthetic"]["build_vs_raw_distinct_throughput"], ">= 0.9"),
@@ -75,6 +75,9 @@ def main() -> None:
         ("HTTP /api/ask p50 / bare floor (encode + exact search)", on["single_client"]["http_over_floor_p50"], "<= 1.3"),
         ("32 clients, batching on: answers/s / bare one-at-a-time rate", on["answers_per_s_over_bare"], ">= 1.5"),
         ("32 clients, batching off: answers/s / bare one-at-a-time rate", off["answers_per_s_over_bare"], ""),
+        ("32 clients, torch question encoder: answers/s / bare rate", eager["answers_per_s_over_bare"], ""),
+        ("HTTP /api/ask p50 / floor with the ONNX question encoder", on["single_client"]["http_over_onnx_floor_p50"], ""),
+        ("32 clients, batching on: answers/s / ONNX bare rate", on["answers_per_s_over_onnx_bare"], ""),
         ("32 clients, batching on: answers/s", on["concurrent"]["answers_per_s"], ""),
         ("32 clients, batching on: p50 / p95 ms", f"{on['concurrent']['p50_ms']:.0f} / {on['concurrent']['p95_ms']:.0f}", ""),
         ("32 clients, batching on / off: errors", f"{on['concurrent']['errors']} / {off['concurrent']['errors']}", "0"),
