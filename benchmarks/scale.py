@@ -37,12 +37,13 @@ import numpy as np
 from synthetic import write_corpus
 
 from forumqa.config import Settings
-from forumqa.embedding import SentenceTransformerEmbedder
+from forumqa.embedding import Embedder, SentenceTransformerEmbedder
 from forumqa.engine import Engine
 from forumqa.evaluation import load_questions, percentile
 from forumqa.index import IndexSnapshot, build_index, chunk_embedding_text, load_index, vector_index
 from forumqa.inference import pin_threads
 from forumqa.lexical import terms
+from forumqa.question_encoder import question_encoder
 from forumqa.questions import resolve
 from forumqa.retrieval import Query, retrieve_chunks, sentence_evidence
 from forumqa.term_vectors import TermVectors, surface_words
@@ -97,13 +98,16 @@ def measure_size(real: SentenceTransformerEmbedder, chunks: int, questions: list
     # The floor runs on this (main) thread with the thread count the engine's inference worker encodes with, as in
     # load_test.py: left at torch's default (2 here), its encode swung between 23 and 500 ms under other users' load.
     pin_threads(settings.inference_threads)
+    # ... and with the encoder the engine's worker uses (the model exported to ONNX Runtime, same vectors), so
+    # that the ratio is what the corpus size adds to answering, not the difference between two encoders.
+    encoder = question_encoder(real, settings.index_dir / "onnx", settings.inference_threads)
     load_before = os.getloadavg()[0]
-    answer, floor = timed_pairs(Engine(settings, real, snapshot), snapshot, real, questions)
+    answer, floor = timed_pairs(Engine(settings, real, snapshot), snapshot, encoder, questions)
     load_after = os.getloadavg()[0]
     # What the answer costs once the corpus knows every question word: a word it lacks is encoded with the question
     # (near-synonym credit, forumqa.term_vectors), and the synthetic corpus lacks most words of these questions.
     known = replace(snapshot, term_vectors=with_question_words(snapshot, real, questions))
-    answer_known, floor_known = timed_pairs(Engine(settings, real, known), known, real, questions)
+    answer_known, floor_known = timed_pairs(Engine(settings, real, known), known, encoder, questions)
     vector_mb = (snapshot.chunk_index.ntotal + len(snapshot.sentence_vectors)) * real.dimension * 4 / 2**20
     text_mb = sum(len(d.text.encode()) for d in snapshot.documents.values()) / 2**20
     row: dict[str, Any] = {
@@ -114,6 +118,7 @@ def measure_size(real: SentenceTransformerEmbedder, chunks: int, questions: list
         "answer_p50_ms": pct(answer, 50),
         "answer_p95_ms": pct(answer, 95),
         "floor_p50_ms": pct(floor, 50),
+        "floor_encoder": type(encoder).__name__,
         "answer_over_floor_p50": round(pct(answer, 50) / pct(floor, 50), 2),
         # The same, question by question (answer over the floor timed right after it): less moved by load bursts.
         "answer_over_floor_per_question_p50": round(percentile([a / f for a, f in zip(answer, floor, strict=True)], 50), 2),
@@ -136,9 +141,7 @@ def measure_size(real: SentenceTransformerEmbedder, chunks: int, questions: list
     return row
 
 
-def timed_pairs(
-    engine: Engine, snapshot: IndexSnapshot, real: SentenceTransformerEmbedder, questions: list[str]
-) -> tuple[list[float], list[float]]:
+def timed_pairs(engine: Engine, snapshot: IndexSnapshot, encoder: Embedder, questions: list[str]) -> tuple[list[float], list[float]]:
     """TIMED answers, each followed by its floor (the question encoded, the chunk index searched), in ms."""
     for q in questions[:5]:
         engine.ask(q)
@@ -149,7 +152,7 @@ def timed_pairs(
         engine.ask(q)
         answer.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
-        snapshot.chunk_index.search(real.encode([q]), engine.settings.top_k)
+        snapshot.chunk_index.search(encoder.encode([q]), engine.settings.top_k)
         floor.append((time.perf_counter() - started) * 1000)
     engine.close()
     return answer, floor
