@@ -228,7 +228,7 @@ class Engine:
         mode = mode or self.settings.retrieval
         top_k = top_k or self.settings.top_k
         key = AnswerKey(text, tuple(turns), snapshot.path.name, top_k, mode)
-        cached = self._answers.get(key) if self._answers.enabled else None
+        cached = self._answers.get(key)  # size 0: always None
         if cached is not None:
             elapsed = (time.perf_counter() - started) * 1000
             cached.timings_ms = {"cache": elapsed, "total": elapsed}
@@ -259,8 +259,7 @@ class Engine:
             message=None if quotes else NOT_FOUND,
             generation=snapshot.path.name,
         )
-        if self._answers.enabled:
-            self._answers.put(asked.key, result)
+        self._answers.put(asked.key, result)  # size 0: keeps nothing
         return result
 
     def evidence(self, question: str, history: Sequence[str] = (), top_k: int | None = None, mode: RetrievalMode | None = None) -> Evidence:
