@@ -1,0 +1,32 @@
+"""The embedding cache fills vectors block by block, and token counting runs in batches: both bound a build's memory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from forumqa.embedding import TOKEN_COUNT_BATCH, CachedEmbedder, SentenceTransformerEmbedder
+from forumqa.testing import FakeEmbedder
+
+
+def test_blocks_give_the_vectors_of_one_pass_and_embed_each_new_text_once(tmp_path: Path) -> None:
+    fake = FakeEmbedder()
+    texts = [f"post number {i % 7}" for i in range(20)]  # repeats inside a block and across blocks
+    cache = CachedEmbedder(fake, tmp_path / "cache.sqlite", commit_every=3)
+    try:
+        cache.encode(texts[:2])  # two texts already cached before the build
+        vectors = cache.encode(texts, show_progress=True)
+    finally:
+        cache.close()
+    assert np.array_equal(vectors, FakeEmbedder().encode(texts))
+    assert sorted(fake.embedded) == sorted(set(texts))  # every distinct text embedded exactly once
+    assert cache.embedded == len(set(texts))
+
+
+def test_token_counts_do_not_depend_on_the_batch(embedder: SentenceTransformerEmbedder) -> None:
+    texts = [f"Reply {i}: the uploader's checksum failed again on build {i * 37}." for i in range(TOKEN_COUNT_BATCH + 5)]
+    counts = embedder.count_tokens(texts)
+    assert len(counts) == len(texts)
+    assert counts[-3:] == [embedder.count_tokens([t])[0] for t in texts[-3:]]
+    assert counts[:2] == [embedder.count_tokens([t])[0] for t in texts[:2]]
