@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from forumqa.config import IndexType, Settings
 from forumqa.embedding import TOKEN_COUNT_BATCH, CachedEmbedder, SentenceTransformerEmbedder
+from forumqa.generation import empty_vector_index, stored_vectors
 from forumqa.testing import FakeEmbedder
 
 
@@ -30,3 +33,16 @@ def test_token_counts_do_not_depend_on_the_batch(embedder: SentenceTransformerEm
     assert len(counts) == len(texts)
     assert counts[-3:] == [embedder.count_tokens([t])[0] for t in texts[-3:]]
     assert counts[:2] == [embedder.count_tokens([t])[0] for t in texts[:2]]
+
+
+@pytest.mark.parametrize("index_type", ["flat", "hnsw"])
+def test_vectors_go_into_the_index_block_by_block_and_come_back_unchanged(tmp_path: Path, index_type: IndexType) -> None:
+    texts = [f"message {i} about the mirror list" for i in range(10)]
+    index = empty_vector_index(len(texts), FakeEmbedder.dimension, Settings(index_type=index_type))
+    cache = CachedEmbedder(FakeEmbedder(), tmp_path / "cache.sqlite", commit_every=4)
+    try:
+        cache.encode_into(texts, index.add)
+    finally:
+        cache.close()
+    assert index.ntotal == len(texts)
+    assert np.array_equal(stored_vectors(index), FakeEmbedder().encode(texts))

@@ -210,18 +210,28 @@ class CachedEmbedder:
         return len(set(keys) - {key for key, length in self._select(keys, "length(vector)") if length == size})
 
     def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
-        """Vectors for `texts`, filled in blocks of `commit_every`: besides the result a build holds one block of
-        cached vectors, not a second copy of all of them (at 100k posts that copy was ~0.9 GB)."""
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        filled = 0
+
+        def keep(block: np.ndarray) -> None:
+            nonlocal filled
+            out[filled : filled + len(block)] = block
+            filled += len(block)
+
+        self.encode_into(texts, keep, show_progress)
+        return out
+
+    def encode_into(self, texts: Sequence[str], sink: Callable[[np.ndarray], None], show_progress: bool = False) -> None:
+        """The vectors of `texts` in order, handed to `sink` in blocks of `commit_every`: a build adds them to its
+        FAISS index as they come, so it holds one block of vectors besides the index, not another copy of all."""
         keys = [self._key(t) for t in texts]
         total = self._missing(keys) if show_progress else 0
         with tqdm(total=total, desc="embedding", unit="text", disable=not (show_progress and total)) as bar:
             for start in range(0, len(texts), self.commit_every):
                 block = keys[start : start + self.commit_every]
                 found = self._lookup(block)
-                missing = sorted(
-                    {k: t for k, t in zip(block, texts[start : start + self.commit_every], strict=True) if k not in found}.items()
-                )
+                block_texts = texts[start : start + self.commit_every]
+                missing = sorted({k: t for k, t in zip(block, block_texts, strict=True) if k not in found}.items())
                 if missing:
                     fresh = self.inner.encode([t for _, t in missing])
                     rows = [(k, v.tobytes()) for (k, _), v in zip(missing, fresh, strict=True)]
@@ -229,9 +239,7 @@ class CachedEmbedder:
                     found.update(rows)
                     self.embedded += len(missing)
                     bar.update(len(missing))
-                for row, key in enumerate(block, start):
-                    out[row] = np.frombuffer(found[key], dtype=np.float32)
-        return out
+                sink(np.stack([np.frombuffer(found[key], dtype=np.float32) for key in block]))
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return self.inner.count_tokens(texts)

@@ -51,6 +51,7 @@ from forumqa.generation import (
     Manifest,
     Sizes,
     current_generation,
+    empty_vector_index,
     expected_key,
     new_generation_name,
     read_array,
@@ -273,7 +274,8 @@ def _build(settings: Settings, embedder: Embedder, full: bool, step: BuildHook) 
 
 
 def _embed(plan: BuildPlan, embedder: Embedder, settings: Settings, report: BuildReport, step: BuildHook) -> Contents:
-    """Vectors for every chunk, sentence and corpus term, through the embedding cache; counts them into `report`."""
+    """Vectors for every chunk, sentence and corpus term, through the embedding cache, straight into their FAISS
+    indexes; counts them into `report`."""
     cache_path = settings.index_dir / CACHE_FILE
     if plan.full_rebuild_reason is not None:  # every text is embedded again: none may come from the cache
         with writing(cache_path):
@@ -283,9 +285,11 @@ def _embed(plan: BuildPlan, embedder: Embedder, settings: Settings, report: Buil
         chunk_texts = [chunk_embedding_text(d, c.text) for d, _, cs in plan.pieces for c in cs]
         sentence_texts = [s.text for _, ss, _ in plan.pieces for s in ss]
         show = len(chunk_texts) + len(sentence_texts) > _PROGRESS_ABOVE_TEXTS
-        chunk_vectors = cached.encode(chunk_texts, show_progress=show)
+        chunk_index = empty_vector_index(len(chunk_texts), cached.dimension, settings)
+        cached.encode_into(chunk_texts, chunk_index.add, show_progress=show)
         step("embedded-chunks")
-        sentence_vectors = cached.encode(sentence_texts, show_progress=show)
+        sentence_index = empty_vector_index(len(sentence_texts), cached.dimension, settings)
+        cached.encode_into(sentence_texts, sentence_index.add, show_progress=show)
         step("embedded-sentences")
         words = surface_words(sentence_texts)
         term_vectors = TermVectors.build(words, lambda spellings: cached.encode(spellings, show_progress=show))
@@ -296,7 +300,7 @@ def _embed(plan: BuildPlan, embedder: Embedder, settings: Settings, report: Buil
     finally:
         cached.close()
     report.chunks, report.sentences = len(chunk_texts), len(sentence_texts)
-    return Contents(plan.pieces, chunk_texts, sentence_texts, chunk_vectors, sentence_vectors, term_vectors)
+    return Contents(plan.pieces, chunk_texts, sentence_texts, chunk_index, sentence_index, term_vectors)
 
 
 def _manifest(settings: Settings, dimension: int, report: BuildReport) -> Manifest:
