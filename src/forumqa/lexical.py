@@ -74,6 +74,25 @@ def terms(text: str) -> list[str]:
     return list(_STEMMER.stemWords([w for w in _TOKEN.findall(text.lower()) if w not in _STOPWORD_SET]))
 
 
+def _term_ids(texts: Iterable[str]) -> tuple[list[list[int]], dict[str, int]]:
+    """Each text's terms as ids into the returned vocabulary: the terms `terms` gives, each distinct word
+    looked up and stemmed once. Ids follow first appearance (bm25s's own tokenizer numbers them in set order)."""
+    vocab: dict[str, int] = {}
+    word_ids: dict[str, int] = {}
+    rows = []
+    for text in texts:
+        row = []
+        for word in _TOKEN.findall(text.lower()):
+            term_id = word_ids.get(word)
+            if term_id is None:
+                if word in _STOPWORD_SET:
+                    continue
+                term_id = word_ids[word] = vocab.setdefault(_STEMMER.stemWord(word), len(vocab))
+            row.append(term_id)
+        rows.append(row)
+    return rows, vocab
+
+
 class LexicalIndex:
     """A bm25s retriever whose row i is text i; document frequencies come from its own matrix."""
 
@@ -95,9 +114,10 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> LexicalIndex:
-        tokens = bm25s.tokenize(list(texts), stopwords=_STOPWORDS, stemmer=_STEMMER.stemWords, return_ids=False, show_progress=False)
+        """Indexed from term ids, not term strings: bm25s.tokenize then rebuilds its stop-word set per text, and
+        index() maps every token string back to an id; together half of an incremental rebuild's BM25 time."""
         retriever = bm25s.BM25()
-        retriever.index(tokens, show_progress=False)
+        retriever.index(_term_ids(texts), show_progress=False)
         return cls(retriever)
 
     def save(self, folder: Path) -> None:

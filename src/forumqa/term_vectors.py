@@ -32,11 +32,12 @@ _WORD = re.compile(r"(?u)\b\w\w+\b")  # bm25s's own token pattern, so the stems 
 
 def surface_words(texts: Iterable[str]) -> dict[str, str]:
     """Each stem's commonest spelling in the texts: 'moder' -> 'moderated'. Stems are what BM25 indexes."""
+    spellings: Counter[str] = Counter()
+    for text in texts:  # counted per spelling first: stemming every word of every text was most of the cost
+        spellings.update([w.lower() for w in _WORD.findall(text)])
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for text in texts:
-        words = [w.lower() for w in _WORD.findall(text)]
-        for word, stem in zip(words, stem_words(words), strict=True):
-            counts[stem][word] += 1
+    for (word, count), stem in zip(spellings.items(), stem_words(list(spellings)), strict=True):
+        counts[stem][word] += count  # first-seen order kept, so ties between spellings fall as before
     return {stem: forms.most_common(1)[0][0] for stem, forms in counts.items()}
 
 
