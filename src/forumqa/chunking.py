@@ -22,7 +22,7 @@ _ENDS_SENTENCE = re.compile(r"[.!?…。！？]")
 _SENTENCE_END = re.compile(r"[.!?…:;)\]\"”’]\s*$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sentence:
     start: int
     end: int
@@ -32,7 +32,7 @@ class Sentence:
     heading: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Chunk:
     start: int
     end: int

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Section:
     """A span of the text that holds answerable prose; in a thread, (part of) one post and who wrote it.
 

@@ -38,7 +38,7 @@ Pieces = tuple[list[Sentence], list[Chunk]]
 DocumentPieces = tuple[Document, list[Sentence], list[Chunk]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IndexedSentence:
     doc_id: str
     start: int
@@ -47,7 +47,7 @@ class IndexedSentence:
     heading: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IndexedChunk:
     doc_id: str
     start: int
