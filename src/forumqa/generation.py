@@ -249,7 +249,7 @@ class Contents:
     term_vectors: TermVectors
 
 
-def write_files(folder: Path, contents: Contents, settings: Settings) -> None:
+def write_files(folder: Path, contents: Contents) -> None:
     """Every file of a generation but its manifest, in a new folder; each write that fails names its file."""
     with writing(folder):
         folder.mkdir()

@@ -262,7 +262,7 @@ def _build(settings: Settings, embedder: Embedder, full: bool, step: BuildHook) 
     name = new_generation_name()
     staging, final = settings.index_dir / f".staging-{name}", settings.index_dir / name
     with _removed_on_failure(staging, final):
-        write_files(staging, contents, settings)
+        write_files(staging, contents)
         step("written")
         write_manifest(staging, _manifest(settings, embedder.dimension, report))
         _publish(staging, final, step)
