@@ -71,22 +71,25 @@ def terms(text: str) -> list[str]:
     per call (progress bars and a set of the stop words built per text): scoring a question's candidate
     sentences calls this ~100 times, and at 100k chunks that was most of the time spent on them.
     """
-    return list(_STEMMER.stemWords([w for w in _TOKEN.findall(text.lower()) if w not in _STOPWORD_SET]))
+    return list(_STEMMER.stemWords(_words(text)))
+
+
+def _words(text: str) -> list[str]:
+    """The words that become terms: lower-cased, stop words dropped. One rule for questions and the index."""
+    return [w for w in _TOKEN.findall(text.lower()) if w not in _STOPWORD_SET]
 
 
 def _term_ids(texts: Iterable[str]) -> tuple[list[list[int]], dict[str, int]]:
     """Each text's terms as ids into the returned vocabulary: the terms `terms` gives, each distinct word
-    looked up and stemmed once. Ids follow first appearance (bm25s's own tokenizer numbers them in set order)."""
+    stemmed once. Ids follow first appearance (bm25s's own tokenizer numbers them in set order)."""
     vocab: dict[str, int] = {}
     word_ids: dict[str, int] = {}
     rows = []
     for text in texts:
         row = []
-        for word in _TOKEN.findall(text.lower()):
+        for word in _words(text):
             term_id = word_ids.get(word)
             if term_id is None:
-                if word in _STOPWORD_SET:
-                    continue
                 term_id = word_ids[word] = vocab.setdefault(_STEMMER.stemWord(word), len(vocab))
             row.append(term_id)
         rows.append(row)
