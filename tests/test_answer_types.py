@@ -7,6 +7,7 @@ import pytest
 
 from forumqa.answer import Calibration
 from forumqa.answer_types import expected_type, short_answer
+from forumqa.evaluation import _same_phrase
 from forumqa.retrieval import SentenceEvidence
 from forumqa.term_vectors import TermVectors, surface_words
 
@@ -24,11 +25,51 @@ pytestmark = pytest.mark.unit
         ("Where is the new plant?", "The company opened its new plant in Porto last spring.", "Porto"),
         ("Who is Irene Castillo?", "Irene Castillo spoke first.", None),  # the question's own name is no answer
         ("Why did the talk run late?", "The projector failed twice.", None),  # no single phrase answers a why
+        # The nearest name to the words the question says, not the first name of the sentence; titles are no names.
+        ("Who is the treasurer of Kelp Works?", "Guests included Ana Ruiz, Treasurer of Kelp Works; Ben Oduya of Tidal.", "Ana Ruiz"),
+        ("Who opened the fair?", "It was planned by the Harbour Guild and opened by Dr. Lena Park.", "Lena Park"),
+        (
+            "Which company does Ana Ruiz work for?",
+            "In the talk “Growing Kelp at Scale” Ana Ruiz, Treasurer at Kelp Works, spoke.",
+            "Kelp Works",
+        ),
+        ("How long does the ferry take?", "The ferry takes 20 to 25 minutes in calm weather.", "20 to 25 minutes"),
     ],
 )
 def test_short_answer(question: str, sentence: str, short: str | None) -> None:
     span = short_answer(sentence, question)
     assert (sentence[span[0] : span[1]] if span else None) == short
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "short"),
+    [
+        # What the question leaves open next to the words it says.
+        ("What is the lantern made from?", "The lantern is made from recycled tin and glows for hours.", "recycled tin"),
+        ("What was Ana's talk about?", "Ana Ruiz, Treasurer of Kelp Works, gave a talk on seaweed farming.", "seaweed farming"),
+        # The thing a "which X" question names, with the words that make it up.
+        ("Which setting hides the toolbar?", "Turn on the setting compact_mode and the toolbar is gone.", "compact_mode"),
+        ("What kind of attitude should teams keep?", "Teams should keep a patient attitude through the winter.", "patient attitude"),
+        ("Which standard covers the plugs?", "The Coastal Wiring Standard covers them.", "Coastal Wiring Standard"),
+        # A quote as one unit; a list as one answer; a reason after the word that introduces it.
+        ("Which word should I search for?", 'Search for "marlin-fix" in the tracker.', "marlin-fix"),
+        ("Which colours did the boats use?", "The boats used colours such as teal, ochre, and deep red.", "teal, ochre, and deep red"),
+        ("Why did the ferry stop?", "The ferry stopped due to strong autumn winds, and the pier closed.", "strong autumn winds"),
+        ("How do I reach the island?", "You can reach the island via the north causeway.", "north causeway"),
+        # Nothing lines up with the question, or a why without a cue: no phrase.
+        ("What is the capital of Peru?", "The lantern glows for hours.", None),
+        ("Why is the pier closed?", "The pier is closed and the boats wait.", None),
+    ],
+)
+def test_the_open_phrase(question: str, sentence: str, short: str | None) -> None:
+    span = short_answer(sentence, question)
+    assert expected_type(question) == "other" or short is None
+    assert (sentence[span[0] : span[1]] if span else None) == short
+
+
+def test_short_exact_match_counts_as_squad_does() -> None:
+    assert _same_phrase("a waste of time", "Waste of time.") and _same_phrase("the “Made in China” label", "Made in China label")
+    assert not _same_phrase("waste", "a waste of time")
 
 
 def test_expected_types() -> None:

@@ -2,7 +2,9 @@
 
 No reader model is available offline, so the short answer and the answer-type signal come from
 surface patterns: a "who" question wants a name, "when" a date, "how many / how much / how big"
-a number or an amount, "where" a place. Spans are (start, end) offsets into the sentence text.
+a number or an amount, "where" a place; of several, the one nearest the question's words. A question
+that wants none of these ("which package…", "what is X based on?") gets the phrase it leaves open
+(forumqa.phrases). Spans are (start, end) offsets into the sentence text.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Literal
+
+from forumqa.phrases import nearness, open_phrase
 
 AnswerType = Literal["name", "date", "number", "money", "place", "other"]
 
@@ -57,7 +61,8 @@ _NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twe
 _UNITS = r"(?:weeks?|days?|months?|years?|hours?|minutes?|seconds?|times|fold|x|kg|g|mg|ml|l|liters?|litres?|km|m|cm|mm|GB|MB|TB|KB)"
 _NUMBER = re.compile(
     rf"(?:(?:more than|over|about|around|nearly|almost|up to|at least|roughly|some|within|under|less than) )?"
-    rf"(?:(?:US\$|USD|RMB|CNY|HK\$|[$€£¥])\s?)?(?:\d[\d,]*(?:\.\d+)?|{_NUMBER_WORDS}\b)(?:\s?(?:%|percent|per cent))?"
+    rf"(?:(?:US\$|USD|RMB|CNY|HK\$|[$€£¥])\s?)?(?:\d[\d,]*(?:\.\d+)?|{_NUMBER_WORDS}\b)(?:(?:\s(?:to|-|–)\s|–)\d[\d,]*(?:\.\d+)?)?"
+    rf"(?:\s?(?:%|percent|per cent))?"
     rf"(?:\s(?:million|billion|thousand|trillion|bn|mn)\b)?(?:\s{_UNITS}\b)?",
     re.I,
 )
@@ -87,16 +92,49 @@ def _words(text: str) -> set[str]:
     return {w.lower().strip(".'’") for w in _WORD.findall(text)}
 
 
+#: Words of a job title: "Yang Xi, Chairman of Guoju Capital" names a person and a company, and the title is neither.
+_ROLES = frozenset(
+    {"President", "Vice", "Executive", "Director", "Chairman", "Chairwoman", "Chair", "Founder", "Co-founder", "Cofounder"}
+    | {"CEO", "COO", "CFO", "CTO", "CIO", "CSO", "CMO", "VP", "SVP", "EVP", "Head", "Chief", "Officer", "Manager", "Partner"}
+    | {"Principal", "Investigator", "Secretary", "Board", "Professor", "Dean", "Senior", "Managing", "Moderator", "Panelists"}
+    | {"Speaker", "Treasurer"}
+)
+_HONORIFICS = frozenset(["Dr.", "Dr", "Mr.", "Mr", "Mrs.", "Mrs", "Ms.", "Ms", "Prof.", "Prof", "Sir", "Dame"])
+_QUOTED = re.compile(r"[“\"][^“”\"]*[”\"]")
+#: The small words _NAME lets inside a name ("Bank of China"), never at its ends.
+_JOINERS = frozenset({"of", "and", "for", "de", "van", "von", "the", "&"})
+
+
 def _name_spans(sentence: str) -> Iterable[tuple[int, int]]:
+    """Runs of capitalised words, less titles, honorifics and what a quote holds (a talk's title is no one's name)."""
+    quoted = [m.span() for m in _QUOTED.finditer(sentence)]
     for match in _NAME.finditer(sentence):
-        start, end = match.span()
-        words = sentence[start:end].split()
-        while words and words[0] in _NOT_NAMES:  # "The Novartis team" -> "Novartis team"
-            start += len(words.pop(0)) + 1
-        while words and words[-1] in _NOT_NAMES:  # "Peng Wei on October" never happens, but "Shenzhen in" -> "Shenzhen"
-            words.pop()
-        if words and not _DATE.fullmatch(" ".join(words)):
-            yield start, start + len(" ".join(words))
+        if any(a <= match.start() < b for a, b in quoted):
+            continue
+        for start, end in _without_roles(sentence, *match.span()):
+            words = sentence[start:end].split()
+            while words and (words[0] in _NOT_NAMES or words[0] in _HONORIFICS):  # "The Novartis team" -> "Novartis team"
+                start += len(words.pop(0)) + 1
+            while words and words[-1] in _NOT_NAMES:  # "Shenzhen in" -> "Shenzhen"
+                words.pop()
+            while words and words[-1].lower() in _JOINERS:
+                words.pop()
+            while words and words[0].lower() in _JOINERS:
+                start += len(words.pop(0)) + 1
+            if words and not _DATE.fullmatch(" ".join(words)):
+                yield start, start + len(" ".join(words))
+
+
+def _without_roles(sentence: str, start: int, end: int) -> Iterable[tuple[int, int]]:
+    """The parts of a capitalised run between its title words ("CEO & President of **R&D**")."""
+    at = start
+    for word in re.finditer(r"\S+", sentence[start:end]):
+        if word.group().strip(",") in _ROLES:
+            if word.start() + start > at:
+                yield at, start + word.start()
+            at = start + word.end() + 1
+    if at < end:
+        yield at, end
 
 
 def candidates(sentence: str, answer_type: AnswerType) -> list[tuple[int, int]]:
@@ -122,15 +160,33 @@ def fits(sentence: str, question: str, answer_type: AnswerType) -> bool:
 def short_answer(sentence: str, question: str, answer_type: AnswerType | None = None) -> tuple[int, int] | None:
     """The phrase that answers, as (start, end) in the sentence; None when no single phrase does.
 
-    A phrase made only of the question's own words is not an answer ("Who is Becky Wong?" is not
-    answered by "Becky Wong"); of the rest, the first phrase of the wanted type.
+    A phrase made mostly of the question's own words is not an answer ("Who is Becky Wong?" is not
+    answered by "Becky Wong"); of the rest, the phrase of the wanted type nearest the question's words
+    in the sentence ("Who chairs Guoju Capital?": "Panelists included **Yang Xi**, Chairman of Guoju Capital; …"),
+    the first on a tie.
+    A question that wants no particular type gets the phrase the question leaves open (forumqa.phrases).
     """
     answer_type = answer_type or expected_type(question)
+    if answer_type == "other":
+        return open_phrase(sentence, question)
     asked = _words(question)
+    found = []
     for start, end in candidates(sentence, answer_type):
         phrase = sentence[start:end].strip(" ,.;:")
-        if not phrase or _words(phrase) <= asked:
-            continue
+        if not phrase or 2 * len(_words(phrase) - asked) <= len(_words(phrase)):
+            continue  # mostly the question's own words: "Zhejiang Haichang Biotech Co" for "…of Zhejiang Haichang Biotech?"
         offset = sentence.index(phrase, start)
-        return offset, offset + len(phrase)
-    return None
+        found.append((offset, offset + len(phrase)))
+    if not found:
+        return None
+    distance = nearness(sentence, question)
+    return min(found, key=lambda span: (_lesser(sentence[span[0] : span[1]], answer_type), distance(*span)))
+
+
+def _lesser(phrase: str, answer_type: AnswerType) -> bool:
+    """A weaker reading of the type: a bare year for "how many", an amount with no currency for "how much money"."""
+    if answer_type == "number":
+        return bool(_YEAR.fullmatch(phrase))
+    if answer_type == "money":
+        return not _MONEY.search(phrase)
+    return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import statistics
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,8 +84,11 @@ def _same_doc(doc_id: str, expected: str | None) -> bool:
 
 
 def _same_phrase(got: str, want: str) -> bool:
+    """Exact match as SQuAD's evaluation counts it: case, punctuation and the articles a / an / the aside."""
+
     def norm(text: str) -> str:
-        return " ".join(text.lower().strip(" .,;:'\"").split())
+        text = "".join(" " if c in string.punctuation or c in "“”‘’" else c for c in text.lower())
+        return " ".join(w for w in text.split() if w not in ("a", "an", "the"))
 
     return norm(got) == norm(want)
 

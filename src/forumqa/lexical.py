@@ -42,6 +42,7 @@ _QUESTION_WORDS = {
 _REPORTING_VERBS = {"say", "said", "says", "tell", "told", "mention", "mentioned", "talk", "talked", "explain", "explained"}
 _STOPWORDS = sorted(set(bm25s.stopwords.STOPWORDS_EN_PLUS) | _QUESTION_WORDS | _REPORTING_VERBS)
 _STOPWORD_SET = frozenset(_STOPWORDS)
+_ALIGN_STOPWORDS = _STOPWORD_SET - _REPORTING_VERBS
 #: bm25s.tokenize's default token pattern (scikit-learn's): the index and the questions must split alike.
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 #: Past this many postings a row, a question's terms are summed into an array of every row instead (bm25s's
@@ -72,6 +73,11 @@ def terms(text: str) -> list[str]:
     sentences calls this ~100 times, and at 100k chunks that was most of the time spent on them.
     """
     return list(_STEMMER.stemWords(_words(text)))
+
+
+def content_terms(text: str) -> list[str]:
+    """terms() with reporting verbs kept: lining a question up with a sentence, "talk" is a word like any other."""
+    return list(_STEMMER.stemWords([w for w in _TOKEN.findall(text.lower()) if w not in _ALIGN_STOPWORDS]))
 
 
 def _words(text: str) -> list[str]:
