@@ -56,6 +56,7 @@ def test_short_answer(question: str, sentence: str, short: str | None) -> None:
         ("Which colours did the boats use?", "The boats used colours such as teal, ochre, and deep red.", "teal, ochre, and deep red"),
         ("Why did the ferry stop?", "The ferry stopped due to strong autumn winds, and the pier closed.", "strong autumn winds"),
         ("How do I reach the island?", "You can reach the island via the north causeway.", "north causeway"),
+        ("Why did the markets grow?", "The markets grew thanks to stable market rules.", "stable market rules"),  # an asked word inside
         # Nothing lines up with the question, or a why without a cue: no phrase.
         ("What is the capital of Peru?", "The lantern glows for hours.", None),
         ("Why is the pier closed?", "The pier is closed and the boats wait.", None),

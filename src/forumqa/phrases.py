@@ -94,7 +94,7 @@ def _runs(sentence: str, words: list[_Word]) -> list[tuple[int, int]]:
     first = None
     for i, word in enumerate(words):
         broken = i > 0 and bool(_PHRASE_BREAK.search(sentence[words[i - 1].end : word.start]))
-        if first is not None and (word.asked or broken):
+        if first is not None and ((word.asked and not _inside(sentence, words, i)) or broken):
             runs.append((first, i - 1))
             first = None
         if not word.asked and first is None:
@@ -102,6 +102,15 @@ def _runs(sentence: str, words: list[_Word]) -> list[tuple[int, int]]:
     if first is not None:
         runs.append((first, len(words) - 1))
     return runs
+
+
+def _inside(sentence: str, words: list[_Word], i: int) -> bool:
+    """An asked word between two content words it is not asked about, in one phrase: "effective **institutional** reforms"."""
+    if not 0 < i < len(words) - 1:
+        return False
+    before, after = words[i - 1], words[i + 1]
+    joined = not _PHRASE_BREAK.search(sentence[before.end : words[i].start] + sentence[words[i].end : after.start])
+    return joined and not (before.asked or before.edge or after.asked or after.edge)
 
 
 def _trimmed(words: list[_Word], first: int, last: int) -> tuple[int, int] | None:
