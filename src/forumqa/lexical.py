@@ -7,11 +7,14 @@ not every row the way `get_scores` (a dense array per question, then a sort of i
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence, Set
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 import bm25s
 import numpy as np
@@ -85,21 +88,50 @@ def _words(text: str) -> list[str]:
     return [w for w in _TOKEN.findall(text.lower()) if w not in _STOPWORD_SET]
 
 
-def _term_ids(texts: Iterable[str]) -> tuple[list[list[int]], dict[str, int]]:
+class _TermIds(Sequence[list[int]]):
+    """Every text's term ids in one flat int32 array: bm25s reads the corpus three times, a text at a time.
+
+    A list of Python ints per text costs a pointer a term and an int object per term id past 256, held while
+    the build also holds every vector; here 4 bytes a term, and one text's list at a time. Measured on 400k
+    generated texts (7.3M terms): the BM25 build's peak above what it started from fell 349 -> 290 MB, the
+    index the same bit for bit.
+    """
+
+    def __init__(self, flat: np.ndarray, offsets: np.ndarray) -> None:
+        self._flat, self._offsets = flat, offsets
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    @overload
+    def __getitem__(self, i: int) -> list[int]: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[list[int]]: ...
+    def __getitem__(self, i: int | slice) -> list[int] | list[list[int]]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return self._flat[self._offsets[i] : self._offsets[i + 1]].tolist()  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[list[int]]:
+        for start, end in itertools.pairwise(self._offsets.tolist()):
+            yield self._flat[start:end].tolist()
+
+
+def _term_ids(texts: Iterable[str]) -> tuple[_TermIds, dict[str, int]]:
     """Each text's terms as ids into the returned vocabulary: the terms `terms` gives, each distinct word
     stemmed once. Ids follow first appearance (bm25s's own tokenizer numbers them in set order)."""
     vocab: dict[str, int] = {}
     word_ids: dict[str, int] = {}
-    rows = []
+    flat = array("i")
+    offsets = array("q", [0])
     for text in texts:
-        row = []
         for word in _words(text):
             term_id = word_ids.get(word)
             if term_id is None:
                 term_id = word_ids[word] = vocab.setdefault(_STEMMER.stemWord(word), len(vocab))
-            row.append(term_id)
-        rows.append(row)
-    return rows, vocab
+            flat.append(term_id)
+        offsets.append(len(flat))
+    return _TermIds(np.frombuffer(flat, dtype=np.int32), np.frombuffer(offsets, dtype=np.int64)), vocab
 
 
 class LexicalIndex:
@@ -126,7 +158,8 @@ class LexicalIndex:
         """Indexed from term ids, not term strings: bm25s.tokenize then rebuilds its stop-word set per text, and
         index() maps every token string back to an id; together half of an incremental rebuild's BM25 time."""
         retriever = bm25s.BM25()
-        retriever.index(_term_ids(texts), show_progress=False)
+        ids, vocab = _term_ids(texts)
+        retriever.index(bm25s.tokenization.Tokenized(ids=ids, vocab=vocab), show_progress=False)
         return cls(retriever)
 
     def save(self, folder: Path) -> None:
