@@ -46,3 +46,16 @@ def test_vectors_go_into_the_index_block_by_block_and_come_back_unchanged(tmp_pa
         cache.close()
     assert index.ntotal == len(texts)
     assert np.array_equal(stored_vectors(index), FakeEmbedder().encode(texts))
+
+
+@pytest.mark.parametrize("index_type", ["flat", "hnsw"])
+def test_an_index_made_for_n_vectors_takes_them_in_blocks_without_moving_its_storage(index_type: IndexType) -> None:
+    """A move copies the whole storage: at 529k sentence vectors that was 0.8 GB more at the build's peak."""
+    vectors = FakeEmbedder().encode([f"reply {i} on the mailing list" for i in range(3000)])
+    index = empty_vector_index(len(vectors), FakeEmbedder.dimension, Settings(index_type=index_type))
+    index.add(vectors[:100])
+    where = stored_vectors(index).__array_interface__["data"][0]
+    for start in range(100, len(vectors), 700):
+        index.add(vectors[start : start + 700])
+    assert stored_vectors(index).__array_interface__["data"][0] == where
+    assert np.array_equal(stored_vectors(index), vectors)
