@@ -54,6 +54,8 @@ def test_short_answer(question: str, sentence: str, short: str | None) -> None:
         # A quote as one unit; a list as one answer; a reason after the word that introduces it.
         ("Which word should I search for?", 'Search for "marlin-fix" in the tracker.', "marlin-fix"),
         ("Which colours did the boats use?", "The boats used colours such as teal, ochre, and deep red.", "teal, ochre, and deep red"),
+        # ...however the list is reached: here by its last item, next to the thing asked for.
+        ("Which crops did the farm plant?", "The farm planted wheat, barley, and winter oat crops.", "wheat, barley, and winter oat crops"),
         ("Why did the ferry stop?", "The ferry stopped due to strong autumn winds, and the pier closed.", "strong autumn winds"),
         ("How do I reach the island?", "You can reach the island via the north causeway.", "north causeway"),
         ("Why did the markets grow?", "The markets grew thanks to stable market rules.", "stable market rules"),  # an asked word inside

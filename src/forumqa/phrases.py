@@ -205,7 +205,7 @@ def open_phrase(sentence: str, question: str) -> tuple[int, int] | None:
     _, first, last = best
     while _is_focus_at(words, last + 1, focus) and _same_case(words[last], words[last + 1]):
         last += 1  # "an international **mindset**", "the Filesystem Hierarchy **Standard**", not "Magento ecommerce"
-    return words[first].start, words[_listed(sentence, words, last)].end
+    return words[_list_start(sentence, words, first)].start, words[_listed(sentence, words, last)].end
 
 
 def _continues_name(sentence: str, words: list[_Word], first: int) -> bool:
@@ -244,6 +244,33 @@ def _listed(sentence: str, words: list[_Word], last: int) -> int:
             return j if middle else last
         i, middle = j, True
     return last
+
+
+def _list_start(sentence: str, words: list[_Word], first: int) -> int:
+    """The first word of the list a phrase closes ("oncology, cardiovascular, and **metabolic diseases**"), or `first`.
+
+    The mirror of _listed: items of words the question does not say, joined by commas, then "and"/"or";
+    at least two items before it, or "… and" is as likely two clauses.
+    """
+    joiner = first - 1
+    if joiner < 1 or words[joiner].text.lower() not in _LIST_END or sentence[words[joiner - 1].end : words[joiner].start].strip() not in ",":
+        return first
+    start, items, last = first, 0, joiner - 1
+    while True:
+        item = last
+        while item > 0 and sentence[words[item - 1].end : words[item].start] == " " and _plain(words[item - 1]):
+            item -= 1
+        if not _plain(words[item]):
+            break
+        start, items = item, items + 1
+        if item == 0 or sentence[words[item - 1].end : words[item].start].strip() != "," or not _plain(words[item - 1]):
+            break
+        last = item - 1
+    return start if items >= 2 else first
+
+
+def _plain(word: _Word) -> bool:
+    return not (word.asked or word.edge)
 
 
 def _is_focus(word: _Word, focus: frozenset[str]) -> bool:
