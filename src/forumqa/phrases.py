@@ -22,6 +22,8 @@ _TOKEN = re.compile(r"[\w%@$€£¥/][\w%@$€£¥/.&'’+-]*[\w%/]|[\w%]")
 _CLAUSE_BREAK = re.compile(r"[;:()\[\]{}!?,]|\s[-–—]\s|\.\s|\.$")
 _PHRASE_BREAK = re.compile(r"[;:()\[\]{}!?,“”\"]|\s[-–—]\s|\.\s|\.$")
 _LIST_END = frozenset({"and", "or"})
+#: A quoted segment short enough to be one answer (a setting, a search word, a short title); answer_types's
+#: own pattern has no bound, because there a quote of any length is a title whose words are not names.
 _QUOTED = re.compile(r"[“\"][^“”\"]{1,80}[”\"]")
 #: The least score a phrase needs: one anchor on the left, or a quote with a name in it.
 _ENOUGH = 1.75
@@ -62,6 +64,7 @@ class _Word:
     start: int
     end: int
     text: str
+    terms: frozenset[str]  # its stemmed terms, as the question's are
     asked: bool  # every term of the word is one of the question's
     edge: bool  # a joining word (_EDGE) or a stop word without a term
 
@@ -70,8 +73,8 @@ def _words(sentence: str, asked: frozenset[str]) -> list[_Word]:
     words = []
     for match in _TOKEN.finditer(sentence):
         text = match.group()
-        found = terms(text)
-        words.append(_Word(match.start(), match.end(), text, bool(found) and set(found) <= asked, text.lower() in _EDGE or not found))
+        found = frozenset(terms(text))
+        words.append(_Word(match.start(), match.end(), text, found, bool(found) and found <= asked, text.lower() in _EDGE or not found))
     return words
 
 
@@ -274,8 +277,7 @@ def _plain(word: _Word) -> bool:
 
 
 def _is_focus(word: _Word, focus: frozenset[str]) -> bool:
-    found = terms(word.text)
-    return bool(focus) and bool(found) and set(found) <= focus
+    return bool(focus) and bool(word.terms) and word.terms <= focus
 
 
 def nearness(sentence: str, question: str) -> Callable[[int, int], tuple[int, bool]]:
