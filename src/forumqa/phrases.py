@@ -256,7 +256,11 @@ def _list_start(sentence: str, words: list[_Word], first: int) -> int:
     at least two items before it, or "… and" is as likely two clauses.
     """
     joiner = first - 1
-    if joiner < 1 or words[joiner].text.lower() not in _LIST_END or sentence[words[joiner - 1].end : words[joiner].start].strip() not in ",":
+    if (
+        joiner < 1
+        or words[joiner].text.lower() not in _LIST_END
+        or sentence[words[joiner - 1].end : words[joiner].start].strip() not in ("", ",")
+    ):
         return first
     start, items, last = first, 0, joiner - 1
     while True:
