@@ -146,17 +146,19 @@ def ranking_accuracy(rows: list[Row], weights: np.ndarray, keep_questions: bool 
 
 
 def calibration_features(row: Row, weights: np.ndarray, keep_questions: bool = False) -> tuple[np.ndarray, bool]:
-    """[best score, its dense similarity, margin over the best non-overlapping runner-up, its soft coverage], and right?"""
+    """[best score, its dense similarity, margin over the best non-overlapping runner-up, its soft coverage,
+    1 when the question wants a type (a name, a date, a number) that the best sentence lacks], and right?"""
     usable = np.flatnonzero(np.ones(len(row.right), dtype=bool) if keep_questions else ~row.asks)
     if not len(usable):
-        return np.zeros(4), False
+        return np.zeros(5), False
     scores = row.features[usable] @ weights
     order = usable[np.argsort(-scores, kind="stable")]
     ordered = np.sort(scores)[::-1]
     top = order[0]
     doc, start, end = row.spans[top]
     runner = next((v for i, v in zip(order[1:], ordered[1:], strict=True) if not _overlap(row.spans[i], (doc, start, end))), 0.0)
-    features = np.array([ordered[0], row.features[top, 0], ordered[0] - runner, row.features[top, SIGNALS.index("soft")]])
+    soft, fit = row.features[top, SIGNALS.index("soft")], row.features[top, SIGNALS.index("fit")]
+    features = np.array([ordered[0], row.features[top, 0], ordered[0] - runner, soft, float(fit == 0.0)])
     return features, bool(row.question.answerable and row.right[top])
 
 
@@ -187,7 +189,10 @@ def choose(rows: list[Row], drop: str | None = None, keep_questions: bool = Fals
     """Ranking weights, then the calibration fitted on the same tuning rows, then the probability to answer above."""
     weights = ranking_weights(rows, drop, keep_questions)
     pairs = [calibration_features(r, weights, keep_questions) for r in rows]
-    beta = fit_logistic(np.array([f for f, _ in pairs]), np.array([ok for _, ok in pairs], dtype=float))
+    x = np.array([f for f, _ in pairs])
+    if drop == "fit":
+        x[:, 4] = 0.0  # answer-type fit is also the calibration's "type missing": removed, it weighs nothing there either
+    beta = fit_logistic(x, np.array([ok for _, ok in pairs], dtype=float))
     # With calibrated probabilities the threshold follows from the costs alone (answer when the expected
     # utility p*RIGHT + (1-p)*WRONG beats abstaining's 0); searching it on a few hundred questions overfits.
     return weights, beta, -WRONG / (RIGHT - WRONG)
@@ -246,7 +251,10 @@ def main() -> None:
     weights, beta, threshold = chosen
     named = ", ".join(f"{s} {w:.2f}" for s, w in zip(SIGNALS, weights, strict=True))
     print(f"ranking weights chosen on the tuning half: {named}")
-    print(f"calibration: intercept {beta[0]:.3f}, score {beta[1]:.3f}, dense {beta[2]:.3f}, margin {beta[3]:.3f}, soft {beta[4]:.3f}")
+    print(
+        f"calibration: intercept {beta[0]:.3f}, score {beta[1]:.3f}, dense {beta[2]:.3f}, margin {beta[3]:.3f}, soft {beta[4]:.3f},"
+        f" type missing {beta[5]:.3f}"
+    )
     print(f"answer when P(right) >= {threshold:.2f}")
     results: dict[str, object] = {
         "weights": dict(zip(SIGNALS, weights.tolist(), strict=True)),

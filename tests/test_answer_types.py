@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
-from forumqa.answer import Calibration
+from forumqa.answer import Calibration, decide
 from forumqa.answer_types import expected_type, short_answer
 from forumqa.evaluation import _same_phrase
 from forumqa.retrieval import SentenceEvidence
@@ -106,3 +108,24 @@ def test_calibration_wants_a_clear_winner() -> None:
     clear = calibration.confidence([(0.8, ev(1)), (0.4, ev(2))])
     tie = calibration.confidence([(0.8, ev(1)), (0.79, ev(2))])
     assert clear > tie and calibration.confidence([]) == 0.0
+
+
+def test_abstention_counts_a_missing_answer_type_checked_for_the_best_sentence_only() -> None:
+    def ev(sid: int, dense: float) -> SentenceEvidence:
+        return SentenceEvidence(sid, "d", sid * 100, sid * 100 + 50, dense=dense, chunk_score=0.0, coverage=0.6, soft_coverage=0.6)
+
+    evidence = [ev(1, 0.7), ev(2, 0.3)]
+    asked: list[int] = []
+
+    def fit(value: float) -> Callable[[SentenceEvidence], float]:
+        def check(e: SentenceEvidence) -> float:
+            asked.append(e.sentence_id)
+            return value
+
+        return check
+
+    found, _ = decide(evidence, "hybrid", fit=fit(1.0))
+    missing, _ = decide(evidence, "hybrid", fit=fit(0.0))
+    neutral, _ = decide(evidence, "hybrid", fit=fit(0.5))  # a question that wants no type
+    assert missing < found == neutral
+    assert asked == [1, 1, 1]

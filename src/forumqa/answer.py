@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from forumqa.config import RetrievalMode
 from forumqa.retrieval import SentenceEvidence
@@ -109,7 +110,9 @@ class Calibration:
 
     Abstention looks at more than the winning score: how similar the best sentence is in meaning,
     how far it stands above the runner-up (a near tie between different sentences means the
-    evidence does not single one out), and how much of the question it covers counting near-synonyms.
+    evidence does not single one out), how much of the question it covers counting near-synonyms,
+    and whether a question that wants a name, a date or a number finds one there: "How much is X
+    paying?" is not answered by a sentence about X whose only figure is a percentage.
     Fitted on the tuning half by benchmarks/tune_answering.py.
     """
 
@@ -119,6 +122,12 @@ class Calibration:
     margin: float
     soft_coverage: float
     answer_above: float
+    #: Counts when the best sentence lacks the question's answer type (its `fit` is 0); usually negative.
+    type_missing: float = 0.0
+
+    @property
+    def uses_fit(self) -> bool:
+        return self.type_missing != 0.0
 
     def confidence(self, ranked: list[tuple[float, SentenceEvidence]]) -> float:
         if not ranked:
@@ -131,6 +140,7 @@ class Calibration:
             + self.dense * max(best.dense, 0.0)
             + self.margin * (best_score - runner_up)
             + self.soft_coverage * best.soft_coverage
+            + self.type_missing * float(best.fit == 0.0)
         )
         return 1.0 / (1.0 + math.exp(-z))
 
@@ -168,17 +178,24 @@ def select(
 #: Fitted with the hybrid's WEIGHTS on the same tuning half (benchmarks/results/tune_answering.json). A wrong
 #: answer costs 1.5 times what a right one earns, so answering pays when P(right) >= 1.5 / (1 + 1.5) = 0.6.
 CALIBRATION: dict[RetrievalMode, Calibration] = {
-    "hybrid": Calibration(intercept=-5.863, score=7.746, dense=-0.265, margin=1.647, soft_coverage=3.308, answer_above=0.60),
+    "hybrid": Calibration(
+        intercept=-5.786, score=7.709, dense=-0.338, margin=1.801, soft_coverage=3.486, answer_above=0.60, type_missing=-2.021
+    ),
 }
 
 
 def decide(
-    evidence: list[SentenceEvidence], mode: RetrievalMode, abstain_below: float | None = None
+    evidence: list[SentenceEvidence],
+    mode: RetrievalMode,
+    abstain_below: float | None = None,
+    fit: Callable[[SentenceEvidence], float] | None = None,
 ) -> tuple[float, list[tuple[float, SentenceEvidence]]]:
     """The confidence and the chosen spans (answer first; none: abstain) for one mode's weighting.
 
     A mode with a calibration answers when P(right) reaches its `answer_above`; one without, when the
     top score reaches its weights' `abstain_below`. `abstain_below` (a setting) overrides either line.
+    `fit` gives the best sentence its answer-type fit where the calibration uses it and the evidence
+    was gathered without it (retrieval.sentence_fit).
     """
     weights = WEIGHTS[mode]
     ranked = rank(evidence, weights)
@@ -186,6 +203,9 @@ def decide(
     if calibration is None:
         threshold = weights.abstain_below if abstain_below is None else abstain_below
         return (ranked[0][0] if ranked else 0.0), select(ranked, threshold)
+    if fit is not None and calibration.uses_fit and ranked:
+        value, top = ranked[0]
+        ranked = [(value, replace(top, fit=fit(top))), *ranked[1:]]
     best = calibration.confidence(ranked)  # the probability decides; citations still follow the scores
     threshold = calibration.answer_above if abstain_below is None else abstain_below
     return best, (select(ranked, float("-inf")) if best >= threshold else [])

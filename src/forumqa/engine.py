@@ -24,7 +24,7 @@ from forumqa.inference import InferenceWorker
 from forumqa.question_encoder import question_encoder
 from forumqa.question_vectors import QueryPlan, QuestionVectors
 from forumqa.questions import resolve, validate
-from forumqa.retrieval import ChunkHit, Query, SentenceEvidence, retrieve_chunks, sentence_evidence
+from forumqa.retrieval import ChunkHit, Query, SentenceEvidence, retrieve_chunks, sentence_evidence, sentence_fit
 
 
 @dataclass(frozen=True)
@@ -239,10 +239,12 @@ class Engine:
     def _finish(self, asked: _Asked, vectors: np.ndarray) -> Answer:
         """Retrieval, ranking and the choice to answer or abstain, from the question's vectors."""
         snapshot, mode = asked.snapshot, asked.mode
-        # Answer-type fit is a feature only where a weight uses it (tuning asks `evidence` for it).
-        hits, sentences = self._gather(snapshot, self._vectors.query(asked.plan, vectors), asked.top_k, mode, WEIGHTS[mode].fit != 0)
+        # Answer-type fit is a feature only where a weight uses it (tuning asks `evidence` for it); the
+        # calibration checks it for the best sentence alone.
+        query = self._vectors.query(asked.plan, vectors)
+        hits, sentences = self._gather(snapshot, query, asked.top_k, mode, WEIGHTS[mode].fit != 0)
         retrieved = time.perf_counter()
-        best, chosen = decide(sentences, mode, self.settings.abstain_below)
+        best, chosen = decide(sentences, mode, self.settings.abstain_below, lambda e: sentence_fit(snapshot, query, e.sentence_id))
         question = asked.plan.resolved.question
         related = [passage(snapshot, hit) for hit in hits]
         quotes = [citation(snapshot, e.doc_id, e.start, e.end, value) for value, e in chosen]

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from forumqa.answer_types import expected_type, short_answer
+from forumqa.answer_types import AnswerType, expected_type, short_answer
 from forumqa.config import Fusion, RetrievalMode
 from forumqa.index import IndexedSentence, IndexSnapshot
 from forumqa.lexical import terms
@@ -281,7 +281,7 @@ def sentence_evidence(
         coverage = _coverage(snapshot, query, sentence_terms, credit)
         soft = _soft_credit(soft_credit, query, sentence_terms, credit)
         soft_coverage = _coverage(snapshot, query, sentence_terms, {**credit, **soft}) if soft else coverage
-        fit = 0.5 if wanted == "other" else float(short_answer(text, query.text, wanted) is not None)
+        fit = _fit(text, query.text, wanted)
         evidence.append(
             SentenceEvidence(
                 sentence_id=sid,
@@ -299,6 +299,19 @@ def sentence_evidence(
             )
         )
     return evidence
+
+
+def sentence_fit(snapshot: IndexSnapshot, query: Query, sentence_id: int) -> float:
+    """SentenceEvidence.fit for one sentence: abstention checks it for the best sentence alone, which is
+    cheaper than for every candidate (about 10 ms a question that wants a type, at this corpus size)."""
+    sentence = snapshot.sentences[sentence_id]
+    wanted = expected_type(query.text) if query.text else "other"
+    return _fit(snapshot.text(sentence.doc_id, sentence.start, sentence.end), query.text, wanted)
+
+
+def _fit(text: str, question: str, wanted: AnswerType) -> float:
+    """1 when the sentence holds a phrase of the type the question wants, 0 when it does not, 0.5 when no type is wanted."""
+    return 0.5 if wanted == "other" else float(short_answer(text, question, wanted) is not None)
 
 
 def _opening(snapshot: IndexSnapshot, sentence: IndexedSentence) -> float:
