@@ -58,7 +58,8 @@ def test_only_the_base_name_is_kept(raw: str, stored: str) -> None:
         ("a\uff0fb.md", "path separator"),  # full-width solidus: a slash under NFKC
         ("\uff0e\uff0e", "not a file name"),  # full-width dots: '..' under NFKC
         ("x.exe", "unsupported file type .exe"),
-        ("archive.tar.gz", "unsupported file type .gz"),
+        ("archive.tar.gz", "unsupported file type .tar.gz"),
+        ("inner.zip.gz", "unsupported file type .zip.gz"),
         ("a" * 260 + ".md", "longer than 255 bytes"),
     ],
 )

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from forumqa.archives import is_archive, unpacked
 from forumqa.documents import Document, LoadResult, Skipped, UnreadableDocument, make_doc_id
 from forumqa.errors import NoDocumentsError
 from forumqa.formats import FOLDER_FORMATS, PAGE_PARSERS, SUPPORTED, THREAD_FORMATS
@@ -58,9 +59,14 @@ def _read_threads(fmt: ThreadFormat, path: Path, source: str, warnings: list[Ski
     return documents
 
 
-def read_file(path: Path, source: str, warnings: list[Skipped] | None = None) -> list[Document]:
-    """The documents in one file (an export may hold many threads); raises UnreadableDocument with a reason."""
+def read_file(path: Path, source: str, warnings: list[Skipped] | None = None, max_file_bytes: int | None = None) -> list[Document]:
+    """The documents in one file (an export may hold many threads); raises UnreadableDocument with a reason.
+
+    A .gz or .zip is read as what it holds, within `max_file_bytes` unpacked (forumqa.archives).
+    """
     warnings = [] if warnings is None else warnings
+    if is_archive(path):
+        return _read_archive(path, source, warnings, max_file_bytes)
     if path.is_dir():
         fmt = next((f for f in FOLDER_FORMATS if f.sniff(path, "")), None)
         if fmt is None:
@@ -78,6 +84,15 @@ def read_file(path: Path, source: str, warnings: list[Skipped] | None = None) ->
             'a DiscordChatExporter channel or {"title": ..., "posts": [{"author", "date", "text"}]}'
         )
     return [_read_page(path, source)]
+
+
+def _read_archive(path: Path, source: str, warnings: list[Skipped], max_file_bytes: int | None) -> list[Document]:
+    with unpacked(path, max_file_bytes) as inner:
+        if is_archive(inner) or inner.suffix.lower() == ".tar":
+            raise UnreadableDocument("an archive inside an archive; unpack the outer one into the documents folder")
+        if inner.is_dir() and not any(f.sniff(inner, "") for f in FOLDER_FORMATS):
+            raise UnreadableDocument("a zip without an export this program reads at its top (a Slack export: users.json and channels.json)")
+        return read_file(inner, source, warnings, max_file_bytes)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -147,7 +162,7 @@ def load_documents(folder: Path, max_file_bytes: int | None = None) -> LoadResul
             continue
         warnings: list[Skipped] = []
         try:
-            documents = read_file(path, source, warnings)
+            documents = read_file(path, source, warnings, max_file_bytes)
         except UnreadableDocument as exc:
             result.skipped.append(Skipped(source, str(exc)))
             continue

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from forumqa.archives import GZIP
+from forumqa.archives import SUFFIXES as ARCHIVE_SUFFIXES
 from forumqa.documents import make_doc_id
 from forumqa.errors import ForumQAError
 from forumqa.formats import PAGE_PARSERS
@@ -25,7 +27,8 @@ from forumqa.formats import PAGE_PARSERS
 #: extensions reach a sniffer that can claim them: .json (Discourse, Reddit, Discord, forumqa threads),
 #: .xml (Stack Exchange Posts.xml) and .mbox. Everything else is read as a page by PAGE_PARSERS.
 THREAD_EXPORT_SUFFIXES = frozenset({".json", ".xml", ".mbox"})
-SUFFIXES = frozenset(PAGE_PARSERS) | THREAD_EXPORT_SUFFIXES
+#: .gz and .zip are read as what they hold (forumqa.archives).
+SUFFIXES = frozenset(PAGE_PARSERS) | THREAD_EXPORT_SUFFIXES | ARCHIVE_SUFFIXES
 #: Longest file name most file systems store (ext4, APFS, NTFS: 255 bytes or characters).
 MAX_NAME_BYTES = 255
 _CHUNK = 1 << 20
@@ -73,6 +76,9 @@ def safe_name(raw: str | None) -> str:
     if len(name.encode("utf-8")) > MAX_NAME_BYTES:
         raise UploadRefused(f"file name longer than {MAX_NAME_BYTES} bytes")
     suffix = PurePosixPath(name).suffix.lower()
+    if suffix == GZIP:  # read as what it holds: "2024-March.txt.gz" is an mbox, "site.tar.gz" nothing readable
+        inner = PurePosixPath(name[: -len(GZIP)]).suffix.lower()
+        suffix = f"{inner}{GZIP}" if inner in ARCHIVE_SUFFIXES or inner not in SUFFIXES else GZIP
     if suffix not in SUFFIXES:
         raise UploadRefused(f"unsupported file type {suffix or '(no extension)'}; readable: {supported()}")
     return name
