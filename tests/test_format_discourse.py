@@ -57,6 +57,17 @@ def test_sections_carry_username_post_number_date_and_url() -> None:
     assert reply.reply_to == "40"  # a reply to a post that is not in the export keeps its number
 
 
+def test_posts_fetched_without_their_topic_take_its_name_and_links_from_the_posts(tmp_path: Path) -> None:
+    topic = json.loads(TOPIC.read_text(encoding="utf-8"))
+    path = tmp_path / "posts.json"  # /t/<id>/posts.json: the post stream alone
+    path.write_text(json.dumps({"post_stream": {"posts": topic["post_stream"]["posts"]}}), encoding="utf-8")
+    document, _ = _read(path, "forums/posts.json")
+    whole, _ = _read(TOPIC)
+    assert document.title == "Rain gauge keeps under reading"  # from the posts' topic_slug
+    assert document.text.split("\n", 1)[1] == whole.text.split("\n", 1)[1]
+    assert [s.url for s in document.sections] == [s.url for s in whole.sections]
+
+
 def test_quote_aside_is_never_the_repliers_text() -> None:
     document, _ = _read(TOPIC)
     quoted = "Move it to an open spot at least twice as far"

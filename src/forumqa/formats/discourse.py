@@ -216,9 +216,13 @@ def read(path: Path, warn: Warn) -> Iterator[Thread]:
     posts = stream.get("posts") if isinstance(stream, dict) else None
     if not isinstance(data, dict) or not isinstance(stream, dict) or not isinstance(posts, list):
         raise UnreadableDocument("not a Discourse topic: expected an object with post_stream.posts (the /t/<id>.json of a topic)")
-    topic_id, slug = _text(data.get("id")), _text(data.get("slug"))
+    # A topic's posts fetched by themselves (/t/<id>/posts.json) carry no topic fields: each post names its topic.
+    first = next((p for p in posts if isinstance(p, dict)), {})
+    topic_id = _text(data.get("id")) or _text(first.get("topic_id"))
+    slug = _text(data.get("slug")) or _text(first.get("topic_slug"))
     created = _text(data.get("created_at"))
-    thread = Thread(_text(data.get("title")) or _text(data.get("fancy_title")) or path.stem, date=parse_date(created or "") or created)
+    title = _text(data.get("title")) or _text(data.get("fancy_title")) or (slug or "").replace("-", " ").capitalize() or path.stem
+    thread = Thread(title, date=parse_date(created or "") or created)
     if (missing := _missing_warning(stream.get("stream"), posts)) is not None:
         warn(missing)
     for index, raw in enumerate(posts):
