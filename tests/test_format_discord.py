@@ -172,3 +172,58 @@ def test_direct_messages_and_a_bad_entry(tmp_path: Path) -> None:
 @given(data=st.data())
 def test_any_damaged_value_gives_documents_or_a_named_skip(tmp_path: Path, data: st.DataObject) -> None:
     read_damaged(discord.FORMAT, EXPORT, data, tmp_path)
+
+
+# ---------------------------------------------------------------- shapes of real exports
+
+THREAD = FIXTURES / "discord" / "Backyard Optics - telescopes - Which eyepiece for planets [990000000000000333] [part 2].json"
+
+
+def test_a_thread_export_is_titled_with_its_channel_and_raw_tokens_become_words() -> None:
+    document, warnings = _read(THREAD, "discord/eyepieces [part 2].json")
+    assert document.title == "Backyard Optics / #telescopes / Which eyepiece for planets?"
+    assert warnings == []
+    (section,) = covering(document, "Only a little.")
+    assert document.text[section.start : section.end] == (
+        "Only a little. @olafsky has the 2x one, see #telescopes :saturn: before 2023-09-04 18:00 UTC"
+    )
+    assert not any(token in document.text for token in ("<@", "<#", "<:", "<t:"))
+
+
+def test_what_a_message_without_content_shows_and_who_wrote_it() -> None:
+    posts = _posts(THREAD)
+    # Events (RecipientAdd, pin) and attachment- or sticker-only messages are left out; a slash command's answer is kept.
+    assert set(posts) == {f"12000000000000001{n:02d}" for n in (2, 3, 5, 6, 9)}
+    assert posts["1200000000000000103"].blocks == ("Saturn tonight\nRises 19:40, best seen after 22:00 at 31° altitude.\nMagnitude: 0.5",)
+    assert posts["1200000000000000105"].author == "Ephemeris"
+    forward = posts["1200000000000000106"]
+    assert forward.blocks == (Quote("A 6 mm orthoscopic beats a zoom eyepiece on planets every time.", None, "1199999999999999000"),)
+    assert forward.reply_to is None  # a forward answers nothing
+    document, _ = _read(THREAD, "discord/eyepieces [part 2].json")
+    (forwarded,) = covering(document, "A 6 mm orthoscopic")
+    assert forwarded.quoted and forwarded.author is None  # never credited to the one who forwarded it
+
+
+def test_a_reply_to_a_message_in_an_earlier_part_keeps_the_quote_apart() -> None:
+    post = _posts(THREAD)["1200000000000000102"]
+    assert post.blocks[0] == Quote("Barlow lenses dim the view", None, "1200000000000000050")
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("hi <@!7> and <@8>", "hi @kim and @unknown-user"),
+        ("see <#55> or <#99>, ping <@&3>", "see #general or #unknown-channel, ping @role"),
+        ("<a:party:12><:ok:13> run </remind me:14>", ":party::ok: run /remind me"),
+        ("at <t:0:R> or <t:99999999999999>", "at 1970-01-01 00:00 UTC or <t:99999999999999>"),
+    ],
+)
+def test_readable_raw_tokens(content: str, expected: str) -> None:
+    assert discord.readable(content, {"7": "kim"}, {"55": "general"}) == expected
+
+
+@pytest.mark.integration  # fuzzing
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_damaged_value_in_a_thread_export_gives_documents_or_a_named_skip(tmp_path: Path, data: st.DataObject) -> None:
+    read_damaged(discord.FORMAT, THREAD, data, tmp_path)

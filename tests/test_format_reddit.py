@@ -196,3 +196,59 @@ def test_attribute_prefers_the_ancestor_that_holds_the_words() -> None:
 @given(data=st.data())
 def test_any_damaged_value_gives_documents_or_a_named_skip(tmp_path: Path, data: st.DataObject) -> None:
     read_damaged(reddit.FORMAT, THREAD, data, tmp_path)
+
+
+# ---------------------------------------------------------------- shapes of real threads
+
+CROSSPOST = FIXTURES / "reddit" / "crosspost_petg_planters.json"
+
+
+def test_title_entities_are_decoded() -> None:
+    document, _ = _read(CROSSPOST, "reddit/crosspost_petg_planters.json")
+    assert document.title == "Q&A: PLA or PETG <for outdoor planters>?"  # Reddit escapes every string, titles too
+    assert document.text.startswith(document.title + "\n")
+
+
+def test_crosspost_words_are_the_original_authors_and_a_quote_of_them_is_theirs() -> None:
+    document, _ = _read(CROSSPOST, "reddit/crosspost_petg_planters.json")
+    (original,) = covering(document, "I printed six planters in PETG & left them")
+    assert (original.author, original.post, original.quoted) == ("terra_cotta_tom", "1c8zz0q", False)
+    assert original.url == "https://www.reddit.com/r/printedplanters/comments/1c8zz0q/petg_planters_after_one_winter_outside/"
+    posts = _posts(CROSSPOST)
+    assert posts["l0a0002"].blocks[0] == Quote("the white ones went slightly yellow", "terra_cotta_tom", "1c8zz0q")
+    assert not [s for s in document.sections if s.author == "grow_lamp_gus" and s.quoted]
+    assert document.date == "2024-04-20T08:00:00+00:00"  # the crosspost's date, not the original's
+
+
+def test_superscript_admin_removal_and_continue_this_thread() -> None:
+    document, warnings = _read(CROSSPOST, "reddit/crosspost_petg_planters.json")
+    assert "PLA softens above 55 °C in my experience & a black pot" in document.text and "^(" not in document.text
+    assert "Typing > by hand shows a plain arrow." in document.text  # a typed "&gt;" (escaped again) is text, not a quote
+    assert "Removed by Reddit" not in document.text
+    reasons = [w.reason for w in warnings]
+    assert any("2 comments have no text (removed or deleted): l0a0003 by [deleted], l0a0005 by [deleted]" in r for r in reasons)
+    assert any("some comments not in the file (behind 1 'load more comments' links)" in r for r in reasons)
+    assert "Agreed on the UV point." in document.text  # a reply under a removed comment is kept
+
+
+def test_superscript_is_left_alone_in_code() -> None:
+    assert markdown_segments("`^(a|b)$` is ^(tiny)", superscript=True) == [Segment("^(a|b)$ is tiny")]
+    assert markdown_segments("2^(n) stays for chat", superscript=False) == [Segment("2^(n) stays for chat")]
+
+
+def test_a_link_post_says_its_link(tmp_path: Path) -> None:
+    path = tmp_path / "link.json"
+    head = _submission(is_self=False, url="https://example.org/guide?part=1&amp;lang=en")
+    path.write_text(json.dumps([head, {"kind": "Listing", "data": {"children": [_comment("c1", "t3_s1", "Good guide.")]}}]))
+    (thread,) = reddit.read(path, print)
+    assert [(p.author, p.blocks) for p in thread.posts] == [
+        ("op", ("https://example.org/guide?part=1&lang=en",)),
+        ("u_c1", ("Good guide.",)),
+    ]
+
+
+@pytest.mark.integration  # fuzzing
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_damaged_value_in_a_crosspost_gives_documents_or_a_named_skip(tmp_path: Path, data: st.DataObject) -> None:
+    read_damaged(reddit.FORMAT, CROSSPOST, data, tmp_path)

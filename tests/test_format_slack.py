@@ -192,3 +192,79 @@ def test_a_day_file_that_is_not_a_list_is_named(tmp_path: Path) -> None:
     _, warnings = load(export)
     assert "ops/2024-03-07.json: not a list of messages; left out" in warnings
     assert "ops/2024-03-08.json: not UTF-8 (bad byte at position 32); left out" in warnings
+
+
+# ---------------------------------------------------------------- shapes of real exports
+
+ALLOTMENT = Path(__file__).parent / "fixtures" / "forums" / "slack" / "allotment-export"
+
+
+def test_real_message_shapes_read_as_people_see_them() -> None:
+    documents, warnings = load(ALLOTMENT, "allotment-export")
+    assert warnings == []
+    may1 = documents["allotment-export/garden-2024-05-01"]
+    texts = [t for d in documents.values() for *_, t, _ in spans(d)]
+    # A mention is the users.json name, not an old export's login-handle label; a user group keeps its label.
+    assert "Tomatoes in #seed-swap & #garden: ask @Teo Varga or @Pip Andersen :seedling: @here see the list" in texts
+    assert "I have spare Roma seeds, 20 or so. @growers can split them." in texts
+    for leak in ("&amp;", "&lt;", "&gt;", "<@", "<#", "<!", "<http"):
+        assert leak not in may1.text, leak
+    for left_out in ("Soil moisture", "Bed 2 is dry", "has joined the channel", "This message was deleted", "site blurb"):
+        assert left_out not in may1.text  # bots, joins, a tombstone, a link preview
+    assert ("Teo Varga", "1714552400.001100", "1714552300.001000") in [(a, p, r) for a, p, r, _, _ in spans(may1)]  # under a deleted parent
+    assert "is off to water the beans" in texts and "Bed layout for this year, north is up" in texts
+    assert ("Gone Gardener", "Message from someone not in users.json") in [
+        (a, t) for a, *_, t, _ in spans(documents["allotment-export/garden-2024-05-02"])
+    ]
+
+
+def test_a_message_with_blocks_only_is_read_from_its_rich_text() -> None:
+    documents, _ = load(ALLOTMENT, "allotment-export")
+    pip = [(t, q) for a, p, _, t, q in spans(documents["allotment-export/garden-2024-05-01"]) if p == "1714551600.000300"]
+    assert pip == [
+        ("Compost turns faster if you chop the stalks < 5 cm. Thanks @Ria Okonkwo :thumbsup:", False),
+        ("Keep the pile as damp as a wrung sponge.", True),
+        ("turn every 7 days", False),
+        ("greens\nbrowns", False),
+    ]
+
+
+def test_a_shared_message_is_a_quote_of_its_author_and_a_quoted_parent_is_the_parents() -> None:
+    documents, _ = load(ALLOTMENT, "allotment-export")
+    may1 = documents["allotment-export/garden-2024-05-01"]
+    shared = [(a, p, q) for a, p, _, t, q in spans(may1) if t == "Never plant fennel next to the tomatoes, it stunts them."]
+    assert shared == [("Teo Varga", "1714400000.000100", True)]  # never Pip's, who shared it
+    assert (
+        "Teo Varga · 1714551000.000200 · 2024-05-01T08:10:00+00:00\n> Ria Okonkwo wrote:\n> ask @Teo Varga or @Pip Andersen\n" in may1.text
+    )
+    assert not [t for a, *_, t, q in spans(may1) if a == "Teo Varga" and "ask @Teo" in t]
+
+
+@pytest.mark.parametrize(
+    ("blocks", "mrkdwn"),
+    [
+        (
+            [{"type": "rich_text", "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": "a<b & c"}]}]}],
+            "a&lt;b &amp; c",
+        ),
+        (
+            [
+                {
+                    "type": "rich_text",
+                    "elements": [
+                        {
+                            "type": "rich_text_section",
+                            "elements": [{"type": "link", "url": "https://x.example", "text": "x"}, {"type": "broadcast", "range": "here"}],
+                        },
+                        {"type": "rich_text_quote", "elements": [{"type": "text", "text": "one\ntwo"}]},
+                        {"type": "rich_text_preformatted", "elements": [{"type": "text", "text": "code"}]},
+                    ],
+                }
+            ],
+            "<https://x.example|x><!here>\n&gt; one\n&gt; two\n```code```",
+        ),
+        ([{"type": "section", "text": {"type": "mrkdwn", "text": "a bot's card"}}, "junk"], ""),
+    ],
+)
+def test_rich_text_as_mrkdwn(blocks: object, mrkdwn: str) -> None:
+    assert slack.rich_text(blocks) == mrkdwn

@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,8 @@ from forumqa.threads import Post, Quote, Thread, ThreadFormat, Warn
 REDDIT_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable(["strikethrough", "table"])
 _SPOILER = re.compile(r">!(.+?)!<", re.DOTALL)
 _INVISIBLE = str.maketrans("", "", "\u200b\ufeff")
+#: Reddit's `^(raised words)`: a bot's footer or an aside, shown raised but read as plain words.
+_SUPERSCRIPT = re.compile(r"\^\(([^()\n]*)\)")
 _FOLD = re.compile(r"[\W_]+")
 
 
@@ -43,10 +45,12 @@ class Segment:
     depth: int = 0
 
 
-def _inline_text(token: Token, line_breaks: bool) -> str:
+def _inline_text(token: Token, line_breaks: bool, superscript: bool) -> str:
     parts: list[str] = []
     for child in token.children or ():
-        if child.type in ("text", "code_inline"):
+        if child.type == "text":
+            parts.append(_SUPERSCRIPT.sub(r"\1", child.content) if superscript else child.content)
+        elif child.type == "code_inline":
             parts.append(child.content)
         elif child.type == "softbreak":
             parts.append("\n" if line_breaks else " ")
@@ -57,10 +61,13 @@ def _inline_text(token: Token, line_breaks: bool) -> str:
     return "".join(parts).translate(_INVISIBLE)
 
 
-def markdown_segments(text: str, parser: MarkdownIt = REDDIT_MARKDOWN, *, line_breaks: bool = False) -> list[Segment]:
+def markdown_segments(
+    text: str, parser: MarkdownIt = REDDIT_MARKDOWN, *, line_breaks: bool = False, superscript: bool = False
+) -> list[Segment]:
     """Plain text of a markdown body as own/quoted runs; a code block is a run of its own.
 
     `line_breaks`: a single newline ends a line (chat) rather than being a soft wrap (Reddit).
+    `superscript`: Reddit's `^(words)` is shown as the words (outside code, where `^(` is a regex).
     """
     segments: list[Segment] = []
     lines: list[str] = []
@@ -86,7 +93,7 @@ def markdown_segments(text: str, parser: MarkdownIt = REDDIT_MARKDOWN, *, line_b
             lines.append(" | ".join(cell for cell in row if cell))
             row = None
         elif token.type == "inline":
-            content = _inline_text(token, line_breaks).strip()
+            content = _inline_text(token, line_breaks, superscript).strip()
             if row is not None:
                 row.append(content)
             elif content:
@@ -149,7 +156,9 @@ def post_text(post: Post) -> str:
 
 # ---------------------------------------------------------------- Reddit JSON → thread
 
-_REMOVED = frozenset({"[removed]", "[deleted]"})
+#: What Reddit leaves in place of removed words: "[removed]", "[deleted]" (backslash-escaped in some
+#: archives) and the admins' "[ Removed by Reddit ]" / "[ Removed by reddit on account of … ]".
+_REMOVED = re.compile(r"\\?\[(?:removed|deleted)\\?\]|\[ ?removed by reddit\b[^\n]*\]", re.IGNORECASE)
 _SNIFF_LISTING = re.compile(r'"kind"\s*:\s*"Listing"')
 _SNIFF_SUBMISSION = re.compile(r'"kind"\s*:\s*"t3"')
 
@@ -202,7 +211,8 @@ class _Tally:
     def report(self, warn: Warn) -> None:
         if self.more_stubs:
             warn(
-                f"{self.more_comments} comments not in the file (behind {self.more_stubs} 'load more comments' links); "
+                # A "continue this thread" stub counts 0: how many replies lie behind it is not in the file.
+                f"{self.more_comments or 'some'} comments not in the file (behind {self.more_stubs} 'load more comments' links); "
                 "save the thread with ?limit=500 or fetch them with /api/morechildren"
             )
         if self.removed:
@@ -216,8 +226,8 @@ def _post(data: dict[str, Any], body_key: str, chain: tuple[Source, ...]) -> tup
     """A submission or comment, and what a later quote of it would be matched against."""
     post_id, author = _str(data.get("id")), _str(data.get("author"))
     raw = str(data.get(body_key) or "")
-    removed = raw.strip() in _REMOVED
-    blocks = () if removed else attribute(markdown_segments(_body(raw)), chain)
+    removed = _REMOVED.fullmatch(raw.strip()) is not None
+    blocks = () if removed else attribute(markdown_segments(_body(raw), superscript=True), chain)
     permalink = _str(data.get("permalink"))
     post = Post(
         blocks=blocks,
@@ -230,9 +240,12 @@ def _post(data: dict[str, Any], body_key: str, chain: tuple[Source, ...]) -> tup
     return post, Source(author, post_id, None if removed else post_text(post))
 
 
-def _comments(listing: object, submission: Source, tally: _Tally) -> Iterator[Post]:
-    """The comment tree depth-first, in page order; an explicit stack, so no nesting depth can overflow."""
-    stack: list[tuple[Iterator[Any], tuple[Source, ...]]] = [(iter(_children(listing)), (submission,))]
+def _comments(listing: object, submission: tuple[Source, ...], tally: _Tally) -> Iterator[Post]:
+    """The comment tree depth-first, in page order; an explicit stack, so no nesting depth can overflow.
+
+    `submission`: where a top-level comment's quote may come from, the submission first.
+    """
+    stack: list[tuple[Iterator[Any], tuple[Source, ...]]] = [(iter(_children(listing)), submission)]
     while stack:
         items, chain = stack[-1]
         child = next(items, None)
@@ -261,6 +274,25 @@ def _comments(listing: object, submission: Source, tally: _Tally) -> Iterator[Po
             stack.append((iter(_children(data["replies"])), (source, *chain)))
 
 
+def _submission(fields: dict[str, Any]) -> tuple[list[Post], tuple[Source, ...]]:
+    """The submission's posts, and where a top-level comment's quote may come from.
+
+    A crosspost's own text is empty: the words are the original post's (`crosspost_parent_list`),
+    so that post comes first, credited to its author; a comment quoting it is then a quote of it,
+    never the crossposter's or the commenter's words. A link post's words are its link.
+    """
+    head, source = _post(fields, "selftext", ())
+    parents = fields.get("crosspost_parent_list")
+    original = parents[0] if isinstance(parents, list) and parents and isinstance(parents[0], dict) else None
+    if original is not None:
+        shared, shared_source = _post(original, "selftext", ())
+        return [post for post in (shared, head) if post.blocks], (source, shared_source)
+    link = _str(fields.get("url_overridden_by_dest") or fields.get("url"))
+    if fields.get("is_self") is False and link:
+        head = replace(head, blocks=(*head.blocks, html.unescape(link)))
+    return [head] if head.blocks else [], (source,)
+
+
 def read(path: Path, warn: Warn) -> Iterator[Thread]:
     data = load_json(path)
     first = _children(data[0]) if isinstance(data, list) and data else []
@@ -268,12 +300,12 @@ def read(path: Path, warn: Warn) -> Iterator[Thread]:
     if submission is None or submission.get("kind") != "t3" or not isinstance(submission.get("data"), dict):
         raise UnreadableDocument("not a Reddit thread: expected [submission listing, comment listing], as saved from <permalink>.json")
     fields: dict[str, Any] = submission["data"]
-    head, source = _post(fields, "selftext", ())
-    thread = Thread(_str(fields.get("title")) or path.stem, date=head.date)
-    if head.blocks:
-        thread.posts.append(head)
+    posts, sources = _submission(fields)
+    # Every string of Reddit's JSON is HTML-escaped (unless fetched with raw_json=1), titles too.
+    title = html.unescape(_str(fields.get("title")) or "")
+    thread = Thread(title or path.stem, posts, date=_date(fields.get("created_utc")))
     tally = _Tally()
-    thread.posts.extend(_comments(data[1] if len(data) > 1 else None, source, tally))
+    thread.posts.extend(_comments(data[1] if len(data) > 1 else None, sources, tally))
     tally.report(warn)
     yield thread
 

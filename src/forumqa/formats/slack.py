@@ -9,6 +9,8 @@ Slack's mrkdwn is turned into plain words: `<@U123>` → @name, `<url|label>` �
 `>`. Lines starting with `>` are quotes: when the quoted words are those of an earlier message
 of the same day (typically a reply quoting its parent), the Quote is credited to that message, so
 the words are shown but never counted as the replier's; otherwise it is outside material.
+A message is read from `text`; only when that is empty (some apps and clients send blocks alone)
+from its `rich_text` blocks. A shared message (an attachment with `is_share`) is a Quote of its author.
 
 Memory: one channel's messages at a time (replies can land in any later day file).
 """
@@ -102,6 +104,14 @@ def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _text_raw(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
 # ---------------------------------------------------------------- mrkdwn → blocks
 
 _CODE_FENCE = re.compile(r"```(.*?)```", re.DOTALL)
@@ -122,8 +132,8 @@ def _inline(text: str, people: Names) -> str:
 
     def link(match: re.Match[str]) -> str:
         target, _, label = match.group(1).partition("|")
-        if target.startswith("@"):
-            return "@" + (label or people.users.get(target[1:], target[1:]))
+        if target.startswith("@"):  # the name users.json gives; an old export's label is the login handle
+            return "@" + (people.users.get(target[1:]) or label or target[1:])
         if target.startswith("#"):
             return "#" + (label or people.channels.get(target[1:], target[1:]))
         if target.startswith("!"):
@@ -159,6 +169,67 @@ def message_blocks(raw: str, people: Names) -> list[str | Quote]:
             if text := "\n".join(line.strip() for _, line in run if line.strip()):
                 blocks.append(Quote(text) if quoting else text)
     return blocks
+
+
+def _escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _rich_inline(element: dict[str, Any]) -> str:
+    """One element of a rich_text section as the mrkdwn Slack would have put in `text`."""
+    kind = element.get("type")
+    if kind == "text":
+        return _escaped(_text_raw(element.get("text")))
+    if kind == "link":
+        label = _text_raw(element.get("text"))
+        return f"<{_text_raw(element.get('url'))}|{_escaped(label)}>" if label else f"<{_text_raw(element.get('url'))}>"
+    if kind == "user":
+        return f"<@{_text_raw(element.get('user_id'))}>"
+    if kind == "channel":
+        return f"<#{_text_raw(element.get('channel_id'))}>"
+    if kind == "broadcast":
+        return f"<!{_text_raw(element.get('range'))}>"
+    if kind == "emoji":
+        return f":{_text_raw(element.get('name'))}:"
+    return _escaped(_text_raw(element.get("fallback") or element.get("text")))  # date, usergroup, …
+
+
+def _rich_elements(element: dict[str, Any]) -> str:
+    return "".join(_rich_inline(e) for e in _dicts(element.get("elements")))
+
+
+def rich_text(blocks: Any) -> str:
+    """The mrkdwn of a message's `rich_text` blocks: quotes as `&gt;` lines, code fenced, a list item a line."""
+    parts: list[str] = []
+    for block in _dicts(blocks):
+        if block.get("type") != "rich_text":
+            continue
+        for element in _dicts(block.get("elements")):
+            kind = element.get("type")
+            if kind == "rich_text_section":
+                parts.append(_rich_elements(element))
+            elif kind == "rich_text_quote":
+                parts.append("\n".join("&gt; " + line for line in _rich_elements(element).split("\n")))
+            elif kind == "rich_text_preformatted":
+                parts.append(f"```{_rich_elements(element)}```")
+            elif kind == "rich_text_list":
+                parts.append("\n".join(_rich_elements(item) for item in _dicts(element.get("elements"))))
+    return "\n".join(part.strip("\n") for part in parts)
+
+
+def _shared(message: dict[str, Any], people: Names) -> list[str | Quote]:
+    """Messages shared into this one (`attachments` with `is_share`): their words, as Quotes of their authors.
+
+    Other attachments are link previews and bots' cards: no one's words here.
+    """
+    quotes: list[str | Quote] = []
+    for attachment in _dicts(message.get("attachments")):
+        if not (attachment.get("is_share") or attachment.get("is_msg_unfurl")):
+            continue
+        author = people.users.get(_text(attachment.get("author_id"))) or _text(attachment.get("author_name")) or None
+        for block in message_blocks(_text_raw(attachment.get("text")), people):
+            quotes.append(Quote(block if isinstance(block, str) else block.text, author, _text(attachment.get("ts")) or None))
+    return quotes
 
 
 # ---------------------------------------------------------------- messages → threads
@@ -198,7 +269,7 @@ def _messages(folder: Path, export: Path, people: Names, warn: Warn) -> list[_Me
             if not isinstance(message, dict):
                 warn(f"{name}: message {number} is not a message object; left out")
                 continue
-            if (subtype := message.get("subtype")) is not None and subtype not in _SPOKEN:
+            if (subtype := message.get("subtype")) is not None and str(subtype) not in _SPOKEN:
                 continue
             if _text(message.get("user")) in people.bots or (message.get("bot_id") and not message.get("user")):
                 continue
@@ -206,7 +277,9 @@ def _messages(folder: Path, export: Path, people: Names, warn: Warn) -> list[_Me
             if _epoch(ts) is None:
                 warn(f"{name}: message {number} has no valid ts; left out")
                 continue
-            blocks = message_blocks(str(message.get("text") or ""), people)
+            text = _text_raw(message.get("text"))
+            text = text if text.strip() else rich_text(message.get("blocks"))
+            blocks = message_blocks(text, people) + _shared(message, people)
             if not blocks or str(ts) in out:
                 continue  # a file or an attachment with no words; or a message exported twice
             thread = message.get("thread_ts")
@@ -220,10 +293,10 @@ def _folded(text: str) -> str:
 
 
 def _attributed(message: _Message, earlier: list[tuple[str, Post]]) -> tuple[str | Quote, ...]:
-    """Each Quote credited to the nearest earlier message of the day whose own words it repeats."""
+    """Each unattributed Quote credited to the nearest earlier message of the day whose own words it repeats."""
     blocks: list[str | Quote] = []
     for block in message.blocks:
-        if isinstance(block, Quote) and (words := _folded(block.text)):
+        if isinstance(block, Quote) and block.author is None and block.post is None and (words := _folded(block.text)):
             source = next((post for said, post in reversed(earlier) if words in said), None)
             if source is not None:
                 block = Quote(block.text, source.author, source.post)
