@@ -6,9 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from forumqa.documents import Document, Section, Skipped, UnreadableDocument
 from forumqa.formats import THREAD_FORMATS, forum_html
+from forumqa.formats.forum_html import phpbb, vbulletin, xenforo, xenforo1
 from forumqa.formats.forum_html.page import iso_date
 from forumqa.loading import SNIFF_BYTES, load_documents, read_file
 from forumqa.threads import Post, Quote, Thread, clean_block
@@ -20,6 +22,7 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "forums" / "corpus"
 FORUM_PAGES = (
     "phpbb_prosilver.html",
     "phpbb_subsilver2_cp1252.html",
+    "xenforo1.html",
     "xenforo2.html",
     "vbulletin3.html",
     "vbulletin4.html",
@@ -242,6 +245,163 @@ def test_xenforo_posts_quotes_and_code() -> None:
     _assert_no_boilerplate(document, "Click to expand", "said:", "Measure twice", "Kenji and 3 others", "Messages", "sensor.jpg", "Code:")
 
 
+def _xenforo2_variant(tmp_path: Path, **replace: str) -> Path:
+    """The XenForo 2 fixture with snippets of 2.2/2.3 markup put in: each key is a string of the page, each value its replacement."""
+    page = (FIXTURES / "xenforo2.html").read_text(encoding="utf-8")
+    for old, new in replace.items():
+        assert old in page, old
+        page = page.replace(old, new)
+    path = tmp_path / "xenforo22.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+_XF22_UNFURL = """<div class="bbCodeBlock bbCodeBlock--unfurl js-unfurl fauxBlockLink" data-unfurl="true" data-result-id="31"
+  data-url="https://doors.example.com/safety-eyes" data-host="doors.example.com" data-pending="false">
+ <div class="contentRow">
+  <div class="contentRow-figure contentRow-figure--fixedSmall js-unfurl-figure">
+   <img src="https://doors.example.com/eye.png" alt="doors.example.com" />
+  </div>
+  <div class="contentRow-main">
+   <h3 class="contentRow-header js-unfurl-title">
+    <a href="https://doors.example.com/safety-eyes" class="link link--external fauxBlockLink-blockLink"
+     rel="nofollow ugc noopener">Aligning photo eyes on a sectional door</a>
+   </h3>
+   <div class="contentRow-snippet js-unfurl-desc">A vendor blurb about brackets and lenses.</div>
+   <div class="contentRow-minor contentRow-minor--hideLinks"><span class="js-unfurl-favicon"></span> doors.example.com</div>
+  </div>
+ </div>
+</div>"""
+_XF22_SPOILER = """<div class="bbCodeSpoiler">
+ <button type="button" class="bbCodeSpoiler-button button--longText button" data-xf-click="toggle" title="Click to reveal or hide spoiler">
+  <span class="button-text"><span>Spoiler: <span class="bbCodeSpoiler-button-title">what it was</span></span></span>
+ </button>
+ <div class="bbCodeSpoiler-content"><div class="bbCodeBlock bbCodeBlock--spoiler">
+  <div class="bbCodeBlock-content">A mud dauber nest sat behind the lens.</div>
+ </div></div>
+</div>Also an <span class="bbCodeInlineSpoiler" data-xf-click="toggle-class">embarrassing</span> amount of dust."""
+_XF22_REACTIONS = """<footer class="message-footer">
+ <div class="reactionsBar js-reactionsList is-active">
+  <ul class="reactionSummary">
+   <li><span class="reaction reaction--small reaction--1">
+    <img src="data:," class="reaction-sprite js-reaction" alt="Like" title="Like" />
+   </span></li>
+   <li><span class="reaction reaction--small reaction--2">
+    <img src="data:," class="reaction-sprite js-reaction" alt="Love" title="Love" />
+   </span></li>
+  </ul>
+  <span class="u-srOnly">Reactions:</span>
+  <a class="reactionsBar-link" href="/posts/5007/reactions"><bdi>Lorraine</bdi>, <bdi>Otto</bdi> and 2 others</a>
+ </div>
+ <div class="message-lastEdit">Last edited: <time class="u-dt" datetime="2023-05-07T09:01:00+0000">May 7, 2023</time></div>
+</footer>"""
+_XF2_LAST_POST_END = "</div>\n\t\t</div>\n\t</div>\n</article>\n\n\t</div>"
+
+
+def test_xenforo22_unfurl_spoiler_reactions_and_thread_starter_class(tmp_path: Path) -> None:
+    """XenForo 2.2/2.3 additions: a link preview is the linked page's words, a spoiler the poster's; reactions and edits are chrome."""
+    starter = 'class="message message--post js-post js-inlineModContainer" data-author="Kenji"'
+    cleaned = "Cleaned it and the door closes all the way now. "
+    path = _xenforo2_variant(
+        tmp_path,
+        **{
+            cleaned: cleaned + _XF22_UNFURL + _XF22_SPOILER,
+            starter: starter.replace("message--post", "message--post message-threadStarterPost"),
+            _XF2_LAST_POST_END: "</div>" + _XF22_REACTIONS + _XF2_LAST_POST_END.removeprefix("</div>"),
+        },
+    )
+    document, warnings = _load(path)
+    thread = _thread(path)
+    assert warnings == []
+    assert [(p.post, p.author) for p in thread.posts] == [("5001", "Kenji"), ("5002", "Lorraine"), ("5007", "Kenji")]
+    assert thread.posts[2].blocks[2] == (
+        "There was a web across the right-hand eye. Cleaned it and the door closes all the way now.\n"
+        "A mud dauber nest sat behind the lens.\nAlso an embarrassing amount of dust."
+    )
+    _assert_sections_exact(document, thread)
+    _assert_no_boilerplate(document, "Spoiler", "what it was", "Aligning photo eyes", "vendor blurb", "doors.example.com")
+    _assert_no_boilerplate(document, "Like", "Love", "Otto", "Reactions")
+
+
+# ---------------------------------------------------------------- XenForo 1
+
+
+def test_xenforo1_posts_authors_dates_and_links() -> None:
+    path = FIXTURES / "xenforo1.html"
+    document, warnings = _load(path)
+    thread = _thread(path)
+    assert warnings == []
+    assert document.title == "Stove door glass keeps going black"
+    assert [(p.post, p.author, p.date, p.reply_to) for p in thread.posts] == [
+        ("7101", "Mirela", "2014-05-12T21:14+00:00", None),  # abbr data-time (epoch) wins over "Monday at 9:14 PM"
+        ("7102", "stovepipe_sam", "2014-05-13T17:33", "7101"),  # span.DateTime title: the saving visitor's zone, unknown
+        ("7105", "Aurelio", "2014-05-13T09:40+00:00", "6950"),  # not the "Last edited" time
+        ("7109", "Mirela", "2014-05-14T06:02:40+00:00", "7105"),
+        ("7112", "birch_and_ash", "2014-05-14T07:15", None),
+    ]
+    assert thread.posts[1].url == "https://hearth.example.org/community/threads/stove-door-glass-keeps-going-black.2417/#post-7102"
+    _assert_sections_exact(document, thread)
+    _assert_no_boilerplate(
+        document,
+        *("Click to expand", "said:", "↑", "Code:", "Warm hands", "hisses", "Joined:", "Messages:", "like this", "Report", "+ Quote"),
+        *("Show Spoiler", "Hide Spoiler", "Monday at", "Yesterday at", "minutes ago", "Discussion in", "Page 1 of 2", "Forum software"),
+    )
+
+
+def test_xenforo1_quotes_are_credited_to_the_quoted_member() -> None:
+    path = FIXTURES / "xenforo1.html"
+    document, _ = _load(path)
+    posts = {p.post: p for p in _thread(path).posts}
+    assert posts["7102"].blocks[0] == Quote("I burn split beech that has been stacked under cover since last spring.", "Mirela", "7101")
+    assert "stacked under cover since last spring" not in " ".join(_own(document, "stovepipe_sam"))
+    # a quote of a post not on the page is citable as its author's words, never as Aurelio's
+    oldflue = [(s.post, s.quoted, _slice(document, s)) for s in document.sections if s.author == "OldFlue"]
+    assert oldflue[0] == (
+        "6950",
+        True,
+        "A glass that blackens evenly points at the fuel or the draught. "
+        "A glass that blackens only in one bottom corner points at a worn door rope letting cold air in.",
+    )
+    assert "worn door rope" not in " ".join(_own(document, "Aurelio"))
+    # nested: Mirela quotes Aurelio, who quoted OldFlue; each level is its own quote, none is Mirela's
+    assert posts["7109"].blocks[:2] == (
+        Quote("A glass that blackens only in one bottom corner points at a worn door rope letting cold air in.", "OldFlue", "6950"),
+        Quote("A new rope kit cost me less than a bag of kindling.", "Aurelio", "7105"),
+    )
+    mirela = " ".join(_own(document, "Mirela"))
+    assert "worn door rope" not in mirela and "rope kit" not in mirela
+    # XenForo 1.0/1.1 style: no data-author, no link back, the text right in the aside's blockquote
+    reload = "Also keep the air wash slider open for the first half hour after each reload."
+    assert posts["7112"].blocks[0] == Quote(reload, "stovepipe_sam", None)
+    # a spoiler add-on reuses the quote markup for the poster's own words
+    assert "I once ran a whole winter with mine shut before I noticed." in " ".join(_own(document, "birch_and_ash"))
+    assert not [s for s in document.sections if s.quoted and s.author in (None, "birch_and_ash")]
+
+
+def test_xenforo1_code_box_is_its_own_block_without_its_label() -> None:
+    post = _thread(FIXTURES / "xenforo1.html").posts[1]
+    assert post.blocks[2] == "under 20%   burn it\n20% to 25%  mix with drier logs\nover 25%    stack it for another summer"
+    assert post.blocks[3] == "Also keep the air wash slider open for the first half hour after each reload."
+
+
+def test_xenforo1_theme_prefixed_post_ids(tmp_path: Path) -> None:
+    """UI.X and similar themes write li#fc-post-<id>.sectionMain.message; the id is still the post's."""
+    page = (FIXTURES / "xenforo1.html").read_text(encoding="utf-8").replace('<li id="post-', '<li id="fc-post-')
+    path = tmp_path / "uix.html"
+    path.write_text(page.replace('class="message   "', 'class="sectionMain message      "'), encoding="utf-8")
+    assert [p.post for p in _thread(path).posts] == ["7101", "7102", "7105", "7109", "7112"]
+
+
+@pytest.mark.parametrize("name", FORUM_PAGES)
+def test_xenforo1_and_the_other_engines_claim_only_their_own_pages(name: str) -> None:
+    soup = BeautifulSoup((FIXTURES / name).read_bytes(), "html.parser")
+    others = [engine.find(soup) for engine in (phpbb.ENGINE, xenforo.ENGINE, vbulletin.ENGINE)]
+    if name == "xenforo1.html":
+        assert xenforo1.find(soup) and not any(others)
+    else:
+        assert not xenforo1.find(soup) and any(others)
+
+
 # ---------------------------------------------------------------- vBulletin
 
 
@@ -354,6 +514,7 @@ def test_copies_of_one_page_under_two_names_keep_title_and_post_ids(tmp_path: Pa
         ("01-15-2012, 03:45 PM", "2012-01-15T15:45"),
         ("15th January 2012, 03:45 PM", "2012-01-15T15:45"),
         ("2023-05-06T18:20:00+0000", "2023-05-06T18:20+00:00"),
+        ("May 13, 2014 at 5:33 PM", "2014-05-13T17:33"),  # XenForo's DateTime title
         ("Today, 10:15", None),
         ("", None),
     ],

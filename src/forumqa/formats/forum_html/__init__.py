@@ -1,12 +1,12 @@
-"""Saved forum thread pages (phpBB, XenForo 2, vBulletin 3/4/5): one page, one thread, posts with their quotes.
+"""Saved forum thread pages (phpBB, XenForo 1 and 2, vBulletin 3/4/5): one page, one thread, posts with their quotes.
 
 A generic HTML reader keeps navigation, profile blocks and signatures, and credits every quoted
-sentence to the person who quoted it. These three engines write posts and quotes in stable,
+sentence to the person who quoted it. These engines write posts and quotes in stable,
 documented markup, so each post is read from its own container and each quote block becomes a
 `Quote` with the author and post id the markup records. Recognition is by markup, not extension:
 a page with no post containers is left to the plain page reader.
 
-One module per engine (phpbb, xenforo, vbulletin: where its posts and quotes are), `markup` for
+One module per engine (phpbb, xenforo, xenforo1, vbulletin: where its posts and quotes are), `markup` for
 what they share, `body` for a post's text and quotes, `page` for the page's zone, address and title.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup, UnicodeDammit
 
 from forumqa.documents import UnreadableDocument
-from forumqa.formats.forum_html import phpbb, vbulletin, xenforo
+from forumqa.formats.forum_html import phpbb, vbulletin, xenforo, xenforo1
 from forumqa.formats.forum_html.body import blocks
 from forumqa.formats.forum_html.markup import Engine, Found
 from forumqa.formats.forum_html.page import iso_date, page_timezone, page_title, page_url
@@ -29,9 +29,9 @@ MAX_BYTES = 64 * 1024 * 1024
 #: A page whose first post lies past the 64 KiB head (a long inline script) is looked at this far.
 SNIFF_MORE = 1024 * 1024
 #: Substrings every supported engine's post markup carries; a page without any is not parsed to sniff it.
-_MARKERS = ("postbody", "js-post", "post_message_", "bbwrapper")
+_MARKERS = ("postbody", "js-post", "post_message_", "bbwrapper", "messagetext")
 #: Tried in this order; the first whose post containers are on the page reads it.
-_ENGINES = (phpbb.ENGINE, xenforo.ENGINE, vbulletin.ENGINE)
+_ENGINES = (phpbb.ENGINE, xenforo.ENGINE, xenforo1.ENGINE, vbulletin.ENGINE)
 
 
 def _find(soup: BeautifulSoup) -> tuple[Engine, list[Found]] | None:
@@ -42,7 +42,7 @@ def _find(soup: BeautifulSoup) -> tuple[Engine, list[Found]] | None:
 
 
 def sniff(path: Path, head: str) -> bool:
-    """Post containers of one of the three engines; an article page, however it names its classes, is not claimed."""
+    """Post containers of one of the engines; an article page, however it names its classes, is not claimed."""
     lowered = head.lower()
     if not any(tag in lowered for tag in ("<html", "<!doctype html", "<body", "<div", "<article")):
         return False

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from bs4 import Tag
 from bs4.element import NavigableString
 
-from forumqa.formats.forum_html import phpbb, vbulletin, xenforo
+from forumqa.formats.forum_html import phpbb, vbulletin, xenforo, xenforo1
 from forumqa.formats.forum_html.markup import BLOCK_TAGS, QuoteMark, attr, classes, flat_text
 from forumqa.threads import Quote
 
@@ -29,12 +29,15 @@ _SKIP_CLASSES = frozenset(
         # XenForo: quote titles, "Click to expand...", image/media wrappers, link previews, edits, signatures
         "bbCodeBlock-title", "bbCodeBlock-expandLink", "bbImageWrapper", "bbMediaWrapper", "bbCodeBlock--unfurl",
         "message-lastEdit", "message-signature", "attachmentList", "reactionsBar",
+        # XenForo 1: quote attributions (read by the quote) and spoiler buttons, "Click to expand...", the end marker
+        "attribution", "quoteExpand", "messageTextEndMarker",
         # vBulletin: "Code:" labels, quote attributions (read by the quote), signatures, attachments, edit notes
         "bbcode_description", "bbcode_postedby", "bbcode_quote_container", "signaturecontainer", "attachments", "lastedited",
         "sr-only",
     }
 )  # fmt: skip
 _CODE_LABELS = frozenset({"code:", "html code:", "php code:"})
+_XENFORO1_CODE = frozenset({"bbCodeCode", "bbCodePHP", "bbCodeHtml"})
 
 
 @dataclass
@@ -87,18 +90,40 @@ def _is_boilerplate(tag: Tag) -> bool:
     return "smallfont" in classes(tag) and flat_text(tag).lower() in _CODE_LABELS and tag.find_next_sibling("pre") is not None
 
 
+def _lines(tag: Tag) -> str:
+    """A code box's raw text; highlighted XenForo 1 PHP boxes break their lines with <br> instead of newlines."""
+    return "".join("\n" if isinstance(node, Tag) else str(node) for node in tag.descendants if _is_line_part(node))
+
+
+def _is_line_part(node: object) -> bool:
+    return (isinstance(node, Tag) and node.name == "br") or type(node) is NavigableString
+
+
 def _code_text(tag: Tag) -> str | None:
-    """A code box's lines, or None: `pre`, phpBB div.codebox, XenForo .bbCodeBlock--code, a multi-line `code`."""
+    """A code box's lines, or None: `pre`, phpBB div.codebox, XenForo .bbCodeBlock--code, a multi-line `code`.
+
+    A box with a label ("Code:", "PHP:") is read from its inner pre/code only: XenForo 1 writes
+    div.bbCodeBlock.bbCodeCode (or .bbCodePHP, .bbCodeHtml) > div.type "Code:" + pre (or div.code).
+    """
     tag_classes = classes(tag)
-    if "codebox" in tag_classes or "bbCodeBlock--code" in tag_classes:
-        inner = tag.find("pre") or tag.find("code") or tag.find(class_="bbCodeCode")
-        raw = inner.get_text() if inner is not None else ""
+    xenforo1_box = "bbCodeBlock" in tag_classes and bool(tag_classes & _XENFORO1_CODE)
+    if "codebox" in tag_classes or "bbCodeBlock--code" in tag_classes or xenforo1_box:
+        inner = tag.find("pre") or tag.find("code") or tag.find(class_="bbCodeCode") or tag.find(class_="code")
+        raw = _lines(inner) if inner is not None else ""
     elif tag.name == "pre" or "bbCodeCode" in tag_classes or (tag.name == "code" and "\n" in tag.get_text().strip()):
         raw = tag.get_text()
     else:
         return None
     lines = [line.rstrip() for line in raw.replace("\r", "").split("\n")]
     return "\n".join(lines).strip("\n")
+
+
+def _in_spoiler(tag: Tag) -> bool:
+    """XenForo 1 spoiler add-ons hold the poster's own hidden text in quote markup: div.bbCodeQuote.bbmSpoilerBlock >
+    div.quotecontent > div.bbm_spoiler > blockquote. A phpBB quote (it has a cite) is still a quote there."""
+    near = (tag.parent, tag.parent.parent if tag.parent is not None else None)
+    spoiler = any(parent is not None and any("spoiler" in name.lower() for name in classes(parent)) for parent in near)
+    return spoiler and tag.find("cite") is None
 
 
 def _as_quote(tag: Tag) -> QuoteMark | None:
@@ -108,11 +133,15 @@ def _as_quote(tag: Tag) -> QuoteMark | None:
             return None  # vBulletin 4 wraps a whole body (and a signature) in a blockquote
         if "bbCodeBlock--quote" in tag_classes or tag.has_attr("data-quote"):
             return xenforo.quote(tag)
+        if _in_spoiler(tag):
+            return None
         return phpbb.quote(tag)
     if "bbcode_quote" in tag_classes:
         return vbulletin.quote(tag)
+    if "bbCodeQuote" in tag_classes:
+        return xenforo1.quote(tag)
     if "quotecontent" in tag_classes:
-        return phpbb.titled_quote(tag)
+        return None if _in_spoiler(tag) else phpbb.titled_quote(tag)
     if tag.name == "div":
         return vbulletin.quote_v3(tag)
     return None
