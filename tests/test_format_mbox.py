@@ -457,3 +457,94 @@ def test_ponymail_interleaved_reply_and_nested_quotes(ponymail: Path) -> None:
     third = threads["external-search-form"].posts[2].blocks
     quotes = [(b.author, b.post) for b in third if isinstance(b, Quote)]
     assert quotes == [("John D. Ament", "2"), ("Daniel Sahlberg", "1")]  # the level-2 attribution sits inside level 1
+
+
+# ---------------------------------------------------------------- archive shapes
+
+
+def test_pipermail_scrubber_notes_are_not_the_senders_words() -> None:
+    path = FIXTURES / "plumb-users-2024-March.txt"
+    (document,) = read_file(path, f"lists/{path.name}")
+    assert document.title == "Valve torque settings"
+    assert _sections(document) == [
+        ("Jane Roe", "1", False, "What torque do people use on the brass valves of the Mk2 manifold?"),
+        ("Tom Vale", "2", False, "Twelve newton metres, never more, or the seat cracks."),
+        ("Jane Roe", "3", False, "Thanks, that matches the chart on the wall."),
+    ]
+    assert "scrubbed" not in document.text and "next part" not in document.text and "torque.pdf" not in document.text
+
+
+def test_pipermail_inline_text_attachment_after_next_part_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "inline.txt"
+    path.write_text(
+        "From ada at example.org  Tue Mar  5 10:00:00 2024\nFrom: ada at example.org (Ada Kerr)\n"
+        "Subject: [loom] Shuttle patch\nMessage-ID: <s1@example.org>\n\nThe patch below fixes the shuttle timing.\n"
+        "-------------- next part --------------\nSet the shuttle delay to forty milliseconds.\n",
+        encoding="utf-8",
+    )
+    (document,) = read_file(path, "inline.txt")
+    assert _sections(document) == [
+        ("Ada Kerr", "1", False, "The patch below fixes the shuttle timing.\nSet the shuttle delay to forty milliseconds.")
+    ]
+
+
+def test_html_signature_dashes_and_outlook_mailto_sender(tmp_path: Path) -> None:
+    path = tmp_path / "takeout.mbox"
+    path.write_text(
+        "From 1790000000000000001@xxx Tue Mar 05 10:00:00 +0000 2024\nX-GM-THRID: 1790000000000000001\n"
+        "X-Gmail-Labels: Inbox,Opened\nFrom: Priya Raman <priya@example.com>\nSubject: Seed swap in April\n"
+        "Message-ID: <g1@example.com>\nContent-Type: text/html; charset=UTF-8\nContent-Transfer-Encoding: quoted-printable\n\n"
+        '<div dir=3D"ltr"><div>The seed swap moves to the library annex on 13 April.</div><div><br>=\n'
+        '</div>-- <br><div class=3D"gmail_signature">Priya Raman<br>Garden Club secretary</div></div>\n\n'
+        "From 1790000000000000002@xxx Tue Mar 05 11:00:00 +0000 2024\nFrom: Dale Okafor <dale@example.net>\n"
+        "Subject: AW: Seed swap in April\nMessage-ID: <g2@example.com>\nIn-Reply-To: <g1@example.com>\n\n"
+        "I can bring forty packets of runner beans.\n\n"
+        "Von: Priya Raman [mailto:priya@example.com]\nGesendet: Dienstag, 5. März 2024 10:00\nBetreff: Seed swap in April\n\n"
+        "The seed swap moves to the library annex on 13 April.\n\n--\nPriya Raman\nGarden Club secretary\n",
+        encoding="utf-8",
+    )
+    (document,) = read_file(path, "takeout.mbox")
+    assert _sections(document) == [
+        ("Priya Raman", "1", False, "The seed swap moves to the library annex on 13 April."),
+        ("Dale Okafor", "2", False, "I can bring forty packets of runner beans."),
+    ]
+    thread = next(mbox.read(path, print))
+    assert thread.posts[1].blocks[-1] == Quote("The seed swap moves to the library annex on 13 April.", "Priya Raman", "1")
+
+
+def test_a_reused_message_id_with_another_sender_is_read_and_a_copy_is_not(tmp_path: Path) -> None:
+    mail = "From x@example.org  Tue Mar  5 {t}:00:00 2024\nFrom: {who}\nSubject: {re}Choir room\nDate: Tue, 05 Mar 2024 {t}:00:00 +0000\n"
+    mail += "Message-ID: <same@example.org>\n\n{text}\n\n"
+    path = tmp_path / "reused.mbox"
+    path.write_text(
+        mail.format(t=10, re="", who="Hana Novak <hana@example.org>", text="The choir room is free on Thursdays.")
+        + mail.format(t=10, re="", who="Hana Novak <hana@example.org>", text="The choir room is free on Thursdays.")
+        + mail.format(t=11, re="Re: ", who="Piet Bos <piet@example.org>", text="Then I will book it for the altos."),
+        encoding="utf-8",
+    )
+    warnings: list[Skipped] = []
+    (document,) = read_file(path, "reused.mbox", warnings)
+    assert [w.reason for w in warnings] == [
+        "partly read (mbox): message 2 (same@example.org): same Message-ID as message 1; left out as a duplicate"
+    ]
+    assert _sections(document) == [
+        ("Hana Novak", "1", False, "The choir room is free on Thursdays."),
+        ("Piet Bos", "2", False, "Then I will book it for the altos."),
+    ]
+
+
+def test_a_digest_says_its_mails_are_not_read(tmp_path: Path) -> None:
+    path = tmp_path / "digest.mbox"
+    path.write_text(
+        "From quilt-request@example.org  Tue Mar  5 10:00:00 2024\nFrom: quilt-request@example.org\n"
+        'Subject: quilt Digest, Vol 12, Issue 3\nMessage-ID: <dg@example.org>\nContent-Type: multipart/mixed; boundary="D"\n\n'
+        "--D\nContent-Type: text/plain\n\nToday's Topics:\n   1. Batting weight (Rosa Leal)\n\n"
+        '--D\nContent-Type: multipart/digest; boundary="M"\n\n--M\nContent-Type: message/rfc822\n\n'
+        "From: Rosa Leal <rosa@example.org>\nSubject: Batting weight\n\nWhich batting weight suits a summer quilt?\n\n--M--\n\n--D--\n",
+        encoding="utf-8",
+    )
+    warnings: list[Skipped] = []
+    read_file(path, "digest.mbox", warnings)
+    assert [w.reason for w in warnings] == [
+        "partly read (mbox): message 1 (dg@example.org): a digest of 1 mails; only the digest's own text is read"
+    ]

@@ -22,6 +22,10 @@ _HTML_BLOCKS = ["address", "article", "blockquote", "dd", "div", "dl", "dt", "fo
 _HTML_BLOCKS += ["header", "hr", "li", "ol", "p", "pre", "section", "table", "tr", "ul"]
 _HTML_NOISE = ["script", "style", "head", "title"]
 _HTML_SIGNATURES = re.compile("signature")  # gmail_signature, moz-signature
+#: Mailman 2 (pipermail) puts this line where it took an attachment out of the archived mail.
+_NEXT_PART = re.compile(r"^-{5,} next part -{5,}$")
+#: The note that follows it for a scrubbed part, up to its "URL: <…>" line.
+_SCRUBBED = re.compile(r"^(?:An? .*attachment was scrubbed\.\.\.|Skipped content of type .*)$")
 
 
 def parse(handle: IO[bytes]) -> EmailMessage:
@@ -42,6 +46,10 @@ def _text(part: Message, label: str, warn: Warn) -> str:
 
 def body_lines(message: EmailMessage, label: str, warn: Warn) -> list[str] | None:
     """The text a reader sees, as lines; the HTML part only when there is no plain one."""
+    digests = [p for p in message.walk() if p.get_content_type() == "multipart/digest"]
+    if digests:  # each mail of a digest has its own sender, but threading reads one head per message of the file
+        count = sum(len(p.get_payload()) for p in digests if p.is_multipart())
+        warn(f"{label}: a digest of {count} mails; only the digest's own text is read")
     part = message.get_body(preferencelist=("plain", "html"))
     if part is None:
         warn(f"{label}: no text or HTML part; left out")
@@ -50,9 +58,33 @@ def body_lines(message: EmailMessage, label: str, warn: Warn) -> list[str] | Non
     if part.get_content_type() == "text/html":
         return _html_lines(content)
     lines = [line[1:] if line.startswith(">From ") else line for line in content.split("\n")]  # mboxo's escape
+    lines = _without_scrubber_notes(lines)
     if str(part.get_param("format", "")).lower() == "flowed":
         return unflow(lines, str(part.get_param("delsp", "")).lower() == "yes")
     return lines
+
+
+def _without_scrubber_notes(lines: list[str]) -> list[str]:
+    """The lines less pipermail's "next part" markers and its notes on scrubbed attachments: the archive's words, not the sender's.
+
+    A note runs from the marker to its "URL: <…>" line (or a blank line); a text attachment that
+    pipermail shows inline after a marker is kept, since the sender wrote it.
+    """
+    out: list[str] = []
+    note = False
+    after_marker = False
+    for line in lines:
+        text = line.strip()
+        if _NEXT_PART.match(text):
+            note, after_marker = False, True
+            continue
+        note = note or (after_marker and bool(_SCRUBBED.match(text)))
+        after_marker = False
+        if note:
+            note = bool(text) and not text.startswith("URL:")
+            continue
+        out.append(line)
+    return out
 
 
 def unflow(lines: list[str], delsp: bool) -> list[str]:

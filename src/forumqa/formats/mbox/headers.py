@@ -12,7 +12,7 @@ import mailbox
 import re
 import urllib.parse
 from contextlib import closing, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
@@ -151,9 +151,14 @@ def _read_head(box: mailbox.mbox | None, path: Path, key: str, index: int, last_
 
 
 def scan(box: mailbox.mbox | None, path: Path, warn: Warn) -> list[Head]:
-    """Every message's head, in file order; an unreadable or duplicate message is left out with a warning."""
+    """Every message's head, in file order; an unreadable message or a second copy of one is left out with a warning.
+
+    A Message-ID is a copy's only when sender and date match too: some mailers and list tools reuse
+    ids, and a different message under a used id is still someone's words, so it gets an id of its own.
+    """
     heads: list[Head] = []
     seen: dict[str, int] = {}
+    by_id: dict[str, Head] = {}
     keys = box.keys() if box is not None else ["0"]
     for index, key in enumerate(keys, start=1):
         try:
@@ -162,8 +167,12 @@ def scan(box: mailbox.mbox | None, path: Path, warn: Warn) -> list[Head]:
             warn(f"message {index}: headers could not be read ({type(exc).__name__}); left out")
             continue
         if head.msgid in seen:
-            warn(f"message {index} ({head.msgid}): same Message-ID as message {seen[head.msgid]}; left out as a duplicate")
-            continue
+            first = by_id[head.msgid]
+            if (head.address, head.date) == (first.address, first.date):
+                warn(f"message {index} ({head.msgid}): same Message-ID as message {seen[head.msgid]}; left out as a duplicate")
+                continue
+            head = replace(head, msgid=f"{head.msgid}#{index}")
         seen[head.msgid] = index
+        by_id[head.msgid] = head
         heads.append(head)
     return heads

@@ -20,6 +20,7 @@ _ONE_MARK = re.compile(r"^>[ \t]?")
 _ORIGINAL = re.compile(r"^\s*-{2,}\s*(?:Original Message|Forwarded message|Ursprüngliche Nachricht|Message d'origine)\s*-{2,}\s*$", re.I)
 _RULE = re.compile(r"^\s*[-_=*]{20,}\s*$")
 _FROM_FIELD = re.compile(r"^\s*(?:From|Von|De|Van):\s*\S", re.IGNORECASE)
+_MAILTO = re.compile(r"\[mailto:([^\]\s]+)\]", re.IGNORECASE)
 _SENT_FIELD = re.compile(r"^\s*(?:Sent|Date|Gesendet|Datum|Envoyé|Enviado|Verzonden):", re.IGNORECASE)
 _FOOTER_WORDS = re.compile(r"unsubscribe|mailing list|listinfo|for additional commands|you received this message because", re.I)
 _DEVICE_LINE = re.compile(r"^\s*(?:Sent from my [\w ]+|Get Outlook for \w+)\.?\s*$", re.IGNORECASE)
@@ -34,7 +35,7 @@ def blocks(lines: list[str], context: Context) -> list[str | Quote]:
 def _strip_boilerplate(lines: list[str]) -> list[str]:
     """The lines before a signature ("-- ") or a list footer; device taglines dropped."""
     for at, line in enumerate(lines):
-        if line == "-- ":
+        if line.rstrip() == "--":  # "-- ", or "--" where the trailing space was lost (HTML mail, archive clean-up)
             return lines[:at]
         if _RULE.match(line) and any(_FOOTER_WORDS.search(after) for after in lines[at + 1 : at + 5]):
             return lines[:at]
@@ -84,7 +85,8 @@ def _from_line(lines: list[str]) -> tuple[str | None, str | None]:
     """(name, address) in the "From:" line of a history's header block."""
     for line in lines:
         if _FROM_FIELD.match(line):
-            name, address = email.utils.parseaddr(line.split(":", 1)[1].strip())
+            value = _MAILTO.sub(r"<\1>", line.split(":", 1)[1].strip())  # Outlook's "Jane Roe [mailto:jane@example.org]"
+            name, address = email.utils.parseaddr(value)
             return (" ".join(name.split()).strip("\"' ") or None), (address.lower() or None)
     return None, None
 
