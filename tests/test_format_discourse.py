@@ -191,6 +191,54 @@ def test_cooked_html_to_blocks(cooked: str, expected: tuple[str | Quote, ...]) -
     assert discourse.cooked_blocks(cooked, "7") == expected
 
 
+# ---------------------------------------------------------------- shapes current Discourse writes
+
+VARIANTS = FIXTURES / "discourse" / "topic_7001.json"
+
+
+def test_poll_counters_footnote_links_and_lightbox_sizes_are_furniture_but_options_and_cells_are_words() -> None:
+    document, _ = _read(VARIANTS, "topic_7001.json")
+    for furniture in ("voters", "↩", "88.1 KB", "1024×577"):
+        assert furniture not in document.text
+    assert "Which grease do you use?\nSilicone\nLithium\nWhy I ask\nLithium thickens in the cold." in document.text
+    assert "Measured at dawn." in document.text
+    assert "\nVent State\nnorth stuck\n" in document.text  # cells written without spaces between them
+
+
+def test_a_chat_quote_is_its_authors_words_without_its_header() -> None:
+    document, _ = _read(VARIANTS, "topic_7001.json")
+    (section,) = covering(document, "I replaced the sensor")
+    assert section.quoted and section.author == "brisa"
+    assert "#greenhouse" not in document.text
+
+
+def test_whispers_are_left_out_with_a_warning_small_actions_silently() -> None:
+    document, warnings = _read(VARIANTS, "topic_7001.json")
+    assert [w.reason.split(": ", 1)[1] for w in warnings] == [
+        "post 5 (id 805): a staff whisper, meant for staff only; left out",
+        "post 8 (id 808): deleted; left out",
+    ]
+    assert {s.post for s in document.sections} == {"1", "2", "3", "4", "7", "9"}
+    (wiki,) = covering(document, "Footnote test")
+    assert wiki.author == "Wiki Editor"  # no username: the name is still readable
+
+
+def test_a_quote_from_another_topic_keeps_its_author_and_no_post_number() -> None:
+    document, _ = _read(VARIANTS, "topic_7001.json")
+    (section,) = covering(document, "Silicone spray keeps hinges")
+    assert section.quoted and (section.author, section.post) == ("ferrow", "3")
+    assert "Old vents thread" not in document.text
+
+
+def test_old_markup_cross_topic_quote_takes_its_author_from_the_title_not_the_topic_link() -> None:
+    cooked = (
+        '<aside class="quote" data-post="2" data-topic="90"><div class="title"><div class="quote-controls"></div>'
+        '<img class="avatar" src="/a.png">lindqvist:<a href="/t/other/90/2">Another topic</a></div>'
+        "<blockquote><p>Words from there.</p></blockquote></aside>"
+    )
+    assert discourse.cooked_blocks(cooked, "7") == (Quote("Words from there.", "lindqvist", None),)
+
+
 # ---------------------------------------------------------------- the real export
 
 

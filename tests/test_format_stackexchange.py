@@ -160,6 +160,52 @@ def test_users_xml_belongs_to_its_posts_xml_by_name(tmp_path: Path) -> None:
     assert posts(documents["quill_posts/q12"])[0][1] == "Priya N."
 
 
+# ---------------------------------------------------------------- shapes real dumps have
+
+
+def test_a_dump_with_answers_before_their_question_and_every_post_type_reads_each_thread_whole() -> None:
+    # BOM, CRLF, `|a|b|` tags, post types 3/5/6/7 (wiki and nomination rows), an answer read before its question.
+    documents, warnings = load(FIXTURES / "variants_Posts.xml")
+    assert sorted(documents) == ["variants_posts/q21", "variants_posts/q24"]
+    assert warnings == ["answer 28: its question 999 is not in the file; left out"]
+    # Accepted first, then by score; the Community user from Users.xml, a deleted user by OwnerDisplayName.
+    assert [p[:2] for p in posts(documents["variants_posts/q21"])] == [
+        ("21", "tavi & co"),
+        ("20", "Oksana Brindle"),
+        ("22", "Community"),
+        ("23", "gone_fernhollow"),
+    ]
+    assert "Lumenwick is a colour tool" not in documents["variants_posts/q21"].text  # a tag wiki is no thread's post
+
+
+def test_a_soft_wrapped_paragraph_stays_one_paragraph_and_inline_markup_reads_as_text() -> None:
+    """Rendered bodies keep the markdown's line wraps inside a <p>; a browser shows them as spaces."""
+    documents, _ = load(FIXTURES / "variants_Posts.xml")
+    q21 = own(documents["variants_posts/q21"])
+    assert q21[0] == ("21", "Since the last update the Lumenwick palette stays grey after I edit wick.toml. My config:")
+    assert q21[1] == ("21", '[palette]\nshade = "<grey>"')  # a code block keeps its lines, entities decoded once
+    assert q21[3] == (
+        "20",
+        "Press Ctrl+Shift+K to open the palette, then type wick: reload and hit Enter.\n"
+        "The cost grows as n2 — so keep the list short & tidy.",
+    )
+
+
+def test_a_spoiler_is_the_posters_own_words_and_a_quote_of_the_question_is_not_repeated() -> None:
+    documents, _ = load(FIXTURES / "variants_Posts.xml")
+    q21 = documents["variants_posts/q21"]
+    assert ("23", "The fix is hidden in the manual:\nSet shade to auto and the palette reloads by itself.") in own(q21)
+    assert quoted(q21) == []  # answer 22 quotes the question: shown, but credited to nobody new
+    assert "> How do I make it reload?" in q21.text
+
+
+def test_the_later_duplicate_notice_is_dropped_and_table_rows_keep_their_cells_together() -> None:
+    documents, _ = load(FIXTURES / "variants_Posts.xml")
+    q24 = documents["variants_posts/q24"]
+    assert "already has an answer" not in q24.text and "3 answers" not in q24.text and quoted(q24) == []
+    assert own(q24) == [("24", "My palette went grey once more after the autumn release."), ("29", "Setting Value\nshade auto")]
+
+
 # ---------------------------------------------------------------- bad input
 
 

@@ -28,9 +28,17 @@ _BLOCK_TAGS = frozenset(
 )
 #: Rendered furniture that get_text would otherwise turn into words.
 _NOISE_TAGS = frozenset({"img", "svg", "script", "style", "noscript", "button", "input", "video", "audio", "iframe"})
-_NOISE_CLASSES = frozenset({"meta", "quote-controls", "onebox-metadata", "site-icon", "lightbox-meta", "expand"})
-#: Post types that carry no words: 3 is a "small action" (closed, pinned, split), 4 a staff whisper.
-_SILENT_POST_TYPES = (3, 4)
+_NOISE_CLASSES = frozenset(
+    {"meta", "quote-controls", "onebox-metadata", "site-icon", "lightbox-meta", "expand"}
+    # A poll's "0 voters" counter and its buttons, a footnote's "↩︎" back link, a chat quote's name/channel header.
+    | {"poll-info", "poll-buttons", "footnote-backref", "chat-transcript-user"}
+)
+#: Table cells: a row's cells stay on one line, but their words must not run together ("VentState").
+_CELL_TAGS = frozenset({"td", "th"})
+#: A "small action" (closed, pinned, split): the forum's notice, no words anyone wrote.
+_SMALL_ACTION = 3
+#: A staff whisper: words staff wrote for staff only, so they are left out, and the reader is told.
+_WHISPER = 4
 
 _SNIFF_STREAM = re.compile(r'"post_stream"\s*:\s*\{')
 _SNIFF_POSTS = re.compile(r'"posts"\s*:\s*\[')
@@ -118,6 +126,9 @@ def _walk(node: Tag, out: _Blocks, topic_id: str | None) -> None:
         elif name == "aside" and "quote" in classes:
             for item in _aside_quote(child, topic_id):
                 out.add(item)
+        elif "chat-transcript" in classes:  # a quote of a chat message: its author's words, not the replier's
+            for item in _quote_items(child, _attr(child, "data-username"), None, topic_id):
+                out.add(item)
         elif "onebox" in classes:
             for item in _onebox(child, topic_id):
                 out.add(item)
@@ -126,6 +137,10 @@ def _walk(node: Tag, out: _Blocks, topic_id: str | None) -> None:
                 out.add(item)
         elif name == "pre":
             out.add(child.get_text())  # a code block keeps its lines
+        elif name in _CELL_TAGS:
+            out.text(" ")
+            _walk(child, out, topic_id)
+            out.text(" ")
         elif name in _BLOCK_TAGS:
             out.end_line()
             _walk(child, out, topic_id)
@@ -146,7 +161,9 @@ def _aside_quote(aside: Tag, topic_id: str | None) -> list[str | Quote]:
     title = aside.find("div", class_="title")
     author = _attr(aside, "data-username")
     if author is None and isinstance(title, Tag):
-        author = title.get_text(" ", strip=True).rstrip(":").strip() or None
+        # Only the title's own text: in a quote from another topic the topic's title follows as a link.
+        own = "".join(title.find_all(string=True, recursive=False))
+        author = own.strip().rstrip(":").strip() or None
     quote_topic = _attr(aside, "data-topic")
     post = _attr(aside, "data-post") if quote_topic in (None, topic_id) else None
     body = aside.find("blockquote")
@@ -230,7 +247,10 @@ def read(path: Path, warn: Warn) -> Iterator[Thread]:
         if not isinstance(raw, dict):
             warn(f"entry {index + 1} of post_stream.posts is not a post; left out")
             continue
-        if raw.get("post_type") in _SILENT_POST_TYPES or raw.get("action_code"):
+        if raw.get("post_type") == _SMALL_ACTION or raw.get("action_code"):
+            continue
+        if raw.get("post_type") == _WHISPER:
+            warn(f"post {_text(raw.get('post_number')) or '?'} (id {raw.get('id')}): a staff whisper, meant for staff only; left out")
             continue
         if raw.get("user_deleted") is True or raw.get("deleted_at"):  # its cooked is a "(post withdrawn …)" placeholder
             warn(f"post {_text(raw.get('post_number')) or '?'} (id {raw.get('id')}): deleted; left out")

@@ -31,8 +31,9 @@ QUESTION, ANSWER = "1", "2"
 _ROOT = re.compile(r"^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<posts[\s>]", re.DOTALL)
 #: A dump extracted into a folder named after its site ("askubuntu.com") says where its posts live.
 _SITE = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,}$")
-#: The notice Stack Exchange puts at the top of a question closed as a duplicate: not the asker's words.
-_DUPLICATE_NOTICE = re.compile(r"^\s*possible duplicates?:", re.IGNORECASE)
+#: The notice Stack Exchange put at the top of a question closed as a duplicate: not the asker's words.
+#: Before 2013 it read "Possible Duplicate:", later "This question already has an answer here:" (or "answers").
+_DUPLICATE_NOTICE = re.compile(r"^\s*(?:possible duplicates?:|this question already has (?:an )?answers? here:)", re.IGNORECASE)
 
 
 def sniff(path: Path, head: str) -> bool:
@@ -167,11 +168,13 @@ def _post(row: _Row, names: dict[int, str], site: str | None) -> Post:
 
 # ---------------------------------------------------------------- body HTML → blocks
 
-#: Elements that end a line of prose: a paragraph, a list item, a heading, a line break.
+#: Elements that end a line of prose: a paragraph, a list item, a heading, a table row, a line break.
 _LINE_TAGS = frozenset({
-    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th",
+    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
     "table", "hr", "dd", "dt", "dl",
 })  # fmt: skip
+#: Table cells: a row's cells share its line ("shade auto"), kept apart by spaces so their words never run together.
+_CELL_TAGS = frozenset({"td", "th"})
 
 
 def body_blocks(html: str) -> tuple[str | Quote, ...]:
@@ -208,17 +211,22 @@ class _Blocks:
         for child in node.children:
             if not isinstance(child, Tag):
                 if not isinstance(child, PreformattedString):  # a comment, a doctype
-                    self.prose.append(str(child))
+                    # A newline inside a paragraph is the source's soft wrap, shown as a space: a sentence runs across it.
+                    self.prose.append(str(child).replace("\r", " ").replace("\n", " "))
             elif child.name == "pre":
                 self.flush()
                 if code := child.get_text().strip("\n"):
                     self.out.append(code)
-            elif child.name == "blockquote":
+            elif child.name == "blockquote" and "spoiler" not in (child.get("class") or ()):
                 self.flush()
                 inner = _Blocks()
                 inner.walk(child)
                 self.out.extend(_quotes(inner.done()))
-            elif child.name in _LINE_TAGS:
+            elif child.name in _CELL_TAGS:
+                self.prose.append(" ")
+                self.walk(child)
+                self.prose.append(" ")
+            elif child.name in _LINE_TAGS or child.name == "blockquote":  # a `>!` spoiler: the poster's own words, hidden
                 self.prose.append("\n")
                 self.walk(child)
                 self.prose.append("\n")
