@@ -28,6 +28,9 @@ FORUM_PAGES = (
     "vbulletin4.html",
     "vbulletin5.html",
     "malformed.html",
+    "phpbb33_dutch.html",
+    "vbulletin3_german_latin1.html",
+    "vbulletin3_php_code.html",
 )
 BOILERPLATE = (
     "Posts:",
@@ -215,6 +218,23 @@ def test_older_phpbb_table_layout_in_windows_1252() -> None:
     assert "left them in October" not in " ".join(_own(document, "jean-luc"))
     _assert_sections_exact(document, thread)
     _assert_no_boilerplate(document, "Ride safe", "Post subject")
+
+
+def test_phpbb33_translated_board_credits_quotes_to_the_quoted_member() -> None:
+    """A Dutch board writes "Femke schreef:" in the cite; the verb is no part of the name."""
+    path = FIXTURES / "phpbb33_dutch.html"
+    document, warnings = _load(path)
+    thread = _thread(path)
+    assert warnings == []
+    assert [(p.post, p.author, p.date, p.reply_to) for p in thread.posts] == [
+        ("9001", "Femke", "2022-04-02T08:15+00:00", None),
+        ("9004", "gast_wim", "2022-04-02T09:01+00:00", "9001"),
+    ]
+    assert thread.posts[1].blocks[0] == Quote("Mijn ketting kraakt bij elke trap.", "Femke", "9001")
+    assert thread.posts[1].blocks[2] == Quote("Een droge ketting piept altijd.", "Sanne", None)
+    assert "droge ketting" not in " ".join(_own(document, "gast_wim"))
+    _assert_sections_exact(document, thread)
+    _assert_no_boilerplate(document, "schreef", "keer bekeken", "Laatst gewijzigd", "Groet, Wim", "Selecteer alles", "Bericht")
 
 
 # ---------------------------------------------------------------- XenForo
@@ -439,6 +459,35 @@ def test_vbulletin3_tables_and_a_mislabelled_charset() -> None:
     assert "1 part white vinegar\n3 parts warm water" in thread.posts[1].blocks
     _assert_sections_exact(document, thread)
     _assert_no_boilerplate(document, "Quote:", "Code:", "Fish first", "Originally Posted by")
+
+
+def test_vbulletin3_translated_quotes_and_the_plain_postbit_date() -> None:
+    """A German vB3 board in Latin-1: "Zitat:" / "Zitat von X" quotes, and the date beside the "#2" in one thead cell."""
+    path = FIXTURES / "vbulletin3_german_latin1.html"
+    document, warnings = _load(path)
+    thread = _thread(path)
+    assert warnings == []
+    assert [(p.post, p.author, p.date, p.reply_to) for p in thread.posts] == [
+        ("711", "Gärtnerin", "2010-05-12T14:20", None),
+        ("712", "Rohrfuchs", "2010-05-13T08:02", "711"),
+    ]
+    assert thread.posts[1].blocks == (
+        Quote("Mein Schlauch reißt jedes Frühjahr an derselben Stelle.", "Gärtnerin", "711"),
+        "Im Winter entleeren und aufrollen.",
+        Quote("Frost ist der Feind.", None, None),
+    )
+    assert _own(document, "Rohrfuchs") == ["Im Winter entleeren und aufrollen."]
+    _assert_sections_exact(document, thread)
+    _assert_no_boilerplate(document, "Zitat", "Gruß aus dem Schuppen", "Geändert von", "Registriert")
+
+
+def test_vbulletin3_php_code_box_is_its_own_block_without_its_label() -> None:
+    path = FIXTURES / "vbulletin3_php_code.html"
+    document, _ = _load(path)
+    thread = _thread(path)
+    assert thread.posts[0].blocks == ("Try this:", "$total = 0;\n$total++;", "It counts.")
+    _assert_sections_exact(document, thread)
+    _assert_no_boilerplate(document, "PHP Code")
 
 
 def test_vbulletin5_nodes() -> None:

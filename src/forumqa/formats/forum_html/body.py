@@ -86,8 +86,11 @@ def _is_boilerplate(tag: Tag) -> bool:
         return True
     if "display:none" in attr(tag, "style").replace(" ", "").lower():
         return True
-    # vBulletin 3 labels a code box with a "Code:" line of its own
-    return "smallfont" in classes(tag) and flat_text(tag).lower() in _CODE_LABELS and tag.find_next_sibling("pre") is not None
+    # vBulletin 3 labels a code box with a "Code:" line of its own; "PHP Code:" boxes are a div holding a code
+    if "smallfont" not in classes(tag) or flat_text(tag).lower() not in _CODE_LABELS:
+        return False
+    box = tag.find_next_sibling(True)
+    return box is not None and (box.name == "pre" or box.find(("pre", "code")) is not None)
 
 
 def _lines(tag: Tag) -> str:
@@ -110,6 +113,8 @@ def _code_text(tag: Tag) -> str | None:
     if "codebox" in tag_classes or "bbCodeBlock--code" in tag_classes or xenforo1_box:
         inner = tag.find("pre") or tag.find("code") or tag.find(class_="bbCodeCode") or tag.find(class_="code")
         raw = _lines(inner) if inner is not None else ""
+    elif tag.name == "code" and tag.find("br") is not None:
+        raw = _lines(tag).replace("\xa0", " ")  # vBulletin 3 highlighted PHP: <br> lines, &nbsp; spaces
     elif tag.name == "pre" or "bbCodeCode" in tag_classes or (tag.name == "code" and "\n" in tag.get_text().strip()):
         raw = tag.get_text()
     else:

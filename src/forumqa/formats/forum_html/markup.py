@@ -14,7 +14,10 @@ from bs4 import BeautifulSoup, Tag
 from bs4.element import NavigableString
 
 _POST_IN_HREF = re.compile(r"(?:[?&]p=|#p|#post-?|[?&]id=)(\d+)")
-_QUOTE_VERBS = (" wrote", " said", " schrieb", " hat geschrieben", " a écrit", " ha scritto", " escribió", " escreveu", " napisał")
+_QUOTE_VERBS = (
+    *(" wrote", " said", " schrieb", " hat geschrieben", " a écrit", " ha scritto", " escribió", " escreveu", " napisał"),
+    *(" schreef", " skrev", " kirjoitti", " napsal", " írta", " yazdı", " писал(а)", " написал"),
+)
 
 BLOCK_TAGS = frozenset({
     "p", "div", "br", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th",

@@ -38,7 +38,9 @@ def find(soup: BeautifulSoup) -> list[Found]:
             ids,
             avoid=body,
         )
-        stamp = own(container, "time[itemprop=dateCreated], span.date, .postdate, td.thead", ids, avoid=body)
+        # vB3's plain postbit puts "#2" (floated right) and the date in one td.thead, each in a div.normal
+        dates = "time[itemprop=dateCreated], span.date, .postdate, td.thead > div.normal:not([style*=float]), td.thead"
+        stamp = own(container, dates, ids, avoid=body)
         date = attr(stamp, "datetime") or inline_text(stamp) or None
         found.append(Found(post, container, body, inline_text(author) or None, date))
     return found
@@ -54,15 +56,31 @@ def quote(tag: Tag) -> QuoteMark:
     return QuoteMark(author or None, post, content)
 
 
+def _posted_by(cell: Tag) -> Tag | None:
+    """The attribution line: "Originally Posted by <strong>X</strong>", or a translation ("Zitat von <strong>X</strong>")."""
+    divs = cell.find_all("div", recursive=False)
+    first = next((node for node in cell.children if isinstance(node, Tag) or str(node).strip()), None)
+    if len(divs) >= 2 and first is divs[0] and divs[0].find("strong", recursive=False) is not None:
+        return divs[0]
+    return next((d for d in divs if "Originally Posted by" in flat_text(d)), None)
+
+
 def quote_v3(tag: Tag) -> QuoteMark | None:
-    """vBulletin 3: <div><div class=smallfont>Quote:</div><table>…<td><div>Originally Posted by <strong>X</strong>…"""
+    """vBulletin 3: <div><div class=smallfont>Quote:</div><table>…<td><div>Originally Posted by <strong>X</strong>…
+
+    Translated boards label it otherwise ("Zitat:", "Citation :"), so the label is known by its place: a short
+    smallfont line ending in a colon, followed by the quote's table.
+    """
     label = tag.find(True, recursive=False)
-    if label is None or "smallfont" not in classes(label) or flat_text(label).rstrip(":").lower() != "quote":
+    following = label.find_next_sibling(True) if label is not None else None
+    if label is None or "smallfont" not in classes(label) or following is None or following.name != "table":
+        return None
+    if not flat_text(label).endswith(":") or len(flat_text(label)) > 30:
         return None
     cell = tag.find("td")
     if cell is None:
         return None
-    by = next((d for d in cell.find_all("div", recursive=False) if "Originally Posted by" in flat_text(d)), None)
+    by = _posted_by(cell)
     if by is None:
         return QuoteMark(None, None, cell)
     name = by.find("strong")
