@@ -10,7 +10,8 @@ from bs4 import BeautifulSoup
 
 from forumqa.documents import Document, Section, Skipped, UnreadableDocument
 from forumqa.formats import THREAD_FORMATS, forum_html
-from forumqa.formats.forum_html import phpbb, vbulletin, xenforo, xenforo1
+from forumqa.formats.forum_html import phpbb, phpbb_print, vbulletin, vbulletin_archive, xenforo, xenforo1
+from forumqa.formats.forum_html.body import blocks
 from forumqa.formats.forum_html.page import iso_date
 from forumqa.loading import SNIFF_BYTES, load_documents, read_file
 from forumqa.threads import Post, Quote, Thread, clean_block
@@ -31,6 +32,8 @@ FORUM_PAGES = (
     "phpbb33_dutch.html",
     "vbulletin3_german_latin1.html",
     "vbulletin3_php_code.html",
+    "vbulletin_archive.html",
+    "phpbb_print.html",
 )
 BOILERPLATE = (
     "Posts:",
@@ -76,7 +79,9 @@ def _assert_sections_exact(document: Document, thread: Thread) -> None:
     for section in document.sections:
         text = _slice(document, section)
         assert text and text == text.strip()
-        post = posts[section.post or ""] if not section.quoted else next(p for p in thread.posts if p.url == section.url)
+        # a light page (printer view, archive) links every post to the page itself: its quotes are found by post
+        same_url = [p for p in thread.posts if p.url == section.url]
+        post = same_url[0] if section.quoted and len(same_url) == 1 else posts[section.post or ""]
         if section.quoted:  # credited to the quoted author, or to the poster for unattributed outside material
             quotes = [b for b in post.blocks if isinstance(b, Quote) and (b.author or post.author) == section.author]
             lines = {line for quote in quotes for line in clean_block(quote.text).split("\n")}
@@ -415,7 +420,8 @@ def test_xenforo1_theme_prefixed_post_ids(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", FORUM_PAGES)
 def test_xenforo1_and_the_other_engines_claim_only_their_own_pages(name: str) -> None:
     soup = BeautifulSoup((FIXTURES / name).read_bytes(), "html.parser")
-    others = [engine.find(soup) for engine in (phpbb.ENGINE, xenforo.ENGINE, vbulletin.ENGINE)]
+    engines = (phpbb.ENGINE, xenforo.ENGINE, vbulletin.ENGINE, phpbb_print.ENGINE, vbulletin_archive.ENGINE)
+    others = [engine.find(soup) for engine in engines]
     if name == "xenforo1.html":
         assert xenforo1.find(soup) and not any(others)
     else:
@@ -570,6 +576,122 @@ def test_copies_of_one_page_under_two_names_keep_title_and_post_ids(tmp_path: Pa
 )
 def test_board_date_formats(shown: str, iso: str | None) -> None:
     assert iso_date(shown, None) == iso
+
+
+# ---------------------------------------------------------------- light pages: vBulletin archive, phpBB printer view
+
+#: Which engine reads each fixture; the light forms (no post ids) never take a page from the others.
+ENGINE_OF = {
+    "phpbb_prosilver.html": "phpBB",
+    "phpbb_subsilver2_cp1252.html": "phpBB",
+    "phpbb33_dutch.html": "phpBB",
+    "malformed.html": "phpBB",
+    "xenforo1.html": "XenForo 1",
+    "xenforo2.html": "XenForo",
+    "vbulletin3.html": "vBulletin",
+    "vbulletin4.html": "vBulletin",
+    "vbulletin5.html": "vBulletin",
+    "vbulletin3_german_latin1.html": "vBulletin",
+    "vbulletin3_php_code.html": "vBulletin",
+    "vbulletin_archive.html": "vBulletin archive",
+    "phpbb_print.html": "phpBB print view",
+}
+
+
+@pytest.mark.parametrize("name", FORUM_PAGES)
+def test_each_page_is_read_by_its_own_engine_and_the_light_forms_claim_no_other(name: str) -> None:
+    soup = BeautifulSoup((FIXTURES / name).read_bytes(), "html.parser")
+    match = forum_html._find(soup)
+    assert match is not None and match[0].name == ENGINE_OF[name]
+    light = {"vBulletin archive": vbulletin_archive.ENGINE, "phpBB print view": phpbb_print.ENGINE}
+    for engine_name, engine in light.items():
+        assert bool(engine.find(BeautifulSoup((FIXTURES / name).read_bytes(), "html.parser"))) == (engine_name == ENGINE_OF[name])
+
+
+def test_vbulletin_archive_posts_authors_dates_and_positions_as_ids() -> None:
+    path = FIXTURES / "vbulletin_archive.html"
+    document, warnings = _load(path)
+    thread = _thread(path)
+    assert warnings == []
+    assert document.title == "Pond pump hums but moves no water"
+    assert [(p.post, p.author, p.date) for p in thread.posts] == [
+        ("1", "reedwarbler", "2011-06-02T07:10"),
+        ("2", "Tamsin K", "2011-06-02T09:48"),
+        ("3", "reedwarbler", "2011-06-03T18:30"),
+        ("4", "Gus", "2011-06-04T11:05"),
+    ]
+    assert {p.url for p in thread.posts} == {"http://ponds.example.com/forum/showthread.php?t=3310"}  # the full thread it links to
+    _assert_sections_exact(document, thread)
+    _assert_no_boilerplate(document, "View Full Version", "PDA", "Pumps and Filters", "Jelsoft", "Originally Posted by", "Quote:")
+
+
+def test_vbulletin_archive_quotes_are_credited_to_the_quoted_member() -> None:
+    path = FIXTURES / "vbulletin_archive.html"
+    document, _ = _load(path)
+    thread = _thread(path)
+    # "Quote:" + "Originally Posted by X" and a bare "Originally Posted by X": the lines up to the blank one
+    assert thread.posts[1].blocks[0] == Quote("My submersible pump hums loudly but the waterfall has stopped.", "reedwarbler", None)
+    assert thread.posts[2].blocks[0] == Quote("Pull the pump and rinse the cage in a bucket of pond water.", "Tamsin K", None)
+    # a "Quote:" with no name is outside material: quoted, never the poster's own words
+    assert thread.posts[2].blocks[2] == Quote("An old leaflet said to check the cage every fortnight in June.", None, None)
+    tamsin, reed = " ".join(_own(document, "Tamsin K")), " ".join(_own(document, "reedwarbler"))
+    assert "waterfall has stopped" not in tamsin and "blanket weed" in tamsin
+    assert "rinse the cage" not in reed and "every fortnight" not in reed and "I will do that from now on." in reed
+    leaflet = next(s for s in document.sections if s.quoted)
+    assert _slice(document, leaflet) == "An old leaflet said to check the cage every fortnight in June."
+    assert (leaflet.author, leaflet.post) == ("reedwarbler", "3")
+    for section in document.sections:
+        assert not _slice(document, section).startswith(("Quote", "Originally Posted by"))
+
+
+def test_light_pages_keep_repeated_posts_that_have_no_ids(tmp_path: Path) -> None:
+    """With no ids on the page, positions stand in: two identical posts are two posts, not a duplicate."""
+    page = (FIXTURES / "vbulletin_archive.html").read_text(encoding="utf-8")
+    last = page[page.index('<div class="post"><div class="posttop"><div class="username">Gus') :]
+    last = last[: last.index("<hr />")]
+    path = tmp_path / "t-3310.html"
+    path.write_text(page.replace(last, last + "<hr />" + last, 1), encoding="utf-8")
+    warnings: list[str] = []
+    thread = next(forum_html.read(path, warnings.append))
+    assert warnings == []
+    assert [(p.post, p.author) for p in thread.posts][-2:] == [("4", "Gus"), ("5", "Gus")]
+
+
+def test_vbulletin_archive_one_line_attribution_and_inline_tags() -> None:
+    html = (
+        '<div class="post"><div class="posttop"><div class="username">Ida</div><div class="date">01-15-2012, 03:45 PM</div></div>'
+        '<div class="posttext">Quote: Originally Posted by <b>Pavel</b><br />Lilies want <i>full</i> sun.<br /><br />'
+        "Mine flower in shade.</div></div>"
+    )
+    found = vbulletin_archive.find(BeautifulSoup(html, "html.parser"))
+    assert [(f.post, f.author, f.date) for f in found] == [("1", "Ida", "01-15-2012, 03:45 PM")]
+    assert found[0].body is not None
+    assert blocks(found[0].body, frozenset()).items == [Quote("Lilies want full sun.", "Pavel", None), "Mine flower in shade."]
+
+
+def test_phpbb_print_view_posts_authors_dates_and_quotes() -> None:
+    path = FIXTURES / "phpbb_print.html"
+    document, warnings = _load(path)
+    thread = _thread(path)
+    assert warnings == []
+    assert document.title == "Wick keeps drowning in the oil"
+    assert [(p.post, p.author, p.date) for p in thread.posts] == [
+        ("1", "Ottilie", "2018-07-21T15:37+01:00"),  # the footer says "All times are UTC+01:00"
+        ("2", "burner_bob", "2018-07-21T17:02+01:00"),
+        ("3", "Ottilie", "2018-07-22T09:15+01:00"),
+    ]
+    assert {p.url for p in thread.posts} == {"https://lanterns.example.org/forum/viewtopic.php?t=88"}
+    assert thread.posts[1].blocks[0] == Quote("The flat wick in my brass lamp sinks into the font after an hour.", "Ottilie", None)
+    assert thread.posts[2].blocks[0] == Quote("Never burn paraffin in a lamp made for colza oil.", "Hesketh", None)
+    bob, ottilie = " ".join(_own(document, "burner_bob")), " ".join(_own(document, "Ottilie"))
+    assert "sinks into the font" not in bob and "Swap the burner before you buy another wick." in bob
+    assert "colza" not in ottilie and "A new burner fixed it, thank you." in ottilie
+    hesketh = [_slice(document, s) for s in document.sections if s.author == "Hesketh"]
+    assert hesketh == ["Never burn paraffin in a lamp made for colza oil."]
+    _assert_sections_exact(document, thread)
+    _assert_no_boilerplate(document, "Posted:", "Re: Wick", "Page 1 of 1", "Lantern Makers", "Oil lamps", "Powered by")
+    for section in document.sections:
+        assert not _slice(document, section).startswith(("by ", "Posted", "Ottilie wrote"))
 
 
 # ---------------------------------------------------------------- the real DosTips page

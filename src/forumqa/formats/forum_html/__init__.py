@@ -6,8 +6,9 @@ documented markup, so each post is read from its own container and each quote bl
 `Quote` with the author and post id the markup records. Recognition is by markup, not extension:
 a page with no post containers is left to the plain page reader.
 
-One module per engine (phpbb, xenforo, xenforo1, vbulletin: where its posts and quotes are), `markup` for
-what they share, `body` for a post's text and quotes, `page` for the page's zone, address and title.
+One module per engine (phpbb, xenforo, xenforo1, vbulletin: where its posts and quotes are; phpbb_print and
+vbulletin_archive for the light page forms without post ids), `markup` for what they share, `body` for a
+post's text and quotes, `page` for the page's zone, address and title.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from pathlib import Path
 from bs4 import BeautifulSoup, UnicodeDammit
 
 from forumqa.documents import UnreadableDocument
-from forumqa.formats.forum_html import phpbb, vbulletin, xenforo, xenforo1
+from forumqa.formats.forum_html import phpbb, phpbb_print, vbulletin, vbulletin_archive, xenforo, xenforo1
 from forumqa.formats.forum_html.body import blocks
 from forumqa.formats.forum_html.markup import Engine, Found
-from forumqa.formats.forum_html.page import iso_date, page_timezone, page_title, page_url
+from forumqa.formats.forum_html.page import iso_date, page_timezone, page_title, page_url, thread_url
 from forumqa.threads import Post, Thread, ThreadFormat, Warn
 
 #: A thread page is a few MB at most; past this it is not one, and its DOM would not fit comfortably.
@@ -29,9 +30,10 @@ MAX_BYTES = 64 * 1024 * 1024
 #: A page whose first post lies past the 64 KiB head (a long inline script) is looked at this far.
 SNIFF_MORE = 1024 * 1024
 #: Substrings every supported engine's post markup carries; a page without any is not parsed to sniff it.
-_MARKERS = ("postbody", "js-post", "post_message_", "bbwrapper", "messagetext")
-#: Tried in this order; the first whose post containers are on the page reads it.
-_ENGINES = (phpbb.ENGINE, xenforo.ENGINE, xenforo1.ENGINE, vbulletin.ENGINE)
+_MARKERS = ("postbody", "js-post", "post_message_", "bbwrapper", "messagetext", "posttext", "page-body")
+#: Tried in this order; the first whose post containers are on the page reads it. The light forms without
+#: post ids (phpBB's printer view, vBulletin's archive) come last: a page with ids is always read as before.
+_ENGINES = (phpbb.ENGINE, xenforo.ENGINE, xenforo1.ENGINE, vbulletin.ENGINE, phpbb_print.ENGINE, vbulletin_archive.ENGINE)
 
 
 def _find(soup: BeautifulSoup) -> tuple[Engine, list[Found]] | None:
@@ -76,7 +78,7 @@ def read(path: Path, warn: Warn) -> Iterator[Thread]:
     if match is None:
         raise UnreadableDocument("no phpBB, XenForo or vBulletin posts found in this page")
     engine, found = match
-    zone, base = page_timezone(soup), page_url(soup)
+    zone, base = page_timezone(soup), page_url(soup) or thread_url(soup, engine)
     skip = frozenset(id(f.container) for f in found)
     thread = Thread(page_title(soup, engine, path.stem))
     seen: set[str] = set()
@@ -97,7 +99,8 @@ def read(path: Path, warn: Warn) -> Iterator[Thread]:
         if not collected.items:
             warn(f"{label}: no text; left out")
             continue
-        anchor = engine.anchor.format(item.post)
+        # a light page has no anchor per post: its posts link to the page itself
+        anchor = f"#{engine.anchor.format(item.post)}" if engine.anchor else ""
         thread.posts.append(
             Post(
                 blocks=tuple(collected.items),
@@ -105,7 +108,7 @@ def read(path: Path, warn: Warn) -> Iterator[Thread]:
                 date=iso_date(item.date, zone),
                 post=item.post or None,
                 reply_to=collected.reply_to,
-                url=f"{base}#{anchor}" if base else f"#{anchor}",
+                url=f"{base or ''}{anchor}" or None,
             )
         )
     yield thread

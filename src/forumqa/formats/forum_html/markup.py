@@ -119,4 +119,5 @@ class Engine:
     name: str
     find: Callable[[BeautifulSoup], list[Found]]
     titles: str  # CSS selectors, most specific first
-    anchor: str  # the fragment a post's link ends in
+    anchor: str  # the fragment a post's link ends in; "" where posts have none (the light page forms)
+    thread_link: str = ""  # CSS selectors of a link to the thread, for a page with no canonical address

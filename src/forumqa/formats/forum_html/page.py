@@ -91,3 +91,12 @@ def page_title(soup: BeautifulSoup, engine: Engine, fallback: str) -> str:
         if title := inline_text(soup.select_one(selector.strip())):
             return title
     return inline_text(soup.find("title")) or fallback
+
+
+def thread_url(soup: BeautifulSoup, engine: Engine) -> str | None:
+    """The full thread's absolute address as a light page (printer view, archive) links to it."""
+    for selector in filter(None, (part.strip() for part in engine.thread_link.split(","))):
+        url = attr(soup.select_one(selector), "href")
+        if url.startswith(("http://", "https://")):
+            return urldefrag(url).url
+    return None
