@@ -78,7 +78,8 @@ def safe_name(raw: str | None) -> str:
     suffix = PurePosixPath(name).suffix.lower()
     if suffix == GZIP:  # read as what it holds: "2024-March.txt.gz" is an mbox, "site.tar.gz" nothing readable
         inner = PurePosixPath(name[: -len(GZIP)]).suffix.lower()
-        suffix = f"{inner}{GZIP}" if inner in ARCHIVE_SUFFIXES or inner not in SUFFIXES else GZIP
+        if inner and (inner in ARCHIVE_SUFFIXES or inner not in SUFFIXES):
+            suffix = f"{inner}{GZIP}"
     if suffix not in SUFFIXES:
         raise UploadRefused(f"unsupported file type {suffix or '(no extension)'}; readable: {supported()}")
     return name

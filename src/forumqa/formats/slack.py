@@ -17,6 +17,7 @@ Memory: one channel's messages at a time (replies can land in any later day file
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -171,18 +172,19 @@ def message_blocks(raw: str, people: Names) -> list[str | Quote]:
     return blocks
 
 
-def _escaped(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _mrkdwn_escaped(text: str) -> str:
+    """Text as Slack writes it into `text`: &, < and > escaped, quotes left alone."""
+    return html.escape(text, quote=False)
 
 
 def _rich_inline(element: dict[str, Any]) -> str:
     """One element of a rich_text section as the mrkdwn Slack would have put in `text`."""
     kind = element.get("type")
     if kind == "text":
-        return _escaped(_text_raw(element.get("text")))
+        return _mrkdwn_escaped(_text_raw(element.get("text")))
     if kind == "link":
         label = _text_raw(element.get("text"))
-        return f"<{_text_raw(element.get('url'))}|{_escaped(label)}>" if label else f"<{_text_raw(element.get('url'))}>"
+        return f"<{_text_raw(element.get('url'))}|{_mrkdwn_escaped(label)}>" if label else f"<{_text_raw(element.get('url'))}>"
     if kind == "user":
         return f"<@{_text_raw(element.get('user_id'))}>"
     if kind == "channel":
@@ -191,7 +193,7 @@ def _rich_inline(element: dict[str, Any]) -> str:
         return f"<!{_text_raw(element.get('range'))}>"
     if kind == "emoji":
         return f":{_text_raw(element.get('name'))}:"
-    return _escaped(_text_raw(element.get("fallback") or element.get("text")))  # date, usergroup, …
+    return _mrkdwn_escaped(_text_raw(element.get("fallback") or element.get("text")))  # date, usergroup, …
 
 
 def _rich_elements(element: dict[str, Any]) -> str:

@@ -157,7 +157,6 @@ def scan(box: mailbox.mbox | None, path: Path, warn: Warn) -> list[Head]:
     ids, and a different message under a used id is still someone's words, so it gets an id of its own.
     """
     heads: list[Head] = []
-    seen: dict[str, int] = {}
     by_id: dict[str, Head] = {}
     keys = box.keys() if box is not None else ["0"]
     for index, key in enumerate(keys, start=1):
@@ -166,13 +165,11 @@ def scan(box: mailbox.mbox | None, path: Path, warn: Warn) -> list[Head]:
         except Exception as exc:  # one unreadable message costs itself only
             warn(f"message {index}: headers could not be read ({type(exc).__name__}); left out")
             continue
-        if head.msgid in seen:
-            first = by_id[head.msgid]
+        if (first := by_id.get(head.msgid)) is not None:
             if (head.address, head.date) == (first.address, first.date):
-                warn(f"message {index} ({head.msgid}): same Message-ID as message {seen[head.msgid]}; left out as a duplicate")
+                warn(f"message {index} ({head.msgid}): same Message-ID as message {first.index}; left out as a duplicate")
                 continue
             head = replace(head, msgid=f"{head.msgid}#{index}")
-        seen[head.msgid] = index
         by_id[head.msgid] = head
         heads.append(head)
     return heads
