@@ -125,7 +125,7 @@ def grid(drop: str | None = None) -> np.ndarray:
     ):
         coverage = 1 - dense - soft - fit - novelty
         dropped = {"soft": soft, "fit": fit, "novelty": novelty, "opening": opening}
-        if coverage < -1e-9 or (drop is not None and dropped[drop]):
+        if coverage < -1e-9 or (drop is not None and dropped.get(drop)):
             continue
         out.append((dense, 0.0, coverage, soft, fit, opening, novelty))
     return np.array(out)
@@ -147,10 +147,12 @@ def ranking_accuracy(rows: list[Row], weights: np.ndarray, keep_questions: bool 
 
 def calibration_features(row: Row, weights: np.ndarray, keep_questions: bool = False) -> tuple[np.ndarray, bool]:
     """[best score, its dense similarity, margin over the best non-overlapping runner-up, its soft coverage,
-    1 when the question wants a type (a name, a date, a number) that the best sentence lacks], and right?"""
+    1 when the question wants a type (a name, a date, a number) that the best sentence lacks, 1 when no
+    candidate is closer in meaning than the best span (or one overlapping it), the same for soft coverage],
+    and right? As forumqa.answer.Calibration.confidence computes them."""
     usable = np.flatnonzero(np.ones(len(row.right), dtype=bool) if keep_questions else ~row.asks)
     if not len(usable):
-        return np.zeros(5), False
+        return np.zeros(7), False
     scores = row.features[usable] @ weights
     order = usable[np.argsort(-scores, kind="stable")]
     ordered = np.sort(scores)[::-1]
@@ -158,7 +160,11 @@ def calibration_features(row: Row, weights: np.ndarray, keep_questions: bool = F
     doc, start, end = row.spans[top]
     runner = next((v for i, v in zip(order[1:], ordered[1:], strict=True) if not _overlap(row.spans[i], (doc, start, end))), 0.0)
     soft, fit = row.features[top, SIGNALS.index("soft")], row.features[top, SIGNALS.index("fit")]
-    features = np.array([ordered[0], row.features[top, 0], ordered[0] - runner, soft, float(fit == 0.0)])
+    own = np.array([_overlap(row.spans[i], (doc, start, end)) for i in usable])
+    dense_agrees, words_agree = (
+        float(row.features[usable[own], column].max() >= row.features[usable, column].max()) for column in (0, SIGNALS.index("soft"))
+    )
+    features = np.array([ordered[0], row.features[top, 0], ordered[0] - runner, soft, float(fit == 0.0), dense_agrees, words_agree])
     return features, bool(row.question.answerable and row.right[top])
 
 
@@ -192,6 +198,8 @@ def choose(rows: list[Row], drop: str | None = None, keep_questions: bool = Fals
     x = np.array([f for f, _ in pairs])
     if drop == "fit":
         x[:, 4] = 0.0  # answer-type fit is also the calibration's "type missing": removed, it weighs nothing there either
+    if drop == "agreement":
+        x[:, 5:7] = 0.0  # a calibration-only signal: the ranking is unchanged
     beta = fit_logistic(x, np.array([ok for _, ok in pairs], dtype=float))
     # With calibrated probabilities the threshold follows from the costs alone (answer when the expected
     # utility p*RIGHT + (1-p)*WRONG beats abstaining's 0); searching it on a few hundred questions overfits.
@@ -253,7 +261,7 @@ def main() -> None:
     print(f"ranking weights chosen on the tuning half: {named}")
     print(
         f"calibration: intercept {beta[0]:.3f}, score {beta[1]:.3f}, dense {beta[2]:.3f}, margin {beta[3]:.3f}, soft {beta[4]:.3f},"
-        f" type missing {beta[5]:.3f}"
+        f" type missing {beta[5]:.3f}, dense agrees {beta[6]:.3f}, words agree {beta[7]:.3f}"
     )
     print(f"answer when P(right) >= {threshold:.2f}")
     results: dict[str, object] = {
@@ -265,7 +273,7 @@ def main() -> None:
         print(half)
         results[f"{half}/chosen"] = report("chosen", rows, chosen)
     print("test half, each signal removed (ranking and calibration re-fitted on the tuning half without it)")
-    for signal in ("soft", "fit", "opening", "novelty"):
+    for signal in ("soft", "fit", "opening", "novelty", "agreement"):
         results[f"test/without {signal}"] = report(f"without {signal}", test, choose(tune, drop=signal))
     results["test/questions quotable"] = report("with questions quotable as answers", test, choose(tune, keep_questions=True), True)
     out = ROOT / "benchmarks" / "results" / "tune_answering.json"

@@ -110,6 +110,23 @@ def test_calibration_wants_a_clear_winner() -> None:
     assert clear > tie and calibration.confidence([]) == 0.0
 
 
+def test_calibration_trusts_a_quote_that_meaning_and_words_both_point_to() -> None:
+    calibration = Calibration(
+        intercept=-1.0, score=0.0, dense=0.0, margin=0.0, soft_coverage=0.0, answer_above=0.6, dense_agrees=1.0, words_agree=1.0
+    )
+
+    def ev(sid: int, dense: float, soft: float, start: int | None = None) -> SentenceEvidence:
+        begin = sid * 100 if start is None else start
+        return SentenceEvidence(sid, "d", begin, begin + 50, dense=dense, chunk_score=0.0, coverage=soft, soft_coverage=soft)
+
+    both = calibration.confidence([(0.8, ev(1, 0.7, 0.6)), (0.7, ev(2, 0.6, 0.5))])
+    # The closest in meaning is a span that joins the best sentence with its neighbour: that agrees.
+    joined = calibration.confidence([(0.8, ev(1, 0.6, 0.6)), (0.7, ev(3, 0.7, 0.5, start=120))])
+    meaning_elsewhere = calibration.confidence([(0.8, ev(1, 0.6, 0.6)), (0.7, ev(2, 0.7, 0.5))])
+    neither = calibration.confidence([(0.8, ev(1, 0.6, 0.5)), (0.7, ev(2, 0.7, 0.6))])
+    assert both == joined > meaning_elsewhere > neither
+
+
 def test_abstention_counts_a_missing_answer_type_checked_for_the_best_sentence_only() -> None:
     def ev(sid: int, dense: float) -> SentenceEvidence:
         return SentenceEvidence(sid, "d", sid * 100, sid * 100 + 50, dense=dense, chunk_score=0.0, coverage=0.6, soft_coverage=0.6)

@@ -111,8 +111,11 @@ class Calibration:
     Abstention looks at more than the winning score: how similar the best sentence is in meaning,
     how far it stands above the runner-up (a near tie between different sentences means the
     evidence does not single one out), how much of the question it covers counting near-synonyms,
-    and whether a question that wants a name, a date or a number finds one there: "How much is X
-    paying?" is not answered by a sentence about X whose only figure is a percentage.
+    whether a question that wants a name, a date or a number finds one there ("How much is X
+    paying?" is not answered by a sentence about X whose only figure is a percentage), and whether
+    meaning alone and words alone would have picked the same place: a quote that wins only on the
+    blend, while another sentence is closer in meaning and a third shares more of the question's
+    words, is a compromise between two readings more often than the answer.
     Fitted on the tuning half by benchmarks/tune_answering.py.
     """
 
@@ -124,6 +127,10 @@ class Calibration:
     answer_above: float
     #: Counts when the best sentence lacks the question's answer type (its `fit` is 0); usually negative.
     type_missing: float = 0.0
+    #: Count when no other candidate is closer in meaning / covers more of the question (near-synonyms
+    #: counted) than the best quote's own span does; usually positive.
+    dense_agrees: float = 0.0
+    words_agree: float = 0.0
 
     @property
     def uses_fit(self) -> bool:
@@ -141,8 +148,17 @@ class Calibration:
             + self.margin * (best_score - runner_up)
             + self.soft_coverage * best.soft_coverage
             + self.type_missing * float(best.fit == 0.0)
+            + self.dense_agrees * float(_agrees(ranked, lambda e: max(e.dense, 0.0)))
+            + self.words_agree * float(_agrees(ranked, lambda e: e.soft_coverage))
         )
         return 1.0 / (1.0 + math.exp(-z))
+
+
+def _agrees(ranked: list[tuple[float, SentenceEvidence]], signal: Callable[[SentenceEvidence], float]) -> bool:
+    """The best span (or a span overlapping it: a sentence joined with its neighbour) has the top value of `signal`; ties agree."""
+    best = ranked[0][1]
+    own = max(signal(e) for _, e in ranked if _overlaps(e, best))
+    return own >= max(signal(e) for _, e in ranked)
 
 
 def _overlaps(a: SentenceEvidence, b: SentenceEvidence) -> bool:
@@ -179,7 +195,15 @@ def select(
 #: answer costs 1.5 times what a right one earns, so answering pays when P(right) >= 1.5 / (1 + 1.5) = 0.6.
 CALIBRATION: dict[RetrievalMode, Calibration] = {
     "hybrid": Calibration(
-        intercept=-5.786, score=7.709, dense=-0.338, margin=1.801, soft_coverage=3.486, answer_above=0.60, type_missing=-2.021
+        intercept=-6.216,
+        score=9.099,
+        dense=-1.433,
+        margin=-1.243,
+        soft_coverage=2.546,
+        answer_above=0.60,
+        type_missing=-2.134,
+        dense_agrees=0.745,
+        words_agree=0.911,
     ),
 }
 
