@@ -7,8 +7,9 @@ documented markup, so each post is read from its own container and each quote bl
 a page with no post containers is left to the plain page reader.
 
 One module per engine (phpbb, xenforo, xenforo1, vbulletin: where its posts and quotes are; phpbb_print and
-vbulletin_archive for the light page forms without post ids), `markup` for what they share, `body` for a
-post's text and quotes, `page` for the page's zone, address and title.
+vbulletin_archive for the light page forms without post ids; schema_org for the boards with no engine of their
+own that mark posts with schema.org microdata, Discourse's crawler view among them), `markup` for what they
+share, `body` for a post's text and quotes, `page` for the page's zone, address and title.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup, UnicodeDammit
 
 from forumqa.documents import UnreadableDocument
-from forumqa.formats.forum_html import phpbb, phpbb_print, vbulletin, vbulletin_archive, xenforo, xenforo1
+from forumqa.formats.forum_html import phpbb, phpbb_print, schema_org, vbulletin, vbulletin_archive, xenforo, xenforo1
 from forumqa.formats.forum_html.body import blocks
 from forumqa.formats.forum_html.markup import Engine, Found
 from forumqa.formats.forum_html.page import iso_date, page_timezone, page_title, page_url, thread_url
@@ -30,10 +31,19 @@ MAX_BYTES = 64 * 1024 * 1024
 #: A page whose first post lies past the 64 KiB head (a long inline script) is looked at this far.
 SNIFF_MORE = 1024 * 1024
 #: Substrings every supported engine's post markup carries; a page without any is not parsed to sniff it.
-_MARKERS = ("postbody", "js-post", "post_message_", "bbwrapper", "messagetext", "posttext", "page-body")
+_MARKERS = ("postbody", "js-post", "post_message_", "bbwrapper", "messagetext", "posttext", "page-body", "discussionforumposting")
 #: Tried in this order; the first whose post containers are on the page reads it. The light forms without
-#: post ids (phpBB's printer view, vBulletin's archive) come last: a page with ids is always read as before.
-_ENGINES = (phpbb.ENGINE, xenforo.ENGINE, xenforo1.ENGINE, vbulletin.ENGINE, phpbb_print.ENGINE, vbulletin_archive.ENGINE)
+#: post ids (phpBB's printer view, vBulletin's archive) come after them, and schema.org microdata, which some of
+#: those engines' pages carry too, last: a page an engine of its own reads is always read as before.
+_ENGINES = (
+    phpbb.ENGINE,
+    xenforo.ENGINE,
+    xenforo1.ENGINE,
+    vbulletin.ENGINE,
+    phpbb_print.ENGINE,
+    vbulletin_archive.ENGINE,
+    schema_org.ENGINE,
+)
 
 
 def _find(soup: BeautifulSoup) -> tuple[Engine, list[Found]] | None:
@@ -108,7 +118,7 @@ def read(path: Path, warn: Warn) -> Iterator[Thread]:
                 date=iso_date(item.date, zone),
                 post=item.post or None,
                 reply_to=collected.reply_to,
-                url=f"{base or ''}{anchor}" or None,
+                url=item.url or f"{base or ''}{anchor}" or None,
             )
         )
     yield thread

@@ -88,6 +88,8 @@ class Found:
     body: Tag | None
     author: str | None
     date: str | None
+    #: The post's own address where the markup gives one (schema.org's url property); else the page's, with an anchor.
+    url: str | None = None
 
 
 def _owner(tag: Tag, containers: set[int]) -> Tag | None:

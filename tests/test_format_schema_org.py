@@ -1,0 +1,353 @@
+"""Forum pages read through their schema.org microdata: Discourse's crawler view and an Invision-style board."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from forumqa.documents import Document, Section, Skipped
+from forumqa.formats import THREAD_FORMATS, forum_html
+from forumqa.formats.forum_html import schema_org
+from forumqa.loading import SNIFF_BYTES, read_file
+from forumqa.threads import Post, Quote, Thread, clean_block
+
+pytestmark = pytest.mark.unit
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "forums" / "forum_html"
+DISCOURSE = FIXTURES / "discourse_crawler.html"
+MICRODATA = FIXTURES / "microdata_forum.html"
+TOPIC = "https://forum.kilnfolk.example/t/kiln-controller-shows-e-4-halfway-through-a-glaze-firing/4821"
+BOARD = "https://benchnotes.example.org/topic/318-bandsaw-blade-drifts-to-the-left/"
+
+
+def _head(path: Path) -> str:
+    return path.read_bytes()[:SNIFF_BYTES].removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
+
+
+def _load(path: Path) -> tuple[Document, list[str]]:
+    warnings: list[Skipped] = []
+    documents = read_file(path, path.name, warnings)
+    assert len(documents) == 1
+    return documents[0], [w.reason for w in warnings]
+
+
+def _thread(path: Path) -> Thread:
+    return next(forum_html.read(path, lambda message: None))
+
+
+def _slice(document: Document, section: Section) -> str:
+    return document.text[section.start : section.end]
+
+
+def _own(document: Document, author: str | None) -> str:
+    """Everything credited to `author` as their own words, not what they quote."""
+    return " ".join(_slice(document, s) for s in document.sections if s.author == author and not s.quoted)
+
+
+def _quoted(document: Document) -> list[tuple[str | None, str | None, str]]:
+    return [(s.author, s.post, _slice(document, s)) for s in document.sections if s.quoted]
+
+
+def _assert_exact(document: Document, thread: Thread) -> None:
+    """Every section is text[start:end] of the document and one of its post's own paragraphs, or a line of a quote it holds."""
+    posts: dict[str, Post] = {p.post: p for p in thread.posts if p.post}
+    assert document.sections
+    for section in document.sections:
+        text = _slice(document, section)
+        assert text and text == text.strip()
+        # a quote of a post not on the page carries that post's number: the quoting post is the one at its address
+        same_url = [p for p in thread.posts if p.url == section.url]
+        post = same_url[0] if section.quoted and len(same_url) == 1 else posts[section.post or ""]
+        if section.quoted:
+            quotes = [b for b in post.blocks if isinstance(b, Quote) and (b.author or post.author) == section.author]
+            lines = {line for quote in quotes for line in clean_block(quote.text).split("\n")}
+        else:
+            assert (section.author, section.date, section.url) == (post.author, post.date, post.url)
+            lines = {clean_block(b) for b in post.blocks if isinstance(b, str)}
+        assert text in lines, (section, text)
+
+
+def _page(tmp_path: Path, body: str, head: str = "") -> Path:
+    path = tmp_path / "page.html"
+    path.write_text(f"<!DOCTYPE html><html><head><title>A saved page</title>{head}</head><body>{body}</body></html>", encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------- recognition
+
+
+@pytest.mark.parametrize("path", [DISCOURSE, MICRODATA])
+def test_microdata_pages_are_claimed_by_the_schema_org_engine_alone(path: Path) -> None:
+    assert forum_html.sniff(path, _head(path))
+    assert next(f for f in THREAD_FORMATS if f.sniff(path, _head(path))) is forum_html.FORMAT
+    match = forum_html._find(BeautifulSoup(path.read_bytes(), "html.parser"))
+    assert match is not None and match[0] is schema_org.ENGINE
+    others = [engine for engine in forum_html._ENGINES if engine is not schema_org.ENGINE]
+    assert not any(engine.find(BeautifulSoup(path.read_bytes(), "html.parser")) for engine in others)
+
+
+def test_a_page_an_engine_of_its_own_reads_is_read_as_before() -> None:
+    """vBulletin 5 marks its first post as a DiscussionForumPosting too; the vBulletin engine, tried first, keeps it."""
+    page = (FIXTURES / "vbulletin5.html").read_bytes()
+    assert schema_org.find(BeautifulSoup(page, "html.parser"))
+    match = forum_html._find(BeautifulSoup(page, "html.parser"))
+    assert match is not None and match[0].name == "vBulletin"
+
+
+def test_an_article_with_comments_is_not_claimed(tmp_path: Path) -> None:
+    """A blog post marks itself as a BlogPosting and its comments as Comment items: it stays a page, every word kept."""
+    comment = (
+        '<li itemprop="comment" itemscope itemtype="https://schema.org/Comment"><span itemprop="author">Rafa</span>'
+        '<time itemprop="datePublished" datetime="2023-06-02">June 2</time><div itemprop="text"><p>Lovely hives!</p></div></li>'
+    )
+    path = _page(
+        tmp_path,
+        '<article itemscope itemtype="https://schema.org/BlogPosting"><h1 itemprop="headline">Bees on the roof</h1>'
+        '<div itemprop="articleBody"><p>The lime trees along the canal fed the colony.</p></div>'
+        f"<ol>{comment}</ol></article>",
+    )
+    assert not forum_html.sniff(path, _head(path))
+    document, warnings = _load(path)
+    assert warnings == []
+    assert "lime trees along the canal" in document.text and "Lovely hives!" in document.text
+    article = FIXTURES / "article.html"
+    assert not forum_html.sniff(article, _head(article))
+
+
+def test_a_page_with_json_ld_alone_stays_a_page(tmp_path: Path) -> None:
+    """JSON-LD is not read: its DiscussionForumPosting names the marker, but the page has no posting element."""
+    data = '{"@context": "https://schema.org", "@type": "DiscussionForumPosting", "headline": "Chalk paint", "text": "Two coats."}'
+    path = _page(tmp_path, "<h1>Chalk paint</h1><p>Two coats, then wax.</p>", f'<script type="application/ld+json">{data}</script>')
+    assert not forum_html.sniff(path, _head(path))
+    document, _ = _load(path)
+    assert "Two coats, then wax." in document.text
+
+
+# ---------------------------------------------------------------- Discourse crawler view
+
+
+def test_discourse_posts_authors_dates_positions_and_links() -> None:
+    document, warnings = _load(DISCOURSE)
+    thread = _thread(DISCOURSE)
+    assert warnings == []
+    assert document.title == "Kiln controller shows E-4 halfway through a glaze firing"
+    assert [(p.post, p.author, p.date, p.reply_to) for p in thread.posts] == [
+        ("1", "marguerite", "2024-02-10T19:04:51+00:00", None),
+        ("2", "Bjørn", "2024-02-10T20:31:07+00:00", "1"),
+        ("3", "clayhands", "2024-02-11T08:12:44+00:00", None),  # quotes a post of another topic
+        ("4", "marguerite", "2024-02-12T17:45+00:00", "3"),
+        ("5", "Bjørn", "2024-02-12T18:02:19+00:00", None),
+    ]
+    # the topic's url property for the first post, the canonical address and the post's element id for the others
+    assert [p.url for p in thread.posts] == [TOPIC, *(f"{TOPIC}#post_{n}" for n in range(2, 6))]
+    assert document.date == "2024-02-10T19:04:51+00:00"
+    _assert_exact(document, thread)
+
+
+def test_discourse_quotes_are_credited_to_the_quoted_writer() -> None:
+    document, _ = _load(DISCOURSE)
+    posts = {p.post: p for p in _thread(DISCOURSE).posts}
+    assert posts["2"].blocks[0] == Quote("Is this the thermocouple or the relays?", "marguerite", "1")
+    assert "thermocouple or the relays" not in _own(document, "Bjørn")
+    # a post of another topic (data-topic 3977): credited to its writer, citable, never clayhands' words
+    worn = "Worn elements heat fine at low temperature but cannot keep up with the ramp once the kiln is past red heat."
+    assert posts["3"].blocks[1] == Quote(worn, "oldfiringhand", None)
+    assert [q for q in _quoted(document) if q[0] == "oldfiringhand"] == [("oldfiringhand", "3", worn)]
+    assert "Worn elements" not in _own(document, "clayhands")
+    # nested: marguerite quotes clayhands, who quoted oldfiringhand; each level is its own quote, none is hers
+    assert posts["4"].blocks[:2] == (Quote(worn, "oldfiringhand", None), Quote("New elements fixed it for me.", "clayhands", "3"))
+    assert "Worn elements" not in _own(document, "marguerite") and "New elements fixed" not in _own(document, "marguerite")
+    assert "> clayhands wrote:\n> New elements fixed it for me." in document.text
+
+
+def test_discourse_attributions_link_previews_and_pasted_text() -> None:
+    document, _ = _load(DISCOURSE)
+    # the quote titles ("marguerite:", the other topic's title) are attribution, not text
+    assert "marguerite:" not in document.text and "clayhands:" not in document.text
+    assert "Elements tired after 200 firings" not in document.text
+    quoted = _quoted(document)
+    # a link preview is the linked site's words; an unattributed blockquote is outside material Bjørn brings in
+    assert ("kilnparts.example.com", "5", "Error E-4: kiln not climbing") in quoted
+    assert ("Bjørn", "5", "Replace elements as a set, never one at a time.") in quoted
+    bjorn = _own(document, "Bjørn")
+    assert "less than 15 degrees" not in bjorn and "as a set" not in bjorn
+    assert "That line from the manual is worth keeping in mind too." in bjorn
+
+
+def test_discourse_code_block_and_page_furniture() -> None:
+    document, _ = _load(DISCOURSE)
+    first = _thread(DISCOURSE).posts[0]
+    assert first.blocks[1] == "seg 2  ramp 150/h  target 1222\nt=03:40  temp 598  E-4\nt=03:41  relays off"
+    assert first.blocks[2] == "Is this the thermocouple or the relays?"
+    for furniture in (
+        *("Likes", "Related topics", "Powered by", "Guidelines", "Categories", "Kilnfolk Co-operative", "2.1k"),
+        *("1200×800", "ohms.jpeg", "(Marguerite Oyelaran)", "February 10, 2024", "Controllers"),
+    ):
+        assert furniture not in document.text, furniture
+
+
+def test_discourse_later_page_dates_the_first_post_shown_by_its_own_time(tmp_path: Path) -> None:
+    """On page 2 the first post is no item of its own: the topic's meta datePublished around it is the topic's date."""
+    post = (
+        "<div id='post_{0}' {1} class='topic-body crawler-post'><div class='crawler-post-meta'>"
+        "<span class='creator' itemprop='author' itemscope itemtype='http://schema.org/Person'><span itemprop='name'>{2}</span></span>"
+        "<span class='crawler-post-infos'><time {3} datetime='{4}' class='post-time'>shown</time>"
+        "<span itemprop='position'>{0}</span></span></div><div class='post' itemprop='text'><p>{5}</p></div></div>"
+    )
+    comment = "itemprop='comment' itemscope itemtype='http://schema.org/Comment'"
+    path = _page(
+        tmp_path,
+        "<div itemscope itemtype='http://schema.org/DiscussionForumPosting'><meta itemprop='headline' content='Glaze crawl'>"
+        "<meta itemprop='datePublished' content='2023-01-05T09:00:00Z'>"
+        + post.format(21, "", "ines", "", "2023-03-01T10:00:00Z", "Wipe the bisque before glazing.")
+        + post.format(22, comment, "tomás", "itemprop='datePublished'", "2023-03-02T11:30:00Z", "Dust was my problem too.")
+        + "</div>",
+        "<link rel='canonical' href='https://forum.example.com/t/glaze-crawl/77?page=2'>",
+    )
+    thread = _thread(path)
+    assert [(p.post, p.author, p.date) for p in thread.posts] == [
+        ("21", "ines", "2023-03-01T10:00+00:00"),
+        ("22", "tomás", "2023-03-02T11:30+00:00"),
+    ]
+
+
+def test_older_discourse_crawler_markup(tmp_path: Path) -> None:
+    """Discourse before 2019 made every post a DiscussionForumPosting: b[itemprop=author], position "#N", articleBody."""
+    post = (
+        "<div itemscope itemtype='http://schema.org/DiscussionForumPosting'><div class='creator'><span>"
+        "<a href='/u/{0}'><b itemprop='author'>{0}</b></a> <time datetime='{1}' itemprop='datePublished'>{1}</time></span>"
+        "<span itemprop='position'>#{2}</span></div><div class='post' itemprop='articleBody'>{3}</div>"
+        "<meta itemprop='headline' content='Pugging clay'><hr></div>"
+    )
+    quote = (
+        '<aside class="quote" data-post="1" data-topic="88"><div class="title"><div class="quote-controls"></div>'
+        '<img class="avatar" src="/a.png"> wen:</div><blockquote><p>Is a pugmill worth it?</p></blockquote></aside>'
+    )
+    path = _page(
+        tmp_path,
+        post.format("wen", "2018-04-02T08:00:00Z", 1, "<p>Is a pugmill worth it?</p>")
+        + post.format("arlo", "2018-04-02T09:15:00Z", 2, quote + "<p>Only past fifty kilos a week.</p>"),
+        "<link rel='canonical' href='https://clay.example.net/t/pugging-clay/88'>",
+    )
+    document, warnings = _load(path)
+    thread = _thread(path)
+    assert warnings == []
+    assert [(p.post, p.author, p.date, p.reply_to) for p in thread.posts] == [
+        ("1", "wen", "2018-04-02T08:00+00:00", None),
+        ("2", "arlo", "2018-04-02T09:15+00:00", "1"),
+    ]
+    # no data-username: the name comes from the quote's title
+    assert thread.posts[1].blocks[0] == Quote("Is a pugmill worth it?", "wen", "1")
+    assert _own(document, "arlo") == "Only past fifty kilos a week."
+    _assert_exact(document, thread)
+
+
+# ---------------------------------------------------------------- an Invision-style board
+
+
+def test_microdata_board_posts_authors_dates_and_links() -> None:
+    document, warnings = _load(MICRODATA)
+    thread = _thread(MICRODATA)
+    assert warnings == ["partly read (phpBB/XenForo/vBulletin page): post 4 (id 5507): no message body found; left out"]
+    assert document.title == "Bandsaw blade drifts to the left on resaw cuts"
+    assert [(p.post, p.author, p.date, p.reply_to) for p in thread.posts] == [
+        ("5501", "Hélène", "2021-09-04T16:20+00:00", None),  # not the "Edited" time inside the post
+        ("5502", "Oakley", "2021-09-04T18:05:40+00:00", "5501"),  # itemprop="creator"; a time with no itemprop
+        ("5503", "Zoë Ferreira", "2021-09-05T07:48+02:00", "5502"),  # plain-text author, a span with a content date
+        ("5509", None, "2021-09-06T10:15+00:00", None),  # no author at all: kept, anonymous
+    ]
+    assert [p.url for p in thread.posts] == [
+        BOARD,  # its url property
+        f"{BOARD}?do=findComment&comment=5502",  # a meta url property
+        f"{BOARD}#elComment_5503",  # none: the canonical address and the element's id
+        f"{BOARD}#elComment_5509",
+    ]
+    _assert_exact(document, thread)
+
+
+def test_microdata_board_quotes_are_credited_to_the_quoted_writer() -> None:
+    document, _ = _load(MICRODATA)
+    posts = {p.post: p for p in _thread(MICRODATA).posts}
+    first = "Every resaw cut on my 14 inch bandsaw wanders to the left, even with a new 1/2 inch blade."
+    tension = "Tension a resaw blade until it deflects no more than a quarter inch under firm thumb pressure."
+    assert posts["5502"].blocks[0] == Quote(first, "Hélène", "5501")
+    assert posts["5502"].blocks[2] == Quote(tension, "Grizzled Greg", "4980")
+    # a comment not on the page: citable as its writer's, once, never as Oakley's or Zoë's words
+    assert [q for q in _quoted(document) if q[0] == "Grizzled Greg"] == [("Grizzled Greg", "4980", tension)]
+    assert "quarter inch" not in _own(document, "Oakley") and "quarter inch" not in _own(document, "Zoë Ferreira")
+    # nested: Zoë quotes Oakley, who quoted Greg
+    assert Quote("That advice from the tension thread helped me as well.", "Oakley", "5502") in posts["5503"].blocks
+    # "Hélène said in the first post:" over a blockquote is its attribution, not Zoë's words
+    fence = "I set the fence square to the table and the guides a paper's width from the blade."
+    assert posts["5503"].blocks[0] == Quote(fence, "Hélène", None)
+    zoe = _own(document, "Zoë Ferreira")
+    assert "said in the first post" not in document.text and "fence square" not in zoe
+    # "Here is the log ...:" names nobody: the line is Zoë's, the paste under it her outside material
+    assert "Here is the log from my tracking test:" in zoe
+    assert ("Zoë Ferreira", "5503", "top wheel tilted 2 turns, blade centred on crown") in _quoted(document)
+    assert "angle drift\n0 3 mm\n2 deg 0 mm" in document.text
+
+
+def test_microdata_board_threaded_reply_and_furniture() -> None:
+    """A reply nested inside another comment's element is a post of its own; citations, edits and chrome are no text."""
+    document, _ = _load(MICRODATA)
+    posts = {p.post: p for p in _thread(MICRODATA).posts}
+    assert not any("upper wheel" in b for b in posts["5502"].blocks if isinstance(b, str))
+    for furniture in (
+        *("said:", "On 9/4/2021", "Edited", "Measure twice", "46 posts", "Apprentice", "Quote"),
+        *("Powered by", "Privacy Policy", "Previous topic", "Hand and Power Tools", "hidden by a moderator", "spam_bot_44"),
+    ):
+        assert furniture not in document.text, furniture
+
+
+def test_a_malformed_posting_costs_only_itself(tmp_path: Path) -> None:
+    """A comment without a body is reported and left out; one without an author is kept; the others are read."""
+    comment = '<div id="c{0}" itemprop="comment" itemscope itemtype="https://schema.org/Comment">{1}</div>'
+    author = '<span itemprop="author" itemscope itemtype="https://schema.org/Person"><span itemprop="name">{}</span></span>'
+    path = _page(
+        tmp_path,
+        '<div id="c1" itemscope itemtype="https://schema.org/DiscussionForumPosting">'
+        + author.format("Priya")
+        + '<p itemprop="text">Which oil for a walnut worktop?</p>'
+        + comment.format(2, author.format("Ned") + '<span itemprop="datePublished" content="2022-05-01">May 1</span>')
+        + comment.format(3, '<div itemprop="text"><p>Hardwax oil, three thin coats.</p></div>')
+        + comment.format(4, author.format("Ole") + '<div itemprop="text"><p>Tung oil if you can wait a month.</p></div>')
+        + "</div>",
+    )
+    document, warnings = _load(path)
+    thread = _thread(path)
+    assert warnings == ["partly read (phpBB/XenForo/vBulletin page): post 2 (id 2): no message body found; left out"]
+    assert [(p.post, p.author, p.url) for p in thread.posts] == [("1", "Priya", "#c1"), ("3", None, "#c3"), ("4", "Ole", "#c4")]
+    assert _own(document, None) == "Hardwax oil, three thin coats."
+    _assert_exact(document, thread)
+
+
+def test_a_topic_item_around_its_posts_is_no_post(tmp_path: Path) -> None:
+    """NodeBB marks the topic with a meta text (its title) around posts that carry their own: the meta is no post body."""
+    comment = (
+        '<li component="post" data-pid="{0}" itemprop="comment" itemscope itemtype="https://schema.org/Comment">'
+        '<meta itemprop="datePublished" content="{1}"><div itemprop="author" itemscope itemtype="https://schema.org/Person">'
+        '<meta itemprop="name" content="{2}"></div><div class="content" itemprop="text">{3}</div></li>'
+    )
+    said = '<p><a href="/user/ana">@ana</a> said in <a href="/post/41">Rust on cast iron</a>:</p>'
+    said += "<blockquote><p>Vinegar soak.</p></blockquote>"
+    path = _page(
+        tmp_path,
+        '<div itemscope itemtype="https://schema.org/DiscussionForumPosting"><meta itemprop="headline" content="Rust on cast iron">'
+        '<meta itemprop="text" content="Rust on cast iron"><meta itemprop="datePublished" content="2023-10-01T12:00:00Z"><ul>'
+        + comment.format(41, "2023-10-01T12:00:00Z", "ana", "<p>Vinegar soak.</p>")
+        + comment.format(42, "2023-10-01T13:30:00Z", "bo", said + "<p>Then season it straight away.</p>")
+        + "</ul></div>",
+    )
+    document, warnings = _load(path)
+    thread = _thread(path)
+    assert warnings == []
+    assert [(p.post, p.author, p.date) for p in thread.posts] == [
+        ("41", "ana", "2023-10-01T12:00+00:00"),
+        ("42", "bo", "2023-10-01T13:30+00:00"),
+    ]
+    assert thread.posts[1].blocks == (Quote("Vinegar soak.", "ana", "41"), "Then season it straight away.")
+    assert _own(document, "bo") == "Then season it straight away."
+    _assert_exact(document, thread)
