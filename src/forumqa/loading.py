@@ -62,7 +62,7 @@ def _read_threads(fmt: ThreadFormat, path: Path, source: str, warnings: list[Ski
 def read_file(path: Path, source: str, warnings: list[Skipped] | None = None, max_file_bytes: int | None = None) -> list[Document]:
     """The documents in one file (an export may hold many threads); raises UnreadableDocument with a reason.
 
-    A .gz or .zip is read as what it holds, within `max_file_bytes` unpacked (forumqa.archives).
+    A .gz, .zip or .7z is read as what it holds, within `max_file_bytes` unpacked (forumqa.archives).
     """
     warnings = [] if warnings is None else warnings
     if is_archive(path):

@@ -27,7 +27,7 @@ from forumqa.formats import PAGE_PARSERS
 #: extensions reach a sniffer that can claim them: .json (Discourse, Reddit, Discord, forumqa threads),
 #: .xml (Stack Exchange Posts.xml) and .mbox. Everything else is read as a page by PAGE_PARSERS.
 THREAD_EXPORT_SUFFIXES = frozenset({".json", ".xml", ".mbox"})
-#: .gz and .zip are read as what they hold (forumqa.archives).
+#: .gz, .zip and .7z are read as what they hold (forumqa.archives): a .7z only when it is a Stack Exchange dump.
 SUFFIXES = frozenset(PAGE_PARSERS) | THREAD_EXPORT_SUFFIXES | ARCHIVE_SUFFIXES
 #: Longest file name most file systems store (ext4, APFS, NTFS: 255 bytes or characters).
 MAX_NAME_BYTES = 255
