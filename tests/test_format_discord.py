@@ -227,3 +227,16 @@ def test_readable_raw_tokens(content: str, expected: str) -> None:
 @given(data=st.data())
 def test_any_damaged_value_in_a_thread_export_gives_documents_or_a_named_skip(tmp_path: Path, data: st.DataObject) -> None:
     read_damaged(discord.FORMAT, THREAD, data, tmp_path)
+
+
+def test_a_repeated_message_is_read_once(tmp_path: Path) -> None:
+    path = tmp_path / "merged.json"
+    data = {
+        "guild": {"id": "7", "name": "Makers"},
+        "channel": {"id": "8", "name": "help"},
+        "messages": [_message("1", "the lathe chatters"), _message("2", "sharpen the tool"), _message("2", "sharpen the tool")],
+    }
+    path.write_text(json.dumps(data), encoding="utf-8")
+    document, warnings = _read(path, "merged.json")
+    assert [s.post for s in document.sections] == ["1", "2"]
+    assert [w.reason for w in warnings] == ["partly read (DiscordChatExporter JSON): 1 messages repeat the id of an earlier one; read once"]

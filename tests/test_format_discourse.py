@@ -278,3 +278,23 @@ def test_real_topic_1148() -> None:
 @given(data=st.data())
 def test_any_damaged_value_gives_documents_or_a_named_skip(tmp_path: Path, data: st.DataObject) -> None:
     read_damaged(discourse.FORMAT, TOPIC, data, tmp_path)
+
+
+def test_a_moderator_action_notice_is_no_ones_words(tmp_path: Path) -> None:
+    def post(number: int, kind: int, cooked: str) -> dict[str, object]:
+        return {"id": 900 + number, "post_number": number, "post_type": kind, "username": "mod_ines", "cooked": cooked}
+
+    topic = {
+        "id": 42,
+        "title": "Glaze crawling",
+        "post_stream": {
+            "posts": [
+                post(1, 1, "<p>Wipe the bisque before glazing.</p>"),
+                post(2, 2, "<p>This topic is now pinned. It will appear at the top of its category.</p>"),
+            ]
+        },
+    }
+    path = tmp_path / "topic_42.json"
+    path.write_text(json.dumps(topic), encoding="utf-8")
+    document, warnings = _read(path, "topic_42.json")
+    assert "pinned" not in document.text and [s.post for s in document.sections] == ["1"] and not warnings

@@ -12,6 +12,7 @@ import typer
 from pydantic import ValidationError
 
 from forumqa.config import RetrievalMode, Settings
+from forumqa.documents import PARTLY_READ
 from forumqa.errors import ForumQAError, describe_invalid
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Answer questions about a folder of forum texts, quoting them exactly.")
@@ -54,7 +55,13 @@ def index(
         typer.echo(json.dumps(report.as_dict(), indent=2, default=str))
         return
     for skipped in report.skipped:
-        typer.echo(f"skipped {skipped.source}: {skipped.reason}", err=True)
+        # a file read in part (one bad post left out) says so in its reason; "skipped" is for files left out whole
+        typer.echo(
+            f"{skipped.source}: {skipped.reason}"
+            if skipped.reason.startswith(PARTLY_READ)
+            else f"skipped {skipped.source}: {skipped.reason}",
+            err=True,
+        )
     if report.full_rebuild_reason:
         typer.echo(f"full rebuild: {report.full_rebuild_reason}", err=True)
     typer.echo(

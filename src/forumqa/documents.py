@@ -47,6 +47,10 @@ class Skipped:
     reason: str
 
 
+#: How the reason of a file read in part begins (one bad post left out, the rest indexed).
+PARTLY_READ = "partly read"
+
+
 @dataclass
 class LoadResult:
     documents: list[Document] = field(default_factory=list)

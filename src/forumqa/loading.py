@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from forumqa.archives import is_archive, unpacked
-from forumqa.documents import Document, LoadResult, Skipped, UnreadableDocument, make_doc_id
+from forumqa.documents import PARTLY_READ, Document, LoadResult, Skipped, UnreadableDocument, make_doc_id
 from forumqa.errors import NoDocumentsError
 from forumqa.formats import FOLDER_FORMATS, PAGE_PARSERS, SUPPORTED, THREAD_FORMATS
 from forumqa.threads import ThreadFormat, documents_of
@@ -51,7 +51,7 @@ def _read_page(path: Path, source: str) -> Document:
 
 def _read_threads(fmt: ThreadFormat, path: Path, source: str, warnings: list[Skipped]) -> list[Document]:
     def warn(message: str) -> None:
-        warnings.append(Skipped(source, f"partly read ({fmt.name}): {message}"))
+        warnings.append(Skipped(source, f"{PARTLY_READ} ({fmt.name}): {message}"))
 
     documents = list(documents_of(fmt.read(path, warn), make_doc_id(source), source, fmt.many))
     if not documents:

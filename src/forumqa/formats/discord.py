@@ -179,7 +179,7 @@ def read(path: Path, warn: Warn) -> Iterator[Thread]:
     url_base = _url_base(_str(_field(guild, "id")), _str(_field(channel, "id")))
     people: dict[str, str] = {}  # user id → name, from every author and mention met so far
     by_id: dict[str, Post] = {}
-    malformed = 0
+    malformed = duplicates = 0
     for index, message in enumerate(messages):
         messages[index] = None  # let each raw message go once read: a big channel is not held twice
         if not isinstance(message, dict):
@@ -191,6 +191,9 @@ def read(path: Path, warn: Warn) -> Iterator[Thread]:
                 people[user_id] = name
         if str(message.get("type", "Default")) not in _CONTENT_TYPES:
             continue  # an event
+        if _str(message.get("id")) in by_id:
+            duplicates += 1  # an export resumed or merged by hand repeats messages: each is one post
+            continue
         post = _post(message, by_id, url_base, people, channels)
         if post.post:
             by_id[post.post] = post
@@ -198,6 +201,8 @@ def read(path: Path, warn: Warn) -> Iterator[Thread]:
             thread.posts.append(post)
     if malformed:
         warn(f"{malformed} entries of messages are not messages; left out")
+    if duplicates:
+        warn(f"{duplicates} messages repeat the id of an earlier one; read once")
     yield thread
 
 

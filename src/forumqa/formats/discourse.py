@@ -35,8 +35,9 @@ _NOISE_CLASSES = frozenset(
 )
 #: Table cells: a row's cells stay on one line, but their words must not run together ("VentState").
 _CELL_TAGS = frozenset({"td", "th"})
-#: A "small action" (closed, pinned, split): the forum's notice, no words anyone wrote.
-_SMALL_ACTION = 3
+#: A "moderator action" ("This topic is now pinned…", "…automatically closed 30 days after the last reply") and a
+#: "small action" (closed, pinned, split): the forum's notices, no words anyone wrote.
+_MODERATOR_ACTION, _SMALL_ACTION = 2, 3
 #: A staff whisper: words staff wrote for staff only, so they are left out, and the reader is told.
 _WHISPER = 4
 
@@ -247,7 +248,7 @@ def read(path: Path, warn: Warn) -> Iterator[Thread]:
         if not isinstance(raw, dict):
             warn(f"entry {index + 1} of post_stream.posts is not a post; left out")
             continue
-        if raw.get("post_type") == _SMALL_ACTION or raw.get("action_code"):
+        if raw.get("post_type") in (_MODERATOR_ACTION, _SMALL_ACTION) or raw.get("action_code"):
             continue
         if raw.get("post_type") == _WHISPER:
             warn(f"post {_text(raw.get('post_number')) or '?'} (id {raw.get('id')}): a staff whisper, meant for staff only; left out")
