@@ -57,12 +57,13 @@ def test_html_visible_text_only(tmp_path: Path) -> None:
     html = (
         "<html><head><title>Summit Report</title><meta name='date' content='2024-10-15'>"
         "<script>var secret = 1;</script><style>p {}</style></head>"
-        "<body><h1>Summit Report</h1><p>The <b>summit</b> took place.</p><p>Second paragraph.</p></body></html>"
+        "<body><nav><a href='/'>Home</a> | <a href='/reports'>Reports</a></nav>"
+        "<h1>Summit Report</h1><p>The <b>summit</b> took place.</p><p>Second paragraph.</p></body></html>"
     )
     document = read_document(write(tmp_path, "s.html", html), "s.html")
     assert document.title == "Summit Report"
     assert document.date == "2024-10-15"
-    assert "secret" not in document.text and "p {}" not in document.text
+    assert "secret" not in document.text and "p {}" not in document.text and "Home" not in document.text
     assert "The summit took place.\nSecond paragraph." in document.text  # inline tags stay inline, blocks split
 
 

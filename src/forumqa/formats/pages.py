@@ -62,7 +62,9 @@ class _VisibleText(HTMLParser):
     `insert_after` per block tag was quadratic on deeply nested pages (8,000 levels: 5 s).
     """
 
-    _HIDDEN = frozenset({"script", "style", "noscript", "template", "head"})
+    #: Not the page's words: code, styles, and <nav>, the element HTML gives a site's menus and breadcrumbs
+    #: ("Home | Reports" would otherwise be a line of every page, and a passage a question can match).
+    _HIDDEN = frozenset({"script", "style", "noscript", "template", "head", "nav"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
