@@ -128,7 +128,7 @@ def find(soup: BeautifulSoup) -> list[Found]:
     for (item, props), number in zip(items, _numbers(items), strict=True):
         body = _first(props, _BODY, shown=True)
         if body is not None:
-            _tidy(body, topic)
+            tidy(body, topic)
         author = _author(_first(props, _AUTHOR), owned)
         found.append(Found(number, item, body, author, _date(item, props, body, ids), _url(props, item, base)))
     return found if any(f.body is not None for f in found) else []
@@ -191,7 +191,7 @@ def _said_line(block: Tag) -> None:
     _as_quote(block, name.lstrip("@"), post)
 
 
-def _tidy(body: Tag, topic: str | None) -> None:
+def tidy(body: Tag, topic: str | None) -> None:
     """Drop the furniture in a post's text and rewrite its quotes; a body already tidied has none of them left."""
     for chrome in body.select(_CHROME):
         if not chrome.decomposed:
