@@ -12,16 +12,19 @@ from hypothesis import strategies as st
 
 from forumqa.documents import Document, Skipped, UnreadableDocument
 from forumqa.formats import THREAD_FORMATS, mbox
-from forumqa.formats.mbox.attribution import attributed
-from forumqa.formats.mbox.body import unflow
+from forumqa.formats.mbox.attribution import attributed, split_attribution
+from forumqa.formats.mbox.body import unescape_from, unflow
 from forumqa.formats.mbox.headers import normalise_subject
 from forumqa.loading import read_file
-from forumqa.threads import Quote, Thread
+from forumqa.threads import Quote, Thread, clean_block
+from forumqa.uploads import THREAD_EXPORT_SUFFIXES, safe_name
 
 pytestmark = pytest.mark.unit
 
 FIXTURES = Path(__file__).parent / "fixtures" / "forums" / "mbox"
 LIST = FIXTURES / "quill-users.mbox"
+ORCHARD = FIXTURES / "orchard-list.mbox"
+SAVED = FIXTURES / "saved-reply.eml"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "forums" / "corpus"
 PONYMAIL = CORPUS / "users_ponymail_apache_org_2022-01.mbox"
 
@@ -64,6 +67,11 @@ def test_sniff_claims_mbox_by_content_and_nothing_else() -> None:
     assert not mbox.sniff(newsletter, newsletter.read_text(encoding="utf-8"))
     assert not mbox.sniff(Path("t.json"), '{"post_stream": {"posts": []}}')
     assert not mbox.sniff(Path("notes.mbox"), "just some notes\nwith no headers\n")
+    saved = SAVED.read_text(encoding="utf-8")
+    assert mbox.sniff(SAVED, saved) and mbox.sniff(Path("m"), saved)  # an .eml, and public-inbox's extensionless "m"
+    assert not mbox.sniff(Path("saved.txt"), saved)  # a .txt is a page unless it has the mbox separator line
+    assert not mbox.sniff(Path("x.eml"), "From: a@example.org\nSubject: no date, no id\n\nHi\n")
+    assert not mbox.sniff(Path("x.eml"), "From: a@example.org\nDate: Mon, 1 Apr 2024 09:00:00 +0000\nnot a header\n\nHi\n")
     others = [f for f in THREAD_FORMATS if f is not mbox.FORMAT]
     assert not any(f.sniff(LIST, head) for f in others)
 
@@ -250,6 +258,128 @@ def test_a_single_mail_without_separator_line() -> None:
     assert _sections(document) == [("Ivo Petrov", "1", False, "This mail was saved on its own, without the mbox separator line.")]
 
 
+def test_relative_date_mutt_and_horde_attributions_name_the_quoted_writer() -> None:
+    posts = _threads(ORCHARD)["pruning-the-pear-trees"].posts
+    gnus, mutt, horde = (post.blocks[0] for post in posts[1:])
+    assert isinstance(gnus, Quote) and (gnus.author, gnus.post) == ("Ines Castro", "1")  # "Yesterday at 14:02, Ines Castro wrote:"
+    assert isinstance(mutt, Quote) and (mutt.author, mutt.post) == ("Bram Visser", "2")
+    assert isinstance(horde, Quote) and (horde.author, horde.post) == ("Eva Lind", None)  # her mail is not in the archive
+    document = _documents(ORCHARD)["pruning-the-pear-trees"]
+    assert _sections(document)[2:] == [
+        ("Carla Mendes", "3", False, "Then I will bring gloves and the pruning saw."),  # the mutt line is gone from her words
+        ("Eva Lind", "4", True, "The allotment office lends out a wood chipper on weekdays if you ask at the gate."),
+        ("Dev Anand", "4", False, "Then we can chip the cuttings on Monday instead of burning them."),
+    ]
+    for attribution_words in ("Yesterday", "Quoting", "[2024-03-18"):
+        assert attribution_words not in document.text
+
+
+def test_from_lines_escaped_in_the_archive_are_read_as_written() -> None:
+    """mboxrd gave every line matching `^>*From ` one ">" more; a quoted line escaped on its way in is a level too deep."""
+    document = _documents(ORCHARD)["pruning-the-pear-trees"]
+    ines, bram = _sections(document)[:2]
+    assert ines == (
+        "Ines Castro",
+        "1",
+        False,
+        "The pear trees along the east fence need pruning before the buds open.\n"
+        "From the north side they get too little light, so thin that side first.\nWho can help on Saturday morning?\nInes",
+    )
+    assert bram == (
+        "Bram Visser",
+        "2",
+        False,
+        "I can come at nine and bring the long loppers.\nFrom experience, the ladder by the shed is safer than ours.",
+    )
+    (quote, _) = _threads(ORCHARD)["pruning-the-pear-trees"].posts[1].blocks
+    assert quote == Quote(  # ">>>From the north side" in the file: one level of the quote, not three
+        "The pear trees along the east fence need pruning before the buds open.\n"
+        "From the north side they get too little light, so thin that side first.\nWho can help on Saturday morning?",
+        "Ines Castro",
+        "1",
+    )
+    _assert_no_sentence_twice(document)
+
+
+def test_a_glued_from_line_between_own_lines_stays_a_quote(tmp_path: Path) -> None:
+    """Only inside a quote is a deep ">From" taken back: alone between own lines it may be a one-line quote."""
+    path = tmp_path / "lone.mbox"
+    path.write_text(
+        "From a@example.org  Mon Apr  1 09:00:00 2024\nFrom: Uma Reyes <uma@example.org>\nSubject: Tide tables\n"
+        "Message-ID: <t1@example.org>\n\nThe tide tables for April are out.\n\n"
+        "From b@example.org  Mon Apr  1 10:00:00 2024\nFrom: Wim Claes <wim@example.org>\nSubject: Re: Tide tables\n"
+        "Message-ID: <t2@example.org>\nIn-Reply-To: <t1@example.org>\n\nThe harbour office told me:\n"
+        ">>From Monday the low tide is an hour later.\nSo we sail at ten.\n",
+        encoding="utf-8",
+    )
+    reply = next(mbox.read(path, print)).posts[1].blocks
+    assert reply == (
+        "The harbour office told me:",
+        Quote("From Monday the low tide is an hour later.", "Uma Reyes", "1"),
+        "So we sail at ten.",
+    )
+
+
+def test_a_saved_eml_is_read_as_one_message() -> None:
+    assert SAVED.suffix in THREAD_EXPORT_SUFFIXES and safe_name("C:\\mail\\saved-reply.eml") == "saved-reply.eml"
+    (document,) = read_file(SAVED, "mail/saved-reply.eml")
+    assert (document.doc_id, document.title) == ("mail/saved-reply/fan-raise-the-idle-speed-floor", "fan: raise the idle speed floor")
+    sections = _sections(document)
+    assert sections[-1] == (
+        "Lena Brandt",
+        "1",
+        False,
+        "Tested on two of the older boards, both keep spinning now.\nReviewed-by: Lena Brandt <lena@example.org>",
+    )
+    quoted = sections[:-1]
+    assert {(author, post, is_quoted) for author, post, is_quoted, _ in quoted} == {("Omar Haddad", "1", True)}  # "Today at 11:05, …"
+    assert [text for *_, text in quoted][:2] == [
+        "The fan stalls below 600 rpm on the older boards, so the floor moves up.",
+        "From the bench tests, 750 rpm keeps every board spinning.",  # ">>From": escaped on its way, not a deeper quote
+    ]
+    assert document.sections[0].date == "2024-03-19T15:20:00+00:00" and document.sections[0].url == "mid:fan-reply@example.org"
+
+
+def test_a_quoted_patch_is_one_quote() -> None:
+    """Consecutive quote lines of one depth and writer make one Quote, whatever their length.
+
+    The document shows a quote with "> " before each line, so `threads.to_document` makes each of its
+    lines a Section of its own (one Section over several lines would take in the "> " marks); every
+    Section is still exact text, and all are the patch writer's.
+    """
+    (post,) = next(mbox.read(SAVED, print)).posts
+    quote, own = post.blocks
+    assert isinstance(quote, Quote) and isinstance(own, str)
+    assert quote.text.split("\n")[-5:] == ["static int floor_rpm(void)", "{", "-\treturn 600;", "+\treturn 750;", "}"]
+    (document,) = read_file(SAVED, "saved-reply.eml")
+    quoted = [s for s in document.sections if s.quoted]
+    assert [document.text[s.start : s.end] for s in quoted] == clean_block(quote.text).split("\n")
+    assert {s.author for s in quoted} == {"Omar Haddad"}
+
+
+def test_a_single_mail_with_no_extension_and_crlf_lines(tmp_path: Path) -> None:
+    path = tmp_path / "m"  # how public-inbox keeps each mail in its git archive
+    path.write_bytes(SAVED.read_bytes().replace(b"\n", b"\r\n"))
+    (document,) = read_file(path, "inbox/m")
+    (saved,) = read_file(SAVED, "inbox/m")
+    assert _sections(document) == _sections(saved)
+    notes = tmp_path / "NOTES"
+    notes.write_text("Subject: things to buy\nTo: me\n\nEggs, flour, a new kettle.\n", encoding="utf-8")
+    with pytest.raises(UnreadableDocument, match="unsupported file type"):
+        read_file(notes, "NOTES")  # headers of a sort, but no sender and no date or Message-ID: not a mail
+
+
+def test_a_saved_mail_is_not_unescaped_like_an_mbox(tmp_path: Path) -> None:
+    """A ">From" line in a saved .eml is a quote mark as written: no mbox stored the mail, so nothing escaped it."""
+    body = "Subject: Kiln\nFrom: Ada Kerr <ada@example.org>\nMessage-ID: <k1@example.org>\n\n"
+    body += "The manual says:\n>From cold, heat the kiln slowly.\nSo I did.\n"
+    saved, stored = tmp_path / "kiln.eml", tmp_path / "kiln.mbox"
+    saved.write_text(body, encoding="utf-8")
+    stored.write_text("From ada@example.org  Mon Apr  1 09:00:00 2024\n" + body, encoding="utf-8")
+    assert next(mbox.read(saved, print)).posts[0].blocks[1] == Quote("From cold, heat the kiln slowly.")
+    assert next(mbox.read(stored, print)).posts[0].blocks == ("The manual says:\nFrom cold, heat the kiln slowly.\nSo I did.",)
+
+
 def test_an_mbox_with_no_text_is_unreadable(tmp_path: Path) -> None:
     path = tmp_path / "attachments.mbox"
     path.write_text(
@@ -317,10 +447,57 @@ def test_outlook_html_reply_history_is_a_quote(tmp_path: Path) -> None:
         ("On Mon, Jan 3, 2022 at 10:00, jane at example.org (Jane Roe) wrote:", "Jane Roe", "jane@example.org"),  # pipermail
         ("On Monday at 10.30, Jane wrote:", "Jane", None),
         ("I agree with everything that you wrote:", None, None),
+        # A relative date (Gnus) and the day and hour alone: the date part before the comma is no name.
+        ("Yesterday at 15:02, Jane Roe wrote:", "Jane Roe", None),
+        ("Today at 9:15, Jane Roe <jane@example.org> wrote:", "Jane Roe", "jane@example.org"),
+        ("On Tuesday at 3pm, Jane Roe wrote:", "Jane Roe", None),
+        ("Tuesday at 3pm, Jane Roe wrote:", "Jane Roe", None),
+        ("Hier à 15:02, Jean Dupont a écrit :", "Jean Dupont", None),
+        # mutt's and Horde/IMP's forms.
+        ("* Jane Roe <jane@example.org> [2008-03-17 10:35]:", "Jane Roe", "jane@example.org"),
+        ("* Jane Roe <jane@example.org> [2008-03-17 10:35 +0100]:", "Jane Roe", "jane@example.org"),
+        ("* Jane Roe [080317 10:35]:", "Jane Roe", None),
+        ("Quoting Jane Roe <jane@example.org>:", "Jane Roe", "jane@example.org"),
+        # Prose that puts a pronoun where a name would be, and a name that starts like one.
+        ("Yesterday, I wrote:", None, None),
+        ("As you said:", None, None),
+        ("Then he wrote:", None, None),
+        ("He Wei wrote:", "He Wei", None),
     ],
 )
 def test_attribution_names(attribution: str, name: str | None, address: str | None) -> None:
     assert attributed(attribution) == (name, address)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["As I wrote:", "Yesterday, you said:", "Quoting the manual:", "* Step two [1]:", "The docs said:", "Here is what he wrote:"],
+)
+def test_prose_that_ends_in_a_colon_is_no_attribution(line: str) -> None:
+    own = ["I tried it again.", line]
+    assert split_attribution(own) == (own, None)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Yesterday at 15:02, Jane Roe wrote:", "* Jane Roe <jane@example.org> [2008-03-17 10:35]:", "Quoting Jane Roe <jane@example.org>:"],
+)
+def test_attribution_forms_are_split_off(line: str) -> None:
+    assert split_attribution(["Hi Jane,", "", line, ""]) == (["Hi Jane,", ""], line)
+
+
+def test_unescape_from_undoes_one_level_of_mboxrd_escaping_in_the_body_only() -> None:
+    raw = (
+        b"From: a@example.org\n>From: not a header\n\n"
+        b">From the top.\n>>From a quote.\n>>>From deeper.\n> >From spaced.\nSaid >From here.\n>Fromage\n"
+    )
+    assert unescape_from(raw) == (
+        b"From: a@example.org\n>From: not a header\n\n"
+        b"From the top.\n>From a quote.\n>>From deeper.\n> >From spaced.\nSaid >From here.\n>Fromage\n"
+    )
+    crlf = b"Subject: x\r\n\r\n>From the top.\r\n"
+    assert unescape_from(crlf) == b"Subject: x\r\n\r\nFrom the top.\r\n"
+    assert unescape_from(b"Subject: no body\n") == b"Subject: no body\n"
 
 
 def test_unflow_joins_soft_breaks_per_quote_depth() -> None:

@@ -24,7 +24,7 @@ FOLDER_FORMATS: tuple[ThreadFormat, ...] = (slack.FORMAT,)
 
 #: What the README and error messages list.
 SUPPORTED = (
-    "Discourse topic JSON, Reddit thread JSON, DiscordChatExporter JSON, Slack export folders, mbox, "
+    "Discourse topic JSON, Reddit thread JSON, DiscordChatExporter JSON, Slack export folders, mbox and single .eml mails, "
     "phpBB/XenForo/vBulletin/Invision pages and other forum pages with schema.org post markup (Discourse's crawler view), "
     "Stack Exchange Posts.xml, forumqa thread JSON, .txt, .md and .html; "
     "any of these gzipped (.gz, as pipermail archives a month), a Slack export as its .zip "

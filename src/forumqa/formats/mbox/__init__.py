@@ -1,4 +1,5 @@
-"""Mailing-list archives in mbox form (Mailman/HyperKitty, Pony Mail, Google Takeout, Thunderbird).
+"""Mailing-list archives in mbox form (Mailman/HyperKitty, Pony Mail, Google Takeout, Thunderbird), and
+a single saved mail (.eml, public-inbox's "m") read as an mbox of one message.
 
 A mail archive is not a list of threads: it is a flat run of messages tied together by
 Message-ID / In-Reply-To / References, and every reply carries the history it answers as `>`
@@ -39,14 +40,41 @@ from forumqa.threads import Post, Thread, ThreadFormat, Warn
 
 #: A header field name (printable ASCII but the colon) at the start of a line.
 _HEADER_LINE = re.compile(r"[!-9;-~]+:")
+#: Names a single saved mail goes by: "x.eml", and no extension at all (public-inbox keeps each mail as a file "m").
+_SINGLE_MAIL_SUFFIXES = frozenset({".eml", ""})
 
 
 def sniff(path: Path, head: str) -> bool:
-    """The mbox separator line followed by a header, or an .mbox file that starts with headers."""
+    """The mbox separator line followed by a header; or a single mail saved with its headers at byte 0.
+
+    An .mbox name is taken at its word when a header comes first. A saved mail (.eml, or a file with
+    no extension) must show it is one: its header block names the sender (From:) and a Date: or a
+    Message-ID:, which notes or a README that start with "Subject:" do not.
+    """
     first, _, rest = head.lstrip("\r\n").partition("\n")
     if first.startswith("From ") and _HEADER_LINE.match(rest):
         return True
-    return path.suffix.lower() == ".mbox" and bool(_HEADER_LINE.match(head.lstrip()))
+    suffix = path.suffix.lower()
+    if suffix == ".mbox":
+        return bool(_HEADER_LINE.match(head.lstrip()))
+    return suffix in _SINGLE_MAIL_SUFFIXES and _is_mail_header(head)
+
+
+def _is_mail_header(head: str) -> bool:
+    """The text starts with an RFC 5322 header block that holds From: and Date: or Message-ID:."""
+    names: set[str] = set()
+    for raw in head.lstrip("\r\n").split("\n"):
+        line = raw.rstrip("\r")
+        if not line.strip():
+            break
+        if line[0] in " \t" and names:  # a folded header's continuation
+            continue
+        if not _HEADER_LINE.match(line):
+            return False
+        names.add(line.split(":", 1)[0].lower())
+    else:
+        return False  # no end of the header block in the first 64 KiB: not a mail
+    return "from" in names and bool(names & {"date", "message-id"})
 
 
 @dataclass(frozen=True)
@@ -76,7 +104,7 @@ def _read_mail(box: mailbox.mbox | None, path: Path, head: Head, warn: Warn) -> 
     label = f"message {head.index} ({head.msgid})"
     try:
         with closing(message_file(box, path, head.key)) as handle:
-            message = parse(handle)
+            message = parse(handle, from_mbox=box is not None)
         body = body_lines(message, label, warn)
     except Exception as exc:  # the email package has many ways to fail on a broken message
         warn(f"{label}: could not be read ({type(exc).__name__}: {exc}); left out")
@@ -113,7 +141,7 @@ def _thread(box: mailbox.mbox | None, path: Path, heads: list[Head], people: Peo
 
 
 def _open(path: Path) -> mailbox.mbox | None:
-    """The mailbox; None for a single mail saved under an .mbox name, headers at byte 0 and no 'From ' line."""
+    """The mailbox; None for a single mail (an .eml, or one saved under an .mbox name): headers at byte 0, no 'From ' line."""
     with path.open("rb") as handle:
         if not handle.read(1024).lstrip(b"\r\n").startswith(b"From "):
             return None

@@ -19,21 +19,35 @@ _ATTRIBUTION_VERB = re.compile(
 )
 _SCHRIEB = re.compile(r"\bschrieb\s+(?P<name>[^:]+?)\s*:\s*$", re.IGNORECASE)
 _ATTRIBUTION_OPENER = re.compile(r"^(?:On|Am|Le|El|Il|Op|Em|Den|Dne|W dniu)\b", re.IGNORECASE)
+#: mutt's "* Jane Roe <jane@example.org> [2008-03-17 10:35 +0100]:": the bracket holds a time or a date, which
+#: tells it from a bulleted line that ends in a footnote mark ("* Step two [1]:").
+_MUTT = re.compile(r"^\s*\*\s+(?P<who>\S.*?)\s*\[[^\[\]]*(?:\d:\d\d|\d[-/.]\d+[-/.]\d)[^\[\]]*\]\s*:\s*$")
+#: Horde/IMP's "Quoting Jane Roe <jane@example.org>:"; without an address it is prose ("Quoting the manual:").
+_QUOTING = re.compile(r"^\s*Quoting\s+(?P<who>\S.*?)\s*:\s*$", re.IGNORECASE)
 _QUOTED_NAME = re.compile(r'"([^"]+)"')
 _COMMENT_NAME = re.compile(r"\(([^()]*[^\W\d_][^()]*)\)")
 _MANGLED_ADDRESS = re.compile(r"\b([\w.+'-]+) at ((?:[\w-]+\.)+[A-Za-z]{2,})\b")
 ADDRESS = re.compile(r"<?([\w.+'-]+@[\w-]+(?:\.[\w-]+)+)>?")
-#: Words of the date part of an attribution ("On Sun, Jan 2, 2022 at 6:02 AM Jane"), left of the name.
+#: Words of the date part of an attribution ("On Sun, Jan 2, 2022 at 6:02 AM Jane"), left of the name. Gnus and
+#: others write a relative day ("Yesterday at 15:02, Jane wrote:"), so those count as date words too.
 _DATE_WORDS = frozenset(
     re.findall(
         r"\S+",
         """at um à a las om kl kl. am pm a.m. p.m. utc gmt cet cest est edt pst pdt
         mon tue wed thu fri sat sun monday tuesday wednesday thursday friday saturday sunday
         jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august
-        september october november december""",
+        september october november december
+        today yesterday tonight heute gestern hier aujourd'hui hoy ayer oggi ieri vandaag gisteren idag igår""",
     )
 )
-_DATE_NUMBER = re.compile(r"[\d:./+-]+")
+#: "15:02", "2008-03-17", "+0100", and "3pm", "10h30", "2nd" in the date part.
+_DATE_NUMBER = re.compile(r"[\d:./+-]+|\d[\d:./+-]*(?:am|pm|h\d*|st|nd|rd|th)", re.IGNORECASE)
+#: What prose puts before "wrote:" where an attribution puts a name: "As I wrote:", "Yesterday, you said:".
+_PRONOUNS = frozenset(re.findall(r"\S+", "i you we they someone somebody everyone everybody nobody"))
+_NOT_A_NAME_START = frozenset(
+    re.findall(r"\S+", "as what that which who like then and but so also because if when where here there this the my our your")
+)
+_LONE_PRONOUNS = frozenset({"he", "she", "it"})  # "He Wei" is a name, "he" alone is not
 
 
 class People:
@@ -101,9 +115,14 @@ def resolve(context: Context, level: int, name: str | None, address: str | None)
 
 
 def attributed(text: str) -> tuple[str | None, str | None]:
-    """(name, address) in "On Sun, Jan 2, 2022 at 6:02 AM Jane Roe <jane@example.org> wrote:" and its cousins."""
+    """(name, address) in "On Sun, Jan 2, 2022 at 6:02 AM Jane Roe <jane@example.org> wrote:" and its cousins.
+
+    The cousins: "Yesterday at 15:02, Jane Roe wrote:" (a relative date, no opener), mutt's
+    "* Jane Roe <jane@example.org> [2008-03-17 10:35]:" and Horde's "Quoting Jane Roe <jane@example.org>:".
+    """
+    form = _MUTT.match(text) or _QUOTING.match(text)
     schrieb = _SCHRIEB.search(text)
-    text = schrieb.group("name") if schrieb else _ATTRIBUTION_VERB.sub("", text)
+    text = form.group("who") if form else schrieb.group("name") if schrieb else _ATTRIBUTION_VERB.sub("", text)
     text = _MANGLED_ADDRESS.sub(r"\1@\2", text)  # pipermail's "jane at example.org"
     found = ADDRESS.search(text)
     address = found.group(1).lower() if found else None
@@ -114,12 +133,29 @@ def attributed(text: str) -> tuple[str | None, str | None]:
     if _ATTRIBUTION_OPENER.match(text):
         text = _ATTRIBUTION_OPENER.sub("", text).rsplit(",", 1)[-1]
     words = text.replace("(", " ").replace(")", " ").split()
+    # Date words and numbers in front of the name, up to the comma that ends a date part with no opener.
     while words and (_DATE_NUMBER.fullmatch(words[0].strip(",.")) or words[0].casefold().strip(",.") in _DATE_WORDS):
         words.pop(0)
     name = " ".join(words).strip("\"' ,")
-    if not name or len(words) > 5 or not any(c.isalpha() for c in name):
+    if not name or len(words) > 5 or not any(c.isalpha() for c in name) or not _could_be_name(name):
         return None, address
     return name, address
+
+
+def _could_be_name(name: str) -> bool:
+    """False for the words prose puts before "wrote:" ("As I", "you", "Then he"); a name has none of them."""
+    words = name.casefold().split()
+    if len(words) == 1 and words[0] in _LONE_PRONOUNS:
+        return False
+    return words[0] not in _NOT_A_NAME_START and not any(word in _PRONOUNS for word in words)
+
+
+def _ends_attribution(line: str) -> bool:
+    """The line ends with an attribution's verb, or is a whole mutt or Horde attribution."""
+    if _ATTRIBUTION_VERB.search(line) or _SCHRIEB.search(line) or _MUTT.match(line):
+        return True
+    quoting = _QUOTING.match(line)
+    return bool(quoting and ADDRESS.search(_MANGLED_ADDRESS.sub(r"\1@\2", quoting.group("who"))))
 
 
 def split_attribution(lines: list[str]) -> tuple[list[str], str | None]:
@@ -127,10 +163,10 @@ def split_attribution(lines: list[str]) -> tuple[list[str], str | None]:
     end = len(lines) - 1
     while end >= 0 and not lines[end].strip():
         end -= 1
-    if end < 0 or not (_ATTRIBUTION_VERB.search(lines[end]) or _SCHRIEB.search(lines[end])):
+    if end < 0 or not _ends_attribution(lines[end]):
         return lines, None
     start = end
-    if not _ATTRIBUTION_OPENER.match(lines[end].strip()):
+    if not (_ATTRIBUTION_OPENER.match(lines[end].strip()) or _MUTT.match(lines[end]) or _QUOTING.match(lines[end])):
         for earlier in (end - 1, end - 2):
             if earlier < 0 or not lines[earlier].strip():
                 break

@@ -28,8 +28,36 @@ _NEXT_PART = re.compile(r"^-{5,} next part -{5,}$")
 _SCRUBBED = re.compile(r"^(?:An? .*attachment was scrubbed\.\.\.|Skipped content of type .*)$")
 
 
-def parse(handle: IO[bytes]) -> EmailMessage:
-    return cast(EmailMessage, email.message_from_binary_file(handle, _class=EmailMessage, policy=POLICY))
+#: A body line that mboxrd escaped: any run of ">" before "From " got one ">" more when the mail was stored.
+_ESCAPED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
+#: The blank line that ends the header block.
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
+def parse(handle: IO[bytes], from_mbox: bool) -> EmailMessage:
+    """The message; one read out of an mbox file has its "From " escaping undone first (`unescape_from`)."""
+    data = handle.read()
+    if from_mbox:
+        data = unescape_from(data)
+    return cast(EmailMessage, email.message_from_bytes(data, _class=EmailMessage, policy=POLICY))
+
+
+def unescape_from(data: bytes) -> bytes:
+    """The body as its sender wrote it: one ">" less on every line that reads ">…>From ".
+
+    An mbox file marks where a mail starts with a "From " line, so the program that stored the mail
+    escaped body lines: mboxrd adds a ">" to every line matching `^>*From `, mboxo only to `^From `.
+    The standard library's `mailbox.mbox` undoes neither when it reads (it only escapes when it
+    writes). Undoing mboxrd's rule is exact for mboxrd and for mboxo's own ">From " lines. A "From "
+    line escaped more than once on its way (a relay's mbox, then the archive's) stays a level too
+    deep; `quotes` settles that from the lines around it. An mboxo file's quoted ">>From " comes out
+    a level short, which nothing here can tell. It is done on the raw bytes, before quoted-printable
+    is decoded, since that is where the escaping was done; the header block is left alone.
+    """
+    end = _HEADER_END.search(data)
+    if end is None:
+        return data
+    return data[: end.end()] + _ESCAPED_FROM.sub(rb"\1", data[end.end() :])
 
 
 def _text(part: Message, label: str, warn: Warn) -> str:
@@ -57,8 +85,7 @@ def body_lines(message: EmailMessage, label: str, warn: Warn) -> list[str] | Non
     content = _text(part, label, warn).replace("\r\n", "\n").replace("\r", "\n")
     if part.get_content_type() == "text/html":
         return _html_lines(content)
-    lines = [line[1:] if line.startswith(">From ") else line for line in content.split("\n")]  # mboxo's escape
-    lines = _without_scrubber_notes(lines)
+    lines = _without_scrubber_notes(content.split("\n"))  # "From " escaping is undone in `parse`
     if str(part.get_param("format", "")).lower() == "flowed":
         return unflow(lines, str(part.get_param("delsp", "")).lower() == "yes")
     return lines

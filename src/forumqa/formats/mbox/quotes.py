@@ -16,6 +16,8 @@ from forumqa.threads import Quote
 
 _QUOTE_MARKS = re.compile(r"^(?:>[ \t]?)+")
 _ONE_MARK = re.compile(r"^>[ \t]?")
+#: A quote-mark run glued to "From ": the line an mbox's "From " escaping may have made a level deeper.
+_GLUED_FROM = re.compile(r"^(?P<marks>(?:>[ \t]?)*>)(?=From )")
 #: Outlook and Gmail put the history below such a line, unquoted.
 _ORIGINAL = re.compile(r"^\s*-{2,}\s*(?:Original Message|Forwarded message|Ursprüngliche Nachricht|Message d'origine)\s*-{2,}\s*$", re.I)
 _RULE = re.compile(r"^\s*[-_=*]{20,}\s*$")
@@ -29,7 +31,36 @@ _LIST_ITEM = re.compile(r"^\s*(?:\[\d+\]|[-*•]\s|\d{1,2}[.)]\s)")
 
 def blocks(lines: list[str], context: Context) -> list[str | Quote]:
     """A reply's blocks: its own paragraphs, and Quotes of the messages it quotes."""
-    return _items(lines, context, 0, None, None)
+    return _items(_settle_escaped_from(lines), context, 0, None, None)
+
+
+def _depth(line: str) -> int:
+    marks = _QUOTE_MARKS.match(line)
+    return marks.group().count(">") if marks else 0
+
+
+def _settle_escaped_from(lines: list[str]) -> list[str]:
+    """Lines whose ">" run glued to "From " is deeper than the quote around them, put back at that quote's depth.
+
+    A line that starts "From " gains a ">" wherever a mail is stored in an mbox, and a mail may be
+    stored several times on its way (the sender's folder, a relay, the list archive), so the writer's
+    "From the figures…" can reach the archive as ">>>From the figures…" inside a one-level quote.
+    `body.unescape_from` takes off the archive's own ">", but not what earlier stores added. A glued
+    line deeper than both its neighbours (blank lines aside) is one such line: it takes the deeper
+    neighbour's depth. Only inside a quote: between two lines of own text, ">From …" may as well be
+    a one-line quote, and a quote never becomes the replier's words by guesswork.
+    """
+    filled = [at for at, line in enumerate(lines) if line.strip()]
+    out = list(lines)
+    for number, at in enumerate(filled):
+        glued = _GLUED_FROM.match(lines[at])
+        if glued is None:
+            continue
+        around = [_depth(lines[filled[i]]) for i in (number - 1, number + 1) if 0 <= i < len(filled)]
+        depth = glued.group("marks").count(">")
+        if around and all(d < depth for d in around) and max(around) > 0:
+            out[at] = ">" * max(around) + lines[at][glued.end() :]
+    return out
 
 
 def _strip_boilerplate(lines: list[str]) -> list[str]:
