@@ -244,6 +244,38 @@ def test_older_discourse_crawler_markup(tmp_path: Path) -> None:
     _assert_exact(document, thread)
 
 
+def test_a_solved_discourse_topic_is_a_question_with_answers_each_linked_by_position(tmp_path: Path) -> None:
+    """Discourse's "solved" categories mark the topic as a QAPage's Question and replies as Answers, with no post ids."""
+    answer = (
+        "<div class='topic-body crawler-post' itemprop='{0}' itemscope itemtype='https://schema.org/Answer'>"
+        "<span class='creator' itemprop='author' itemscope itemtype='http://schema.org/Person'><a href='/u/{1}'>"
+        "<span itemprop='name'>{1}</span></a></span><time itemprop='datePublished' datetime='{2}'>{2}</time>"
+        "<span itemprop='position'>{3}</span><div class='post' itemprop='text'><p>{4}</p></div></div>"
+    )
+    path = _page(
+        tmp_path,
+        "<div itemscope itemtype='https://schema.org/QAPage'><div itemprop='mainEntity' itemscope itemtype='https://schema.org/Question'>"
+        "<meta itemprop='name' content='Shadows flicker on the floor'>"
+        "<div id='post_1' class='topic-body crawler-post'><span class='creator' itemprop='author' itemscope "
+        "itemtype='http://schema.org/Person'><span itemprop='name'>tove</span></span>"
+        "<time itemprop='dateCreated' datetime='2022-05-01T10:00:00Z'>May 1</time>"
+        "<div class='post' itemprop='text'><p>My shadows flicker when the camera moves.</p></div></div>"
+        + answer.format("suggestedAnswer", "ikaika", "2022-05-01T11:00:00Z", 2, "Try a larger shadow camera frustum.")
+        + answer.format("acceptedAnswer", "tove", "2022-05-02T09:30:00Z", 3, "Raising the shadow bias fixed it.")
+        + "</div></div>",
+        "<link rel='canonical' href='https://gfx.example.org/t/shadows-flicker-on-the-floor/5120'>",
+    )
+    document, warnings = _load(path)
+    assert warnings == []
+    assert [(s.author, s.post, s.url) for s in document.sections] == [
+        ("tove", "1", "https://gfx.example.org/t/shadows-flicker-on-the-floor/5120"),  # the topic is its first post
+        ("ikaika", "2", "https://gfx.example.org/t/shadows-flicker-on-the-floor/5120/2"),
+        ("tove", "3", "https://gfx.example.org/t/shadows-flicker-on-the-floor/5120/3"),
+    ]
+    assert _own(document, "ikaika") == "Try a larger shadow camera frustum."
+    _assert_exact(document, _thread(path))
+
+
 # ---------------------------------------------------------------- an Invision-style board
 
 

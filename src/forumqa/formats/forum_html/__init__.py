@@ -41,6 +41,7 @@ _MARKERS = (
     "posttext",
     "page-body",
     "discussionforumposting",
+    "schema.org/question",
     "elcomment_",
 )
 #: Tried in this order; the first whose post containers are on the page reads it. The light forms without

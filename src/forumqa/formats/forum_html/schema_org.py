@@ -12,8 +12,9 @@ writer and its attribution is no text: Discourse's aside.quote (its "name:" titl
 chat quotes and link previews (the linked site's words), Invision's blockquote.ipsQuote, and an
 "ana said:" line (NodeBB: "@ana said in <topic>:") standing alone over a plain blockquote.
 
-Only a page with a DiscussionForumPosting is claimed: blogs mark their comments as Comment items
-too, and an article with comments must stay a page. JSON-LD is not read, so a page that has only
+A QAPage counts too: Discourse's "solved" categories (and Stack Exchange's pages) mark the topic as a
+Question and the replies as Answers. Only a page with a DiscussionForumPosting or a Question is
+claimed: blogs mark their comments as Comment items too, and an article with comments must stay a page. JSON-LD is not read, so a page that has only
 that stays a plain page: nothing in a JSON-LD block tells whole posts from a summary, and the one
 program found to put whole posts there (nopCommerce) writes its quotes in markup not checked here.
 """
@@ -29,7 +30,10 @@ from forumqa.formats.forum_html.markup import Engine, Found, attr, flat_text, in
 from forumqa.formats.forum_html.page import page_url
 
 _FORUM_POSTING = "schema.org/discussionforumposting"
-_POSTINGS = (_FORUM_POSTING, "schema.org/comment")
+#: What makes a page a thread: a forum posting, or the Question of a QAPage (Discourse's "solved" categories
+#: and Stack Exchange's pages mark the topic as a Question and its replies as Answers).
+_THREADS = (_FORUM_POSTING, "schema.org/question")
+_POSTINGS = (*_THREADS, "schema.org/comment", "schema.org/answer")
 _BODY, _AUTHOR, _DATE = ("text", "articleBody"), ("author", "creator"), ("datePublished", "dateCreated")
 _NUMBER_ATTRIBUTES = ("id", "data-pid", "data-post-id", "data-commentid")
 _DISCOURSE_TOPIC = re.compile(r"/t/(?:[^/?#]+/)?(\d+)")
@@ -86,13 +90,19 @@ def _date(item: Tag, props: list[tuple[str, Tag]], body: Tag | None, items: set[
     return (attr(stamp, "datetime") or _text(stamp) or None) if stamp is not None else None
 
 
-def _url(props: list[tuple[str, Tag]], item: Tag, base: str | None) -> str | None:
-    """The post's url property, else the page's address with the item element's id (Discourse's post_N) as anchor."""
+def _url(props: list[tuple[str, Tag]], item: Tag, base: str | None, topic_link: str | None) -> str | None:
+    """The post's url property, else the page's address with the item element's id (Discourse's post_N) as anchor.
+
+    Discourse's crawler pages of some versions give a post neither: its permalink is then the topic's
+    address and its position ("/t/slug/177814/2"), as the forum itself links it.
+    """
     link = _first(props, ("url",))
     if link is not None and (href := attr(link, "href") or _text(link)):
         return urljoin(base or "", href)
-    anchor = f"#{attr(item, 'id')}" if attr(item, "id") else ""
-    return f"{base or ''}{anchor}" or None
+    if attr(item, "id"):
+        return f"{base or ''}#{attr(item, 'id')}"
+    position = re.sub(r"\D", "", _text(_first(props, ("position",))))
+    return f"{topic_link}/{position}" if topic_link and position else base
 
 
 def _numbers(items: list[tuple[Tag, list[tuple[str, Tag]]]]) -> list[str]:
@@ -109,13 +119,14 @@ def _numbers(items: list[tuple[Tag, list[tuple[str, Tag]]]]) -> list[str]:
 
 
 def find(soup: BeautifulSoup) -> list[Found]:
-    """Posting items (DiscussionForumPosting, Comment) and their bodies; none unless the page has a forum posting.
+    """Posting items (DiscussionForumPosting, Comment; Question, Answer) and their bodies; none unless the page has a
+    forum posting or a question.
 
     A topic item with no text of its own around its posts (NodeBB's, a later page's) is no post; a posting
     with neither text nor postings inside is one without a body, which the reader reports.
     """
     postings = [tag for tag in soup.find_all(itemtype=True) if any(t.endswith(_POSTINGS) for t in _types(tag))]
-    if not any(t.endswith(_FORUM_POSTING) for tag in postings for t in _types(tag)):
+    if not any(t.endswith(_THREADS) for tag in postings for t in _types(tag)):
         return []
     owned = _properties(soup)
     ids = {id(tag) for tag in postings}
@@ -123,14 +134,15 @@ def find(soup: BeautifulSoup) -> list[Found]:
     items = [(tag, owned.get(id(tag), [])) for tag in postings]
     items = [(tag, props) for tag, props in items if _first(props, _BODY, shown=True) is not None or id(tag) not in holders]
     base = page_url(soup)
-    topic = match.group(1) if base and (match := _DISCOURSE_TOPIC.search(base)) else None
+    match = _DISCOURSE_TOPIC.search(base) if base else None
+    topic, topic_link = (match.group(1), (base or "")[: match.end()]) if match else (None, None)
     found: list[Found] = []
     for (item, props), number in zip(items, _numbers(items), strict=True):
         body = _first(props, _BODY, shown=True)
         if body is not None:
             tidy(body, topic)
         author = _author(_first(props, _AUTHOR), owned)
-        found.append(Found(number, item, body, author, _date(item, props, body, ids), _url(props, item, base)))
+        found.append(Found(number, item, body, author, _date(item, props, body, ids), _url(props, item, base, topic_link)))
     return found if any(f.body is not None for f in found) else []
 
 
