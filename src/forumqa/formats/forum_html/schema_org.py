@@ -14,9 +14,10 @@ chat quotes and link previews (the linked site's words), Invision's blockquote.i
 
 A QAPage counts too: Discourse's "solved" categories (and Stack Exchange's pages) mark the topic as a
 Question and the replies as Answers. Only a page with a DiscussionForumPosting or a Question is
-claimed: blogs mark their comments as Comment items too, and an article with comments must stay a page. JSON-LD is not read, so a page that has only
-that stays a plain page: nothing in a JSON-LD block tells whole posts from a summary, and the one
-program found to put whole posts there (nopCommerce) writes its quotes in markup not checked here.
+claimed: blogs mark their comments as Comment items too, and an article with comments must stay a
+page. JSON-LD is not read, so a page that has only that stays a plain page: nothing in a JSON-LD
+block tells whole posts from a summary, and the one program found to put whole posts there
+(nopCommerce) writes its quotes in markup not checked here.
 """
 
 from __future__ import annotations
@@ -149,7 +150,7 @@ def find(soup: BeautifulSoup) -> list[Found]:
 # ---------------------------------------------------------------- quote forms → XenForo's
 
 
-def _as_quote(tag: Tag, author: str | None, post: str | None) -> None:
+def as_quote(tag: Tag, author: str | None, post: str | None) -> None:
     """Make `tag` the quote form body.py credits: blockquote[data-quote="name"][data-source="post: N"]."""
     tag.name = "blockquote"
     tag.attrs = {"data-quote": author or ""}
@@ -171,7 +172,7 @@ def _discourse_quote(aside: Tag, topic: str | None) -> None:
     inner = aside.find("blockquote", recursive=False)
     if isinstance(inner, Tag):
         inner.unwrap()
-    _as_quote(aside, author, post)
+    as_quote(aside, author, post)
 
 
 def _invision_quote(block: Tag) -> None:
@@ -182,7 +183,7 @@ def _invision_quote(block: Tag) -> None:
     author = attr(block, "data-ipsquote-username") or attr(block, "data-cite") or said
     if isinstance(citation, Tag):
         citation.decompose()
-    _as_quote(block, author, attr(block, "data-ipsquote-contentcommentid"))
+    as_quote(block, author, attr(block, "data-ipsquote-contentcommentid"))
 
 
 def _said_line(block: Tag) -> None:
@@ -200,7 +201,7 @@ def _said_line(block: Tag) -> None:
     links = [(_NODEBB_POST.search(attr(a, "href")), a) for a in line.find_all("a")]
     post = next((m.group(1) if m else post_in(a) for m, a in links if m or post_in(a)), None)
     line.decompose()
-    _as_quote(block, name.lstrip("@"), post)
+    as_quote(block, name.lstrip("@"), post)
 
 
 def tidy(body: Tag, topic: str | None) -> None:
@@ -214,9 +215,9 @@ def tidy(body: Tag, topic: str | None) -> None:
         site = flat_text(box.find(class_="source"))
         for chrome in box.select("header, footer, .onebox-metadata"):
             chrome.decompose()
-        _as_quote(box, site, None)
+        as_quote(box, site, None)
     for chat in body.select("div.chat-transcript[data-username]"):
-        _as_quote(chat, attr(chat, "data-username"), None)
+        as_quote(chat, attr(chat, "data-username"), None)
     for block in body.select("blockquote.ipsQuote"):
         _invision_quote(block)
     for block in body.find_all("blockquote"):
