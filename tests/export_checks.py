@@ -1,4 +1,4 @@
-"""Shared by the export readers' tests: which sections hold some words, and junk put anywhere in a JSON export."""
+"""Shared by the export readers' tests: reading one export, which sections hold some words, and junk put anywhere in a JSON export."""
 
 from __future__ import annotations
 
@@ -10,8 +10,22 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from forumqa.documents import Document, Section, UnreadableDocument
+from forumqa.documents import Document, Section, Skipped, UnreadableDocument
+from forumqa.loading import SNIFF_BYTES, read_file
 from forumqa.threads import ThreadFormat, documents_of
+
+
+def read_one(path: Path) -> tuple[Document, list[str]]:
+    """The one document a file holds, and the reasons the loader gave for what it left out."""
+    warnings: list[Skipped] = []
+    documents = read_file(path, path.name, warnings)
+    assert len(documents) == 1
+    return documents[0], [w.reason for w in warnings]
+
+
+def head_of(path: Path) -> str:
+    """The start of a file as the loader sniffs it."""
+    return path.read_bytes()[:SNIFF_BYTES].removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
 
 
 def covering(document: Document, words: str) -> list[Section]:

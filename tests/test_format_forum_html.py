@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from export_checks import head_of, read_one
 from forumqa.documents import Document, Section, Skipped, UnreadableDocument
 from forumqa.formats import THREAD_FORMATS, forum_html
 from forumqa.formats.forum_html import phpbb, phpbb_print, vbulletin, vbulletin_archive, xenforo, xenforo1
@@ -46,17 +47,6 @@ BOILERPLATE = (
     "Back to top",
     "Reply With Quote",
 )
-
-
-def _head(path: Path) -> str:
-    return path.read_bytes()[:SNIFF_BYTES].removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
-
-
-def _load(path: Path) -> tuple[Document, list[str]]:
-    warnings: list[Skipped] = []
-    documents = read_file(path, path.name, warnings)
-    assert len(documents) == 1
-    return documents[0], [w.reason for w in warnings]
 
 
 def _thread(path: Path) -> Thread:
@@ -102,14 +92,14 @@ def _assert_no_boilerplate(document: Document, *extra: str) -> None:
 @pytest.mark.parametrize("name", FORUM_PAGES)
 def test_every_engine_is_recognised_and_no_earlier_format_claims_it(name: str) -> None:
     path = FIXTURES / name
-    assert forum_html.sniff(path, _head(path))
-    assert next(f for f in THREAD_FORMATS if f.sniff(path, _head(path))) is forum_html.FORMAT
+    assert forum_html.sniff(path, head_of(path))
+    assert next(f for f in THREAD_FORMATS if f.sniff(path, head_of(path))) is forum_html.FORMAT
 
 
 def test_an_ordinary_article_falls_through_to_the_page_reader() -> None:
     path = FIXTURES / "article.html"
-    assert not forum_html.sniff(path, _head(path))
-    document, _ = _load(path)
+    assert not forum_html.sniff(path, head_of(path))
+    document, _ = read_one(path)
     assert document.title == "Ten years of keeping bees on a city roof"
     assert "lime trees along the canal" in document.text
     with pytest.raises(UnreadableDocument, match="no phpBB, XenForo or vBulletin posts"):
@@ -128,7 +118,7 @@ def test_an_ordinary_article_falls_through_to_the_page_reader() -> None:
 def test_other_files_mentioning_forum_markup_are_not_claimed(tmp_path: Path, name: str, text: str) -> None:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
-    assert not forum_html.sniff(path, _head(path))
+    assert not forum_html.sniff(path, head_of(path))
 
 
 def test_a_page_whose_first_post_lies_past_the_sniffed_head_is_still_recognised(tmp_path: Path) -> None:
@@ -136,8 +126,8 @@ def test_a_page_whose_first_post_lies_past_the_sniffed_head_is_still_recognised(
     padding = "<script>var pad = '" + "x" * (SNIFF_BYTES + 1000) + "';</script>"
     path = tmp_path / "late.html"
     path.write_text(page.replace("</head>", padding + "</head>", 1), encoding="utf-8")
-    assert forum_html.sniff(path, _head(path))
-    document, _ = _load(path)
+    assert forum_html.sniff(path, head_of(path))
+    document, _ = read_one(path)
     assert next(s.post for s in document.sections if not s.quoted) == "5001"
 
 
@@ -146,7 +136,7 @@ def test_a_page_whose_first_post_lies_past_the_sniffed_head_is_still_recognised(
 
 def test_phpbb_posts_authors_dates_and_links() -> None:
     path = FIXTURES / "phpbb_prosilver.html"
-    document, warnings = _load(path)
+    document, warnings = read_one(path)
     thread = _thread(path)
     assert document.doc_id == "phpbb_prosilver"
     assert document.title == "Starter smells like nail varnish"
@@ -168,7 +158,7 @@ def test_phpbb_posts_authors_dates_and_links() -> None:
 
 
 def test_phpbb_quotes_are_never_the_repliers_words() -> None:
-    document, _ = _load(FIXTURES / "phpbb_prosilver.html")
+    document, _ = read_one(FIXTURES / "phpbb_prosilver.html")
     oyvind, marta = " ".join(_own(document, "Øyvind")), " ".join(_own(document, "Marta"))
     assert "Hungry, almost certainly." in oyvind
     assert "spoiled, or just hungry" not in oyvind  # Marta's words, quoted by Øyvind
@@ -181,7 +171,7 @@ def test_phpbb_quotes_are_never_the_repliers_words() -> None:
 
 
 def test_phpbb_quote_of_a_post_not_on_the_page_is_citable_as_its_author() -> None:
-    document, _ = _load(FIXTURES / "phpbb_prosilver.html")
+    document, _ = read_one(FIXTURES / "phpbb_prosilver.html")
     quoted = [s for s in document.sections if s.quoted]
     by_oldbaker = [s for s in quoted if s.author == "oldbaker"]
     assert [_slice(document, s) for s in by_oldbaker] == [
@@ -203,13 +193,13 @@ def test_phpbb_code_box_is_its_own_block() -> None:
         post.blocks[1] == "08:00  discard all but 20 g, add 40 g rye + 40 g water\n20:00  discard all but 20 g, add 40 g rye + 40 g water"
     )
     assert post.blocks[2] == "After three days of this it should double within six hours."
-    document, _ = _load(path)
+    document, _ = read_one(path)
     assert "\n08:00 discard all but 20 g, add 40 g rye + 40 g water\n20:00 discard" in document.text
 
 
 def test_older_phpbb_table_layout_in_windows_1252() -> None:
     path = FIXTURES / "phpbb_subsilver2_cp1252.html"
-    document, warnings = _load(path)
+    document, warnings = read_one(path)
     thread = _thread(path)
     assert warnings == []
     assert document.title == "Réglage du ralenti après l'hiver"
@@ -228,7 +218,7 @@ def test_older_phpbb_table_layout_in_windows_1252() -> None:
 def test_phpbb33_translated_board_credits_quotes_to_the_quoted_member() -> None:
     """A Dutch board writes "Femke schreef:" in the cite; the verb is no part of the name."""
     path = FIXTURES / "phpbb33_dutch.html"
-    document, warnings = _load(path)
+    document, warnings = read_one(path)
     thread = _thread(path)
     assert warnings == []
     assert [(p.post, p.author, p.date, p.reply_to) for p in thread.posts] == [
@@ -247,7 +237,7 @@ def test_phpbb33_translated_board_credits_quotes_to_the_quoted_member() -> None:
 
 def test_xenforo_posts_quotes_and_code() -> None:
     path = FIXTURES / "xenforo2.html"
-    document, warnings = _load(path)
+    document, warnings = read_one(path)
     thread = _thread(path)
     assert warnings == []
     assert document.title == "Garage door opener keeps reversing"
@@ -335,7 +325,7 @@ def test_xenforo22_unfurl_spoiler_reactions_and_thread_starter_class(tmp_path: P
             _XF2_LAST_POST_END: "</div>" + _XF22_REACTIONS + _XF2_LAST_POST_END.removeprefix("</div>"),
         },
     )
-    document, warnings = _load(path)
+    document, warnings = read_one(path)
     thread = _thread(path)
     assert warnings == []
     assert [(p.post, p.author) for p in thread.posts] == [("5001", "Kenji"), ("5002", "Lorraine"), ("5007", "Kenji")]
@@ -353,7 +343,7 @@ def test_xenforo22_unfurl_spoiler_reactions_and_thread_starter_class(tmp_path: P
 
 def test_xenforo1_posts_authors_dates_and_links() -> None:
     path = FIXTURES / "xenforo1.html"
-    document, warnings = _load(path)
+    document, warnings = read_one(path)
     thread = _thread(path)
     assert warnings == []
     assert document.title == "Stove door glass keeps going black"
@@ -375,7 +365,7 @@ def test_xenforo1_posts_authors_dates_and_links() -> None:
 
 def test_xenforo1_quotes_are_credited_to_the_quoted_member() -> None:
     path = FIXTURES / "xenforo1.html"
-    document, _ = _load(path)
+    document, _ = read_one(path)
     posts = {p.post: p for p in _thread(path).posts}
     assert posts["7102"].blocks[0] == Quote("I burn split beech that has been stacked under cover since last spring.", "Mirela", "7101")
     assert "stacked under cover since last spring" not in " ".join(_own(document, "stovepipe_sam"))
@@ -433,7 +423,7 @@ def test_xenforo1_and_the_other_engines_claim_only_their_own_pages(name: str) ->
 
 def test_vbulletin4_posts_quotes_code_and_signatures() -> None:
     path = FIXTURES / "vbulletin4.html"
-    document, warnings = _load(path)
+    document, warnings = read_one(path)
     thread = _thread(path)
     assert warnings == []
     assert document.title == "Jetting a carburettor for high altitude"
@@ -454,7 +444,7 @@ def test_vbulletin4_posts_quotes_code_and_signatures() -> None:
 
 def test_vbulletin3_tables_and_a_mislabelled_charset() -> None:
     path = FIXTURES / "vbulletin3.html"  # says ISO-8859-1, is UTF-8: the bytes win
-    document, _ = _load(path)
+    document, _ = read_one(path)
     thread = _thread(path)
     assert document.title == "Pond pump hums but does not turn"
     assert [(p.post, p.author, p.date) for p in thread.posts] == [
@@ -470,7 +460,7 @@ def test_vbulletin3_tables_and_a_mislabelled_charset() -> None:
 def test_vbulletin3_translated_quotes_and_the_plain_postbit_date() -> None:
     """A German vB3 board in Latin-1: "Zitat:" / "Zitat von X" quotes, and the date beside the "#2" in one thead cell."""
     path = FIXTURES / "vbulletin3_german_latin1.html"
-    document, warnings = _load(path)
+    document, warnings = read_one(path)
     thread = _thread(path)
     assert warnings == []
     assert [(p.post, p.author, p.date, p.reply_to) for p in thread.posts] == [
@@ -489,7 +479,7 @@ def test_vbulletin3_translated_quotes_and_the_plain_postbit_date() -> None:
 
 def test_vbulletin3_php_code_box_is_its_own_block_without_its_label() -> None:
     path = FIXTURES / "vbulletin3_php_code.html"
-    document, _ = _load(path)
+    document, _ = read_one(path)
     thread = _thread(path)
     assert thread.posts[0].blocks == ("Try this:", "$total = 0;\n$total++;", "It counts.")
     _assert_sections_exact(document, thread)
@@ -505,7 +495,7 @@ def test_vbulletin5_nodes() -> None:
         Quote("Is hide glue worth the trouble, or will wood glue do?", "Pilar", "3310"),
         "Hide glue, every time: the next repairer can undo it with a little heat and steam.",
     )
-    document, _ = _load(path)
+    document, _ = read_one(path)
     _assert_sections_exact(document, thread)
     _assert_no_boilerplate(document, "View Post")
 
@@ -515,7 +505,7 @@ def test_vbulletin5_nodes() -> None:
 
 def test_unclosed_tags_and_a_post_without_body_cost_only_that_post() -> None:
     path = FIXTURES / "malformed.html"
-    document, warnings = _load(path)
+    document, warnings = read_one(path)
     thread = _thread(path)
     assert document.title == "Soldering iron tip turns black"
     assert [(p.post, p.author, p.date) for p in thread.posts] == [
@@ -537,7 +527,7 @@ def test_markup_nested_too_deep_skips_the_post_with_a_warning(tmp_path: Path) ->
     )
     path = tmp_path / "deep.html"
     path.write_text(f"<html><body>{post.format(1, 'Ann', 'Kept text.')}{post.format(2, 'Bo', deep)}</body></html>", encoding="utf-8")
-    document, warnings = _load(path)
+    document, warnings = read_one(path)
     assert _own(document, "Ann") == ["Kept text."]
     assert warnings == ["partly read (phpBB/XenForo/vBulletin page): post 2 (id 2): markup nested too deeply to read; left out"]
 
@@ -610,7 +600,7 @@ def test_each_page_is_read_by_its_own_engine_and_the_light_forms_claim_no_other(
 
 def test_vbulletin_archive_posts_authors_dates_and_positions_as_ids() -> None:
     path = FIXTURES / "vbulletin_archive.html"
-    document, warnings = _load(path)
+    document, warnings = read_one(path)
     thread = _thread(path)
     assert warnings == []
     assert document.title == "Pond pump hums but moves no water"
@@ -627,7 +617,7 @@ def test_vbulletin_archive_posts_authors_dates_and_positions_as_ids() -> None:
 
 def test_vbulletin_archive_quotes_are_credited_to_the_quoted_member() -> None:
     path = FIXTURES / "vbulletin_archive.html"
-    document, _ = _load(path)
+    document, _ = read_one(path)
     thread = _thread(path)
     # "Quote:" + "Originally Posted by X" and a bare "Originally Posted by X": the lines up to the blank one
     assert thread.posts[1].blocks[0] == Quote("My submersible pump hums loudly but the waterfall has stopped.", "reedwarbler", None)
@@ -671,7 +661,7 @@ def test_vbulletin_archive_one_line_attribution_and_inline_tags() -> None:
 
 def test_phpbb_print_view_posts_authors_dates_and_quotes() -> None:
     path = FIXTURES / "phpbb_print.html"
-    document, warnings = _load(path)
+    document, warnings = read_one(path)
     thread = _thread(path)
     assert warnings == []
     assert document.title == "Wick keeps drowning in the oil"

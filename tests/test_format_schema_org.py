@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from forumqa.documents import Document, Section, Skipped
+from export_checks import head_of, read_one
+from forumqa.documents import Document, Section
 from forumqa.formats import THREAD_FORMATS, forum_html
 from forumqa.formats.forum_html import schema_org
-from forumqa.loading import SNIFF_BYTES, read_file
 from forumqa.threads import Post, Quote, Thread, clean_block
 
 pytestmark = pytest.mark.unit
@@ -20,17 +20,6 @@ DISCOURSE = FIXTURES / "discourse_crawler.html"
 MICRODATA = FIXTURES / "microdata_forum.html"
 TOPIC = "https://forum.kilnfolk.example/t/kiln-controller-shows-e-4-halfway-through-a-glaze-firing/4821"
 BOARD = "https://benchnotes.example.org/topic/318-bandsaw-blade-drifts-to-the-left/"
-
-
-def _head(path: Path) -> str:
-    return path.read_bytes()[:SNIFF_BYTES].removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
-
-
-def _load(path: Path) -> tuple[Document, list[str]]:
-    warnings: list[Skipped] = []
-    documents = read_file(path, path.name, warnings)
-    assert len(documents) == 1
-    return documents[0], [w.reason for w in warnings]
 
 
 def _thread(path: Path) -> Thread:
@@ -80,8 +69,8 @@ def _page(tmp_path: Path, body: str, head: str = "") -> Path:
 
 @pytest.mark.parametrize("path", [DISCOURSE, MICRODATA])
 def test_microdata_pages_are_claimed_by_the_schema_org_engine_alone(path: Path) -> None:
-    assert forum_html.sniff(path, _head(path))
-    assert next(f for f in THREAD_FORMATS if f.sniff(path, _head(path))) is forum_html.FORMAT
+    assert forum_html.sniff(path, head_of(path))
+    assert next(f for f in THREAD_FORMATS if f.sniff(path, head_of(path))) is forum_html.FORMAT
     match = forum_html._find(BeautifulSoup(path.read_bytes(), "html.parser"))
     assert match is not None and match[0] is schema_org.ENGINE
     others = forum_html._ENGINES[: forum_html._ENGINES.index(schema_org.ENGINE)]  # tried before it (Invision's comes after)
@@ -108,20 +97,20 @@ def test_an_article_with_comments_is_not_claimed(tmp_path: Path) -> None:
         '<div itemprop="articleBody"><p>The lime trees along the canal fed the colony.</p></div>'
         f"<ol>{comment}</ol></article>",
     )
-    assert not forum_html.sniff(path, _head(path))
-    document, warnings = _load(path)
+    assert not forum_html.sniff(path, head_of(path))
+    document, warnings = read_one(path)
     assert warnings == []
     assert "lime trees along the canal" in document.text and "Lovely hives!" in document.text
     article = FIXTURES / "article.html"
-    assert not forum_html.sniff(article, _head(article))
+    assert not forum_html.sniff(article, head_of(article))
 
 
 def test_a_page_with_json_ld_alone_stays_a_page(tmp_path: Path) -> None:
     """JSON-LD is not read: its DiscussionForumPosting names the marker, but the page has no posting element."""
     data = '{"@context": "https://schema.org", "@type": "DiscussionForumPosting", "headline": "Chalk paint", "text": "Two coats."}'
     path = _page(tmp_path, "<h1>Chalk paint</h1><p>Two coats, then wax.</p>", f'<script type="application/ld+json">{data}</script>')
-    assert not forum_html.sniff(path, _head(path))
-    document, _ = _load(path)
+    assert not forum_html.sniff(path, head_of(path))
+    document, _ = read_one(path)
     assert "Two coats, then wax." in document.text
 
 
@@ -129,7 +118,7 @@ def test_a_page_with_json_ld_alone_stays_a_page(tmp_path: Path) -> None:
 
 
 def test_discourse_posts_authors_dates_positions_and_links() -> None:
-    document, warnings = _load(DISCOURSE)
+    document, warnings = read_one(DISCOURSE)
     thread = _thread(DISCOURSE)
     assert warnings == []
     assert document.title == "Kiln controller shows E-4 halfway through a glaze firing"
@@ -147,7 +136,7 @@ def test_discourse_posts_authors_dates_positions_and_links() -> None:
 
 
 def test_discourse_quotes_are_credited_to_the_quoted_writer() -> None:
-    document, _ = _load(DISCOURSE)
+    document, _ = read_one(DISCOURSE)
     posts = {p.post: p for p in _thread(DISCOURSE).posts}
     assert posts["2"].blocks[0] == Quote("Is this the thermocouple or the relays?", "marguerite", "1")
     assert "thermocouple or the relays" not in _own(document, "Bjørn")
@@ -163,7 +152,7 @@ def test_discourse_quotes_are_credited_to_the_quoted_writer() -> None:
 
 
 def test_discourse_attributions_link_previews_and_pasted_text() -> None:
-    document, _ = _load(DISCOURSE)
+    document, _ = read_one(DISCOURSE)
     # the quote titles ("marguerite:", the other topic's title) are attribution, not text
     assert "marguerite:" not in document.text and "clayhands:" not in document.text
     assert "Elements tired after 200 firings" not in document.text
@@ -177,7 +166,7 @@ def test_discourse_attributions_link_previews_and_pasted_text() -> None:
 
 
 def test_discourse_code_block_and_page_furniture() -> None:
-    document, _ = _load(DISCOURSE)
+    document, _ = read_one(DISCOURSE)
     first = _thread(DISCOURSE).posts[0]
     assert first.blocks[1] == "seg 2  ramp 150/h  target 1222\nt=03:40  temp 598  E-4\nt=03:41  relays off"
     assert first.blocks[2] == "Is this the thermocouple or the relays?"
@@ -231,7 +220,7 @@ def test_older_discourse_crawler_markup(tmp_path: Path) -> None:
         + post.format("arlo", "2018-04-02T09:15:00Z", 2, quote + "<p>Only past fifty kilos a week.</p>"),
         "<link rel='canonical' href='https://clay.example.net/t/pugging-clay/88'>",
     )
-    document, warnings = _load(path)
+    document, warnings = read_one(path)
     thread = _thread(path)
     assert warnings == []
     assert [(p.post, p.author, p.date, p.reply_to) for p in thread.posts] == [
@@ -265,7 +254,7 @@ def test_a_solved_discourse_topic_is_a_question_with_answers_each_linked_by_posi
         + "</div></div>",
         "<link rel='canonical' href='https://gfx.example.org/t/shadows-flicker-on-the-floor/5120'>",
     )
-    document, warnings = _load(path)
+    document, warnings = read_one(path)
     assert warnings == []
     assert [(s.author, s.post, s.url) for s in document.sections] == [
         ("tove", "1", "https://gfx.example.org/t/shadows-flicker-on-the-floor/5120"),  # the topic is its first post
@@ -280,7 +269,7 @@ def test_a_solved_discourse_topic_is_a_question_with_answers_each_linked_by_posi
 
 
 def test_microdata_board_posts_authors_dates_and_links() -> None:
-    document, warnings = _load(MICRODATA)
+    document, warnings = read_one(MICRODATA)
     thread = _thread(MICRODATA)
     assert warnings == ["partly read (phpBB/XenForo/vBulletin page): post 4 (id 5507): no message body found; left out"]
     assert document.title == "Bandsaw blade drifts to the left on resaw cuts"
@@ -300,7 +289,7 @@ def test_microdata_board_posts_authors_dates_and_links() -> None:
 
 
 def test_microdata_board_quotes_are_credited_to_the_quoted_writer() -> None:
-    document, _ = _load(MICRODATA)
+    document, _ = read_one(MICRODATA)
     posts = {p.post: p for p in _thread(MICRODATA).posts}
     first = "Every resaw cut on my 14 inch bandsaw wanders to the left, even with a new 1/2 inch blade."
     tension = "Tension a resaw blade until it deflects no more than a quarter inch under firm thumb pressure."
@@ -324,7 +313,7 @@ def test_microdata_board_quotes_are_credited_to_the_quoted_writer() -> None:
 
 def test_microdata_board_threaded_reply_and_furniture() -> None:
     """A reply nested inside another comment's element is a post of its own; citations, edits and chrome are no text."""
-    document, _ = _load(MICRODATA)
+    document, _ = read_one(MICRODATA)
     posts = {p.post: p for p in _thread(MICRODATA).posts}
     assert not any("upper wheel" in b for b in posts["5502"].blocks if isinstance(b, str))
     for furniture in (
@@ -348,7 +337,7 @@ def test_a_malformed_posting_costs_only_itself(tmp_path: Path) -> None:
         + comment.format(4, author.format("Ole") + '<div itemprop="text"><p>Tung oil if you can wait a month.</p></div>')
         + "</div>",
     )
-    document, warnings = _load(path)
+    document, warnings = read_one(path)
     thread = _thread(path)
     assert warnings == ["partly read (phpBB/XenForo/vBulletin page): post 2 (id 2): no message body found; left out"]
     assert [(p.post, p.author, p.url) for p in thread.posts] == [("1", "Priya", "#c1"), ("3", None, "#c3"), ("4", "Ole", "#c4")]
@@ -373,7 +362,7 @@ def test_a_topic_item_around_its_posts_is_no_post(tmp_path: Path) -> None:
         + comment.format(42, "2023-10-01T13:30:00Z", "bo", said + "<p>Then season it straight away.</p>")
         + "</ul></div>",
     )
-    document, warnings = _load(path)
+    document, warnings = read_one(path)
     thread = _thread(path)
     assert warnings == []
     assert [(p.post, p.author, p.date) for p in thread.posts] == [

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from forumqa.documents import Document, Skipped
-from forumqa.loading import read_file
+from export_checks import read_one
+from forumqa.documents import Document
 
 pytestmark = pytest.mark.unit
 
@@ -15,8 +15,7 @@ PAGE = Path(__file__).resolve().parent / "fixtures" / "forums" / "forum_html" / 
 
 
 def _read(path: Path) -> Document:
-    warnings: list[Skipped] = []
-    (document,) = read_file(path, path.name, warnings)
+    document, warnings = read_one(path)
     assert not warnings
     return document
 
