@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from forumqa.documents import Document, Section, Skipped, UnreadableDocument
 from forumqa.loading import SNIFF_BYTES, read_file
-from forumqa.threads import ThreadFormat, documents_of
+from forumqa.threads import Post, Quote, Thread, ThreadFormat, clean_block, documents_of
 
 
 def read_one(path: Path) -> tuple[Document, list[str]]:
@@ -26,6 +26,25 @@ def read_one(path: Path) -> tuple[Document, list[str]]:
 def head_of(path: Path) -> str:
     """The start of a file as the loader sniffs it."""
     return path.read_bytes()[:SNIFF_BYTES].removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
+
+
+def assert_sections_exact(document: Document, thread: Thread) -> None:
+    """Each own section is exactly one of its post's paragraphs; each quoted one a line of a quote by that author."""
+    posts: dict[str, Post] = {p.post: p for p in thread.posts if p.post}
+    assert document.sections
+    for section in document.sections:
+        text = document.text[section.start : section.end]
+        assert text and text == text.strip()
+        # a light page (printer view, archive) links every post to the page itself: its quotes are found by post
+        same_url = [p for p in thread.posts if p.url == section.url]
+        post = same_url[0] if section.quoted and len(same_url) == 1 else posts[section.post or ""]
+        if section.quoted:  # credited to the quoted author, or to the poster for unattributed outside material
+            quotes = [b for b in post.blocks if isinstance(b, Quote) and (b.author or post.author) == section.author]
+            lines = {line for quote in quotes for line in clean_block(quote.text).split("\n")}
+        else:
+            assert section.author == post.author and section.date == post.date and section.url == post.url
+            lines = {clean_block(b) for b in post.blocks if isinstance(b, str)}
+        assert text in lines, (section, text)
 
 
 def covering(document: Document, words: str) -> list[Section]:

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from export_checks import head_of, read_one
+from export_checks import assert_sections_exact, head_of, read_one
 from forumqa.documents import Document, Section, Skipped, UnreadableDocument
 from forumqa.formats import THREAD_FORMATS, forum_html
 from forumqa.formats.forum_html import phpbb, phpbb_print, vbulletin, vbulletin_archive, xenforo, xenforo1
 from forumqa.formats.forum_html.body import blocks
 from forumqa.formats.forum_html.page import iso_date
 from forumqa.loading import SNIFF_BYTES, load_documents, read_file
-from forumqa.threads import Post, Quote, Thread, clean_block
+from forumqa.threads import Quote, Thread, clean_block
 
 pytestmark = pytest.mark.unit
 
@@ -60,25 +60,6 @@ def _slice(document: Document, section: Section) -> str:
 def _own(document: Document, author: str) -> list[str]:
     """The text credited to `author` as their own words (not what they quote)."""
     return [_slice(document, s) for s in document.sections if s.author == author and not s.quoted]
-
-
-def _assert_sections_exact(document: Document, thread: Thread) -> None:
-    """Each own section is exactly one of its post's paragraphs; each quoted one a line of a quote by that author."""
-    posts: dict[str, Post] = {p.post: p for p in thread.posts if p.post}
-    assert document.sections
-    for section in document.sections:
-        text = _slice(document, section)
-        assert text and text == text.strip()
-        # a light page (printer view, archive) links every post to the page itself: its quotes are found by post
-        same_url = [p for p in thread.posts if p.url == section.url]
-        post = same_url[0] if section.quoted and len(same_url) == 1 else posts[section.post or ""]
-        if section.quoted:  # credited to the quoted author, or to the poster for unattributed outside material
-            quotes = [b for b in post.blocks if isinstance(b, Quote) and (b.author or post.author) == section.author]
-            lines = {line for quote in quotes for line in clean_block(quote.text).split("\n")}
-        else:
-            assert section.author == post.author and section.date == post.date and section.url == post.url
-            lines = {clean_block(b) for b in post.blocks if isinstance(b, str)}
-        assert text in lines, (section, text)
 
 
 def _assert_no_boilerplate(document: Document, *extra: str) -> None:
@@ -153,7 +134,7 @@ def test_phpbb_posts_authors_dates_and_links() -> None:
     assert document.date == "2021-03-03T09:15+01:00"
     assert [p.reply_to for p in thread.posts] == [None, None, "101", "105", None]
     assert warnings == ["partly read (phpBB/XenForo/vBulletin page): post 5 (id 108): no message body found; left out"]
-    _assert_sections_exact(document, thread)
+    assert_sections_exact(document, thread)
     _assert_no_boilerplate(document, "Bake often", "Viewed 41 times", "crumb.jpg", "Proofing novice", "hidden by a moderator")
 
 
@@ -211,7 +192,7 @@ def test_older_phpbb_table_layout_in_windows_1252() -> None:
     assert "the new plugs cost me 30 €." in " ".join(_own(document, "Hélène"))
     assert thread.posts[1].blocks[0] == Quote("The mixture screws are where I left them in October", "Hélène", None)
     assert "left them in October" not in " ".join(_own(document, "jean-luc"))
-    _assert_sections_exact(document, thread)
+    assert_sections_exact(document, thread)
     _assert_no_boilerplate(document, "Ride safe", "Post subject")
 
 
@@ -228,7 +209,7 @@ def test_phpbb33_translated_board_credits_quotes_to_the_quoted_member() -> None:
     assert thread.posts[1].blocks[0] == Quote("Mijn ketting kraakt bij elke trap.", "Femke", "9001")
     assert thread.posts[1].blocks[2] == Quote("Een droge ketting piept altijd.", "Sanne", None)
     assert "droge ketting" not in " ".join(_own(document, "gast_wim"))
-    _assert_sections_exact(document, thread)
+    assert_sections_exact(document, thread)
     _assert_no_boilerplate(document, "schreef", "keer bekeken", "Laatst gewijzigd", "Groet, Wim", "Selecteer alles", "Bericht")
 
 
@@ -256,7 +237,7 @@ def test_xenforo_posts_quotes_and_code() -> None:
     assert [(_slice(document, s), s.post, s.quoted) for s in hank] == [
         ("Spiders love the warm housing of a safety eye, so check for webs across the lens every autumn.", "4990", True)
     ]
-    _assert_sections_exact(document, thread)
+    assert_sections_exact(document, thread)
     _assert_no_boilerplate(document, "Click to expand", "said:", "Measure twice", "Kenji and 3 others", "Messages", "sensor.jpg", "Code:")
 
 
@@ -333,7 +314,7 @@ def test_xenforo22_unfurl_spoiler_reactions_and_thread_starter_class(tmp_path: P
         "There was a web across the right-hand eye. Cleaned it and the door closes all the way now.\n"
         "A mud dauber nest sat behind the lens.\nAlso an embarrassing amount of dust."
     )
-    _assert_sections_exact(document, thread)
+    assert_sections_exact(document, thread)
     _assert_no_boilerplate(document, "Spoiler", "what it was", "Aligning photo eyes", "vendor blurb", "doors.example.com")
     _assert_no_boilerplate(document, "Like", "Love", "Otto", "Reactions")
 
@@ -355,7 +336,7 @@ def test_xenforo1_posts_authors_dates_and_links() -> None:
         ("7112", "birch_and_ash", "2014-05-14T07:15", None),
     ]
     assert thread.posts[1].url == "https://hearth.example.org/community/threads/stove-door-glass-keeps-going-black.2417/#post-7102"
-    _assert_sections_exact(document, thread)
+    assert_sections_exact(document, thread)
     _assert_no_boilerplate(
         document,
         *("Click to expand", "said:", "↑", "Code:", "Warm hands", "hisses", "Joined:", "Messages:", "like this", "Report", "+ Quote"),
@@ -438,7 +419,7 @@ def test_vbulletin4_posts_quotes_code_and_signatures() -> None:
     manual = [s for s in document.sections if s.quoted]
     assert [(s.author, _slice(document, s)) for s in manual] == [("visiting_rider", "Lean engines run hot long before they stall.")]
     assert "Lean engines" not in " ".join(_own(document, "visiting_rider"))
-    _assert_sections_exact(document, thread)
+    assert_sections_exact(document, thread)
     _assert_no_boilerplate(document, "Originally Posted by", "Two wheels", "needs adjusting", "plug.jpg", "Code:", "Junior Member")
 
 
@@ -453,7 +434,7 @@ def test_vbulletin3_tables_and_a_mislabelled_charset() -> None:
     ]
     assert thread.posts[1].blocks[0] == Quote("The impeller looks clean from the outside.", "koi_keeper", "501")
     assert "1 part white vinegar\n3 parts warm water" in thread.posts[1].blocks
-    _assert_sections_exact(document, thread)
+    assert_sections_exact(document, thread)
     _assert_no_boilerplate(document, "Quote:", "Code:", "Fish first", "Originally Posted by")
 
 
@@ -473,7 +454,7 @@ def test_vbulletin3_translated_quotes_and_the_plain_postbit_date() -> None:
         Quote("Frost ist der Feind.", None, None),
     )
     assert _own(document, "Rohrfuchs") == ["Im Winter entleeren und aufrollen."]
-    _assert_sections_exact(document, thread)
+    assert_sections_exact(document, thread)
     _assert_no_boilerplate(document, "Zitat", "Gruß aus dem Schuppen", "Geändert von", "Registriert")
 
 
@@ -482,7 +463,7 @@ def test_vbulletin3_php_code_box_is_its_own_block_without_its_label() -> None:
     document, _ = read_one(path)
     thread = _thread(path)
     assert thread.posts[0].blocks == ("Try this:", "$total = 0;\n$total++;", "It counts.")
-    _assert_sections_exact(document, thread)
+    assert_sections_exact(document, thread)
     _assert_no_boilerplate(document, "PHP Code")
 
 
@@ -496,7 +477,7 @@ def test_vbulletin5_nodes() -> None:
         "Hide glue, every time: the next repairer can undo it with a little heat and steam.",
     )
     document, _ = read_one(path)
-    _assert_sections_exact(document, thread)
+    assert_sections_exact(document, thread)
     _assert_no_boilerplate(document, "View Post")
 
 
@@ -516,7 +497,7 @@ def test_unclosed_tags_and_a_post_without_body_cost_only_that_post() -> None:
     assert warnings == ["partly read (phpBB/XenForo/vBulletin page): post 3 (id 3): no message body found; left out"]
     assert "320 degrees" not in " ".join(_own(document, "Theo"))  # a later post swallowed by an unclosed div stays its own
     assert "brass wool" not in " ".join(_own(document, "Wren"))
-    _assert_sections_exact(document, thread)
+    assert_sections_exact(document, thread)
 
 
 def test_markup_nested_too_deep_skips_the_post_with_a_warning(tmp_path: Path) -> None:
@@ -611,7 +592,7 @@ def test_vbulletin_archive_posts_authors_dates_and_positions_as_ids() -> None:
         ("4", "Gus", "2011-06-04T11:05"),
     ]
     assert {p.url for p in thread.posts} == {"http://ponds.example.com/forum/showthread.php?t=3310"}  # the full thread it links to
-    _assert_sections_exact(document, thread)
+    assert_sections_exact(document, thread)
     _assert_no_boilerplate(document, "View Full Version", "PDA", "Pumps and Filters", "Jelsoft", "Originally Posted by", "Quote:")
 
 
@@ -678,7 +659,7 @@ def test_phpbb_print_view_posts_authors_dates_and_quotes() -> None:
     assert "colza" not in ottilie and "A new burner fixed it, thank you." in ottilie
     hesketh = [_slice(document, s) for s in document.sections if s.author == "Hesketh"]
     assert hesketh == ["Never burn paraffin in a lamp made for colza oil."]
-    _assert_sections_exact(document, thread)
+    assert_sections_exact(document, thread)
     _assert_no_boilerplate(document, "Posted:", "Re: Wick", "Page 1 of 1", "Lantern Makers", "Oil lamps", "Powered by")
     for section in document.sections:
         assert not _slice(document, section).startswith(("by ", "Posted", "Ottilie wrote"))
@@ -718,4 +699,4 @@ def test_real_dostips_thread_page() -> None:
     assert "So I decided to first change the current directory" not in " ".join(_own(document, "Squashman"))
     assert not [s for s in document.sections if s.quoted]  # every quote here is of a post on the page
     _assert_no_boilerplate(document, "Return to", "Jump to", "All times are", "Print view", "Moderator:")
-    _assert_sections_exact(document, thread)
+    assert_sections_exact(document, thread)

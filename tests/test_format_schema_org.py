@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from export_checks import head_of, read_one
+from export_checks import assert_sections_exact, head_of, read_one
 from forumqa.documents import Document, Section
 from forumqa.formats import THREAD_FORMATS, forum_html
 from forumqa.formats.forum_html import schema_org
-from forumqa.threads import Post, Quote, Thread, clean_block
+from forumqa.threads import Quote, Thread
 
 pytestmark = pytest.mark.unit
 
@@ -37,25 +37,6 @@ def _own(document: Document, author: str | None) -> str:
 
 def _quoted(document: Document) -> list[tuple[str | None, str | None, str]]:
     return [(s.author, s.post, _slice(document, s)) for s in document.sections if s.quoted]
-
-
-def _assert_exact(document: Document, thread: Thread) -> None:
-    """Every section is text[start:end] of the document and one of its post's own paragraphs, or a line of a quote it holds."""
-    posts: dict[str, Post] = {p.post: p for p in thread.posts if p.post}
-    assert document.sections
-    for section in document.sections:
-        text = _slice(document, section)
-        assert text and text == text.strip()
-        # a quote of a post not on the page carries that post's number: the quoting post is the one at its address
-        same_url = [p for p in thread.posts if p.url == section.url]
-        post = same_url[0] if section.quoted and len(same_url) == 1 else posts[section.post or ""]
-        if section.quoted:
-            quotes = [b for b in post.blocks if isinstance(b, Quote) and (b.author or post.author) == section.author]
-            lines = {line for quote in quotes for line in clean_block(quote.text).split("\n")}
-        else:
-            assert (section.author, section.date, section.url) == (post.author, post.date, post.url)
-            lines = {clean_block(b) for b in post.blocks if isinstance(b, str)}
-        assert text in lines, (section, text)
 
 
 def _page(tmp_path: Path, body: str, head: str = "") -> Path:
@@ -132,7 +113,7 @@ def test_discourse_posts_authors_dates_positions_and_links() -> None:
     # the topic's url property for the first post, the canonical address and the post's element id for the others
     assert [p.url for p in thread.posts] == [TOPIC, *(f"{TOPIC}#post_{n}" for n in range(2, 6))]
     assert document.date == "2024-02-10T19:04:51+00:00"
-    _assert_exact(document, thread)
+    assert_sections_exact(document, thread)
 
 
 def test_discourse_quotes_are_credited_to_the_quoted_writer() -> None:
@@ -230,7 +211,7 @@ def test_older_discourse_crawler_markup(tmp_path: Path) -> None:
     # no data-username: the name comes from the quote's title
     assert thread.posts[1].blocks[0] == Quote("Is a pugmill worth it?", "wen", "1")
     assert _own(document, "arlo") == "Only past fifty kilos a week."
-    _assert_exact(document, thread)
+    assert_sections_exact(document, thread)
 
 
 def test_a_solved_discourse_topic_is_a_question_with_answers_each_linked_by_position(tmp_path: Path) -> None:
@@ -262,7 +243,7 @@ def test_a_solved_discourse_topic_is_a_question_with_answers_each_linked_by_posi
         ("tove", "3", "https://gfx.example.org/t/shadows-flicker-on-the-floor/5120/3"),
     ]
     assert _own(document, "ikaika") == "Try a larger shadow camera frustum."
-    _assert_exact(document, _thread(path))
+    assert_sections_exact(document, _thread(path))
 
 
 # ---------------------------------------------------------------- an Invision-style board
@@ -285,7 +266,7 @@ def test_microdata_board_posts_authors_dates_and_links() -> None:
         f"{BOARD}#elComment_5503",  # none: the canonical address and the element's id
         f"{BOARD}#elComment_5509",
     ]
-    _assert_exact(document, thread)
+    assert_sections_exact(document, thread)
 
 
 def test_microdata_board_quotes_are_credited_to_the_quoted_writer() -> None:
@@ -342,7 +323,7 @@ def test_a_malformed_posting_costs_only_itself(tmp_path: Path) -> None:
     assert warnings == ["partly read (phpBB/XenForo/vBulletin page): post 2 (id 2): no message body found; left out"]
     assert [(p.post, p.author, p.url) for p in thread.posts] == [("1", "Priya", "#c1"), ("3", None, "#c3"), ("4", "Ole", "#c4")]
     assert _own(document, None) == "Hardwax oil, three thin coats."
-    _assert_exact(document, thread)
+    assert_sections_exact(document, thread)
 
 
 def test_a_topic_item_around_its_posts_is_no_post(tmp_path: Path) -> None:
@@ -371,4 +352,4 @@ def test_a_topic_item_around_its_posts_is_no_post(tmp_path: Path) -> None:
     ]
     assert thread.posts[1].blocks == (Quote("Vinegar soak.", "ana", "41"), "Then season it straight away.")
     assert _own(document, "bo") == "Then season it straight away."
-    _assert_exact(document, thread)
+    assert_sections_exact(document, thread)
