@@ -25,7 +25,7 @@ FOLDER_FORMATS: tuple[ThreadFormat, ...] = (slack.FORMAT,)
 #: What the README and error messages list.
 SUPPORTED = (
     "Discourse topic JSON, Reddit thread JSON, DiscordChatExporter JSON, Slack export folders, mbox and single .eml mails, "
-    "phpBB/XenForo/vBulletin/Invision/SMF/MyBB pages and other forum pages with schema.org post markup (Discourse's crawler view), "
+    "phpBB/XenForo/vBulletin/Invision/SMF/MyBB/Vanilla pages and other forum pages with schema.org post markup (Discourse's crawler view), "
     "Stack Exchange Posts.xml, forumqa thread JSON, .txt, .md and .html; "
     "any of these gzipped (.gz, as pipermail archives a month), a Slack export as its .zip "
     "and a Stack Exchange data dump as its .7z (askubuntu.com.7z, stackoverflow.com-Posts.7z)"

@@ -9,8 +9,8 @@ a page with no post containers is left to the plain page reader.
 One module per engine (phpbb, xenforo, xenforo1, vbulletin: where its posts and quotes are; phpbb_print and
 vbulletin_archive for the light page forms without post ids; schema_org for the boards with no engine of their
 own that mark posts with schema.org microdata, Discourse's crawler view among them; invision for Invision
-Community's pages, which mark no forum posting; smf for Simple Machines Forum; mybb for MyBB), `markup` for what they share, `body`
-for a post's text and quotes, `page` for the page's zone, address and title.
+Community's pages, which mark no forum posting; smf for Simple Machines Forum; mybb for MyBB; vanilla for Vanilla Forums),
+`markup` for what they share, `body` for a post's text and quotes, `page` for the page's zone, address and title.
 """
 
 from __future__ import annotations
@@ -21,7 +21,19 @@ from pathlib import Path
 from bs4 import BeautifulSoup, UnicodeDammit
 
 from forumqa.documents import UnreadableDocument
-from forumqa.formats.forum_html import invision, mybb, phpbb, phpbb_print, schema_org, smf, vbulletin, vbulletin_archive, xenforo, xenforo1
+from forumqa.formats.forum_html import (
+    invision,
+    mybb,
+    phpbb,
+    phpbb_print,
+    schema_org,
+    smf,
+    vanilla,
+    vbulletin,
+    vbulletin_archive,
+    xenforo,
+    xenforo1,
+)
 from forumqa.formats.forum_html.body import blocks
 from forumqa.formats.forum_html.markup import Engine, Found
 from forumqa.formats.forum_html.page import iso_date, page_timezone, page_title, page_url, thread_url
@@ -45,11 +57,13 @@ _MARKERS = (
     "elcomment_",
     "post_wrapper",
     "post_body",
+    "itemdiscussion",
+    "itemcomment",
 )
 #: Tried in this order; the first whose post containers are on the page reads it. The light forms without
 #: post ids (phpBB's printer view, vBulletin's archive) come after them, then schema.org microdata, which some of
-#: those engines' pages carry too, and Invision's, SMF's and MyBB's posts without it: a page an engine read before is read
-#: the same.
+#: those engines' pages carry too, and Invision's, SMF's, MyBB's and Vanilla's posts without it: a page an engine read
+#: before is read the same.
 _ENGINES = (
     phpbb.ENGINE,
     xenforo.ENGINE,
@@ -61,6 +75,7 @@ _ENGINES = (
     invision.ENGINE,
     smf.ENGINE,
     mybb.ENGINE,
+    vanilla.ENGINE,
 )
 
 
