@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     #: "onnx": questions go through the model exported to ONNX Runtime (forumqa.question_encoder; one
     #: question 12 vs 28 ms in torch, same vectors), where the model allows it; "torch": the model as loaded.
     question_encoder: Literal["onnx", "torch"] = "onnx"
+    #: Put a question's misspelt words right before searching, towards the corpus's terms (forumqa.spelling).
+    spelling: bool = True
 
     # Service hardening
     #: Largest request body accepted, counted while it arrives (413 beyond it); questions need a few KB.

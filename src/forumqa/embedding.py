@@ -77,6 +77,11 @@ class SentenceTransformerEmbedder:
         self.dimension = int(dimension)
         self.max_tokens = int(self._model.max_seq_length or 512)
 
+    def words(self) -> list[str]:
+        """The whole words of the model's word-piece vocabulary: an offline word list (forumqa.spelling)."""
+        vocabulary: dict[str, int] = getattr(self._model.tokenizer, "get_vocab", dict)()
+        return [piece for piece in vocabulary if piece.isalpha() and piece.islower()]
+
     @property
     def model(self) -> SentenceTransformer:
         """The bare sentence-transformers model: the benchmarks time it as the floor our encode is compared with."""

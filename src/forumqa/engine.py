@@ -25,6 +25,7 @@ from forumqa.question_encoder import question_encoder
 from forumqa.question_vectors import QueryPlan, QuestionVectors
 from forumqa.questions import resolve, validate
 from forumqa.retrieval import ChunkHit, Query, SentenceEvidence, retrieve_chunks, sentence_evidence, sentence_fit
+from forumqa.spelling import Speller
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ class _Asked:
     mode: RetrievalMode
     key: AnswerKey
     started: float
+    #: As asked: the answer repeats it, though a misspelt word was searched for as meant.
+    question: str
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,8 @@ class Engine:
             threads=settings.inference_threads,
         )
         self._vectors = QuestionVectors(worker)
+        words = getattr(embedder, "words", None)  # a stand-in embedder for tests has no vocabulary
+        self._speller = Speller(words()) if settings.spelling and callable(words) else None
         # The threads that score `submit_ask`'s questions once their vectors are back; started on first use.
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
@@ -233,8 +238,15 @@ class Engine:
             elapsed = (time.perf_counter() - started) * 1000
             cached.timings_ms = {"cache": elapsed, "total": elapsed}
             return cached
-        plan = self._vectors.plan(resolve(text, turns), snapshot)
-        return _Asked(plan, snapshot, top_k, mode, key, started)
+        plan = self._vectors.plan(resolve(self._spelled(text, snapshot), turns), snapshot)
+        return _Asked(plan, snapshot, top_k, mode, key, started, text)
+
+    def _spelled(self, question: str, snapshot: IndexSnapshot) -> str:
+        """The question with its misspelt words put right, towards the terms of the sentences it is answered from."""
+        if self._speller is None:
+            return question
+        lexical = snapshot.sentence_lexical
+        return self._speller.correct(question, lexical.terms, lexical.knows, lexical.rows_with)
 
     def _finish(self, asked: _Asked, vectors: np.ndarray) -> Answer:
         """Retrieval, ranking and the choice to answer or abstain, from the question's vectors."""
@@ -245,12 +257,12 @@ class Engine:
         hits, sentences = self._gather(snapshot, query, asked.top_k, mode, WEIGHTS[mode].fit != 0)
         retrieved = time.perf_counter()
         best, chosen = decide(sentences, mode, self.settings.abstain_below, lambda e: sentence_fit(snapshot, query, e.sentence_id))
-        question = asked.plan.resolved.question
+        question = asked.plan.resolved.question  # as searched: the short answer lines its words up with the quote's
         related = [passage(snapshot, hit) for hit in hits]
         quotes = [citation(snapshot, e.doc_id, e.start, e.end, value) for value, e in chosen]
         timings = {"retrieve": (retrieved - asked.started) * 1000, "total": (time.perf_counter() - asked.started) * 1000}
         result = Answer(
-            question=question,
+            question=asked.question,
             answer=quotes[0].text if quotes else None,
             short=short(quotes[0], question) if quotes else None,
             abstained=not quotes,
@@ -272,7 +284,7 @@ class Engine:
         limit = self.settings.max_question_chars
         question = validate(question, limit)
         snapshot = self.snapshot
-        resolved = resolve(question, [validate(h, limit) for h in history if h and h.strip()])
+        resolved = resolve(self._spelled(question, snapshot), [validate(h, limit) for h in history if h and h.strip()])
         query = self._vectors.encode(resolved, snapshot)
         hits, sentences = self._gather(snapshot, query, top_k or self.settings.top_k, mode or self.settings.retrieval, True)
         return Evidence(question, snapshot, hits, sentences)
@@ -300,8 +312,8 @@ class Engine:
             IndexNotFoundError: no index loaded.
         """
         query_text = validate(query_text, self.settings.max_question_chars)
-        query = self._vectors.encode(resolve(query_text, []), None)
         snapshot = self.snapshot
+        query = self._vectors.encode(resolve(self._spelled(query_text, snapshot), []), None)
         return [passage(snapshot, hit) for hit in retrieve_chunks(snapshot, query, self.settings.retrieval, k, self.settings.fusion)]
 
     # ------------------------------------------------------------ documents

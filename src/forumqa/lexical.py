@@ -152,6 +152,21 @@ class LexicalIndex:
         self._n = int(retriever.scores["num_docs"])
         # BM25L and BM25+ give every row a score for a term it lacks: there the postings are not the whole score.
         self._postings_only = retriever.nonoccurrence_array is None
+        self._terms: list[str] | None = None
+
+    @property
+    def terms(self) -> list[str]:
+        """Every term the index knows (the spelling step looks among them for the one a slip meant); listed once."""
+        if self._terms is None:
+            self._terms = list(self._vocab)
+        return self._terms
+
+    def knows(self, term: str) -> bool:
+        return term in self._vocab
+
+    def rows_with(self, term: str) -> int:
+        """How many rows hold the term."""
+        return int(self._df[self._vocab[term]]) if term in self._vocab else 0
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> LexicalIndex:
