@@ -15,7 +15,7 @@ CORPUS = {term: 3 for term in stem_words(["commercialization", "form", "chain", 
 
 def _correct(question: str, speller: Speller | None = None) -> str:
     terms = list(CORPUS)
-    return (speller or Speller(MODEL_WORDS)).correct(question, terms, CORPUS.__contains__, lambda t: CORPUS.get(t, 0))
+    return (speller or Speller(lambda: MODEL_WORDS)).correct(question, terms, CORPUS.__contains__, lambda t: CORPUS.get(t, 0))
 
 
 @pytest.mark.unit

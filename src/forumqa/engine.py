@@ -111,7 +111,7 @@ class Engine:
         )
         self._vectors = QuestionVectors(worker)
         words = getattr(embedder, "words", None)  # a stand-in embedder for tests has no vocabulary
-        self._speller = Speller(words()) if settings.spelling and callable(words) else None
+        self._speller = Speller(words) if settings.spelling and callable(words) else None
         # The threads that score `submit_ask`'s questions once their vectors are back; started on first use.
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()

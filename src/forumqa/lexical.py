@@ -227,7 +227,7 @@ class LexicalIndex:
 
     def idf(self, term: str) -> float:
         """A term absent from the corpus gets the highest weight: the documents cannot say it."""
-        df = int(self._df[self._vocab[term]]) if term in self._vocab else 0
+        df = self.rows_with(term)
         return math.log(1.0 + (self._n - df + 0.5) / (df + 0.5))
 
     def coverage(self, query_terms: Iterable[str], sentence_terms: Set[str], credit: Mapping[str, float] | None = None) -> float:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from functools import cached_property
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
@@ -32,11 +33,27 @@ LONG_WORD = 8
 class Speller:
     """Knows the model's words; `correct` rewrites a question's slips towards a corpus's terms."""
 
-    def __init__(self, words: Iterable[str]) -> None:
-        self._words = sorted({word for word in words if word.isalpha() and word.islower()})
-        self._stem_of = dict(zip(self._words, stem_words(self._words), strict=True))
-        #: A word whose stem is a known word's is a word too: "chaired" when the list has only "chair".
-        self._known_stems = frozenset(self._stem_of.values())
+    def __init__(self, words: Callable[[], Iterable[str]]) -> None:
+        """`words` gives the word list when the first question needs it (~0.15 s for the model's 22k words with their
+        stems), not when an Engine opens."""
+        self._source = words
+
+    @cached_property
+    def _words(self) -> list[str]:
+        return sorted({word for word in self._source() if word.isalpha() and word.islower()})
+
+    @cached_property
+    def _known(self) -> frozenset[str]:
+        return frozenset(self._words)
+
+    @cached_property
+    def _stem_of(self) -> dict[str, str]:
+        return dict(zip(self._words, stem_words(self._words), strict=True))
+
+    @cached_property
+    def _known_stems(self) -> frozenset[str]:
+        """A word whose stem is a known word's is a word too: "chaired" when the list has only "chair"."""
+        return frozenset(self._stem_of.values())
 
     def correct(self, question: str, terms: Sequence[str], is_term: Callable[[str], bool], usage: Callable[[str], float]) -> str:
         """`question` with each slip rewritten; `terms` are the corpus's (stemmed) terms, `is_term` tests one,
@@ -45,7 +62,7 @@ class Speller:
         def fix(match: re.Match[str]) -> str:
             word = match.group()
             lowered = word.lower()
-            if len(lowered) < MIN_LETTERS or not lowered.isalpha() or lowered in self._stem_of:
+            if len(lowered) < MIN_LETTERS or not lowered.isalpha() or lowered in self._known:
                 return word
             stem = stem_words([lowered])[0]
             if is_term(stem) or stem in self._known_stems:

@@ -7,7 +7,7 @@ found by the post_N id whatever its tag): the author in `.author_information .la
 `div.post_body#pid_N`, the signature in a `div.signature` after it. 1.6 quotes are the same blockquote
 without the class. Quotes are `blockquote.mycode_quote > cite` ("ana Wrote:" in the board's language, a
 `span` with the quoted post's date and an `a.quick_jump` to `…?pid=N#pidN`; a bare "Quote:" names no
-one); they are rewritten into the quote form body.py credits (schema_org.as_quote), the cite dropped.
+one); they are rewritten into the quote form body.py credits (markup.mark_quote), the cite dropped.
 Code boxes (`div.codeblock > div.title "Code:" + div.body`) become a `pre` of their lines: MyBB
 breaks the lines with `<br />` after nl2br, so the raw newlines and the breaks would count twice.
 """
@@ -20,8 +20,7 @@ import re
 from bs4 import BeautifulSoup, Tag
 from bs4.element import NavigableString
 
-from forumqa.formats.forum_html.markup import Engine, Found, attr, classes, inline_text, own
-from forumqa.formats.forum_html.schema_org import as_quote
+from forumqa.formats.forum_html.markup import Engine, Found, attr, classes, inline_text, mark_quote, own
 
 _BODY_ID = re.compile(r"^pid_(\d+)$")
 #: A link to the quoted post: showthread.php?pid=N#pidN, or post-N.html with search-engine-friendly URLs.
@@ -79,7 +78,7 @@ def _tidy(body: Tag) -> None:
         author, post = _attribution(cite) if isinstance(cite, Tag) else (None, None)
         if isinstance(cite, Tag):
             cite.decompose()
-        as_quote(block, author, post)
+        mark_quote(block, author, post)
 
 
 def _attribution(cite: Tag) -> tuple[str | None, str | None]:

@@ -27,7 +27,7 @@ from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, Tag
 
-from forumqa.formats.forum_html.markup import Engine, Found, attr, flat_text, inline_text, name_of, own, post_in
+from forumqa.formats.forum_html.markup import Engine, Found, attr, flat_text, inline_text, mark_quote, name_of, own, post_in
 from forumqa.formats.forum_html.page import page_url
 
 _FORUM_POSTING = "schema.org/discussionforumposting"
@@ -150,14 +150,6 @@ def find(soup: BeautifulSoup) -> list[Found]:
 # ---------------------------------------------------------------- quote forms → XenForo's
 
 
-def as_quote(tag: Tag, author: str | None, post: str | None) -> None:
-    """Make `tag` the quote form body.py credits: blockquote[data-quote="name"][data-source="post: N"]."""
-    tag.name = "blockquote"
-    tag.attrs = {"data-quote": author or ""}
-    if post and post.isdigit():
-        tag.attrs["data-source"] = f"post: {post}"
-
-
 def _discourse_quote(aside: Tag, topic: str | None) -> None:
     """aside.quote[data-username][data-post][data-topic] > div.title ("name:", avatar) + blockquote.
 
@@ -172,7 +164,7 @@ def _discourse_quote(aside: Tag, topic: str | None) -> None:
     inner = aside.find("blockquote", recursive=False)
     if isinstance(inner, Tag):
         inner.unwrap()
-    as_quote(aside, author, post)
+    mark_quote(aside, author, post)
 
 
 def _invision_quote(block: Tag) -> None:
@@ -183,7 +175,7 @@ def _invision_quote(block: Tag) -> None:
     author = attr(block, "data-ipsquote-username") or attr(block, "data-cite") or said
     if isinstance(citation, Tag):
         citation.decompose()
-    as_quote(block, author, attr(block, "data-ipsquote-contentcommentid"))
+    mark_quote(block, author, attr(block, "data-ipsquote-contentcommentid"))
 
 
 def _said_line(block: Tag) -> None:
@@ -201,7 +193,7 @@ def _said_line(block: Tag) -> None:
     links = [(_NODEBB_POST.search(attr(a, "href")), a) for a in line.find_all("a")]
     post = next((m.group(1) if m else post_in(a) for m, a in links if m or post_in(a)), None)
     line.decompose()
-    as_quote(block, name.lstrip("@"), post)
+    mark_quote(block, name.lstrip("@"), post)
 
 
 def tidy(body: Tag, topic: str | None) -> None:
@@ -215,9 +207,9 @@ def tidy(body: Tag, topic: str | None) -> None:
         site = flat_text(box.find(class_="source"))
         for chrome in box.select("header, footer, .onebox-metadata"):
             chrome.decompose()
-        as_quote(box, site, None)
+        mark_quote(box, site, None)
     for chat in body.select("div.chat-transcript[data-username]"):
-        as_quote(chat, attr(chat, "data-username"), None)
+        mark_quote(chat, attr(chat, "data-username"), None)
     for block in body.select("blockquote.ipsQuote"):
         _invision_quote(block)
     for block in body.find_all("blockquote"):

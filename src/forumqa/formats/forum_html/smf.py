@@ -3,7 +3,7 @@
 SMF marks no microdata, so its pages need their own engine. Its quotes are a header ("Quote from:
 ana on January 01, 2020…", linking to `msgN`; a `div.quoteheader` before the blockquote in 2.0, a
 `cite` inside it in 2.1) over a `blockquote.bbc_standard_quote`; they are rewritten into the quote
-form body.py credits (schema_org.as_quote), with the header dropped. The labels are the board's
+form body.py credits (markup.mark_quote), with the header dropped. The labels are the board's
 language ("Cita de: ana en …"), so the name is what lies between the first ": " and a closing
 " on|en|am|le|il|op|em <date>", and the post is read from the link.
 """
@@ -14,8 +14,7 @@ import re
 
 from bs4 import BeautifulSoup, Tag
 
-from forumqa.formats.forum_html.markup import Engine, Found, attr, flat_text, inline_text, own
-from forumqa.formats.forum_html.schema_org import as_quote
+from forumqa.formats.forum_html.markup import Engine, Found, attr, flat_text, inline_text, mark_quote, own
 
 _BODY_ID = re.compile(r"^msg_(\d+)$")
 _QUOTE_BLOCKS = "blockquote.bbc_standard_quote, blockquote.bbc_alternate_quote"
@@ -59,7 +58,7 @@ def _tidy(body: Tag) -> None:
         post = _MSG_LINK.search(attr(link, "href")) if isinstance(link, Tag) else None
         if isinstance(header, Tag):
             header.decompose()
-        as_quote(block, said.group("name") if said else None, post.group(1) if post else None)
+        mark_quote(block, said.group("name") if said else None, post.group(1) if post else None)
 
 
 def _header_before(block: Tag) -> Tag | None:

@@ -10,7 +10,7 @@ only items holding a `.Message` are posts. Vanilla 2.0's `li.Item.Comment` items
 newer React thread layouts (hashed class names) are not read here.
 
 Quotes come in the forms Vanilla's formatters write; each is rewritten into the quote form body.py credits
-(schema_org.as_quote), its attribution dropped:
+(markup.mark_quote), its attribution dropped:
 - `blockquote.Quote.UserQuote > div.QuoteAuthor + div.QuoteText`: BBCode ("<a>ana</a> wrote: <a class=QuoteLink
   href=/discussion/comment/N#Comment_N>»</a>"), the Quotes plugin on Html and Markdown bodies ("<a>ana</a>
   said:") and Wysiwyg; a bare `blockquote.Quote[rel=ana]` when the plugin does not render it;
@@ -36,9 +36,8 @@ from typing import Any
 from bs4 import BeautifulSoup, Tag
 from bs4.element import NavigableString
 
-from forumqa.formats.forum_html.markup import BLOCK_TAGS, Engine, Found, attr, classes, flat_text, inline_text, name_of, own
+from forumqa.formats.forum_html.markup import BLOCK_TAGS, Engine, Found, attr, classes, flat_text, inline_text, mark_quote, name_of, own
 from forumqa.formats.forum_html.page import page_url, thread_url
-from forumqa.formats.forum_html.schema_org import as_quote
 
 _ITEM_ID = re.compile(r"^(Discussion|Comment)_(\d+)$")
 _ITEM_CLASS = {"Discussion": "ItemDiscussion", "Comment": "ItemComment"}
@@ -115,7 +114,7 @@ def _user_quote(block: Tag) -> None:
     text = block.find(class_="QuoteText", recursive=False)
     if isinstance(text, Tag):
         text.unwrap()
-    as_quote(block, (author or attr(block, "rel")).lstrip("@") or None, post)
+    mark_quote(block, (author or attr(block, "rel")).lstrip("@") or None, post)
 
 
 def _embeds(scope: Tag, depth: int) -> None:
@@ -163,7 +162,7 @@ def _embed(embed: Tag, depth: int) -> None:
             embed.append(node.extract())
     if depth < _MAX_DEPTH:
         _embeds(embed, depth + 1)
-    as_quote(embed, author or None, post)
+    mark_quote(embed, author or None, post)
 
 
 def _quote_card(card: Tag) -> None:
@@ -177,7 +176,7 @@ def _quote_card(card: Tag) -> None:
     card.clear()
     for node in nodes:
         card.append(node.extract())
-    as_quote(card, author, post)
+    mark_quote(card, author, post)
 
 
 def _said_quote(block: Tag) -> None:
@@ -200,7 +199,7 @@ def _said_quote(block: Tag) -> None:
         return
     for node in leading:
         node.extract()
-    as_quote(block, name.lstrip("@").strip('"') or None, None)
+    mark_quote(block, name.lstrip("@").strip('"') or None, None)
 
 
 def _post_in(href: str) -> str | None:
