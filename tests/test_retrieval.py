@@ -122,6 +122,23 @@ def test_every_candidate_sentence_is_quotable_and_in_one_document(snapshot: Inde
         assert 0 <= e.start < e.end <= len(snapshot.documents[e.doc_id].text)
 
 
+@pytest.mark.parametrize(
+    ("question", "opening"),
+    [
+        ("Why does the glaze crawl at cone six?", 1.0),  # the opening post restates what the thread asks
+        ("What glaze trouble did Orla have?", 0.0),  # it names the opener: the opening post is what it asks about
+        ("What cone does the asker fire to?", 0.0),
+    ],
+)
+def test_the_opening_post_counts_against_a_sentence_unless_the_question_names_its_author(
+    snapshot: IndexSnapshot, question: str, opening: float
+) -> None:
+    q = query(question)
+    evidence = sentence_evidence(snapshot, q, retrieve_chunks(snapshot, q, "hybrid", 3), "hybrid", pool=10, title_credit=0.75)
+    first = sentence_id(snapshot, "My glaze keeps crawling")
+    assert [e.opening for e in evidence if e.sentence_id == first] == [opening]
+
+
 # ---------------------------------------------------------------- spans
 
 

@@ -294,7 +294,7 @@ def sentence_evidence(
                 soft_coverage=soft_coverage,
                 fit=fit,
                 asks=text.rstrip().endswith("?"),
-                opening=_opening(snapshot, sentence),
+                opening=_opening(snapshot, sentence, asked),
                 novelty=len(sentence_terms - asked) / len(sentence_terms) if sentence_terms else 0.0,
             )
         )
@@ -314,11 +314,24 @@ def _fit(text: str, question: str, wanted: AnswerType) -> float:
     return 0.5 if wanted == "other" else float(short_answer(text, question, wanted) is not None)
 
 
-def _opening(snapshot: IndexSnapshot, sentence: IndexedSentence) -> float:
+def _opening(snapshot: IndexSnapshot, sentence: IndexedSentence, asked: frozenset[str]) -> float:
+    """1 for a sentence of a thread's opening post, which mostly restates what the thread asks.
+
+    Not when the question names the opener ("did Squashman help…", "the asker's server"): then it
+    asks what the opening post says.
+    """
     sections = snapshot.documents[sentence.doc_id].sections
     first = sections[0].post
     replied = first is not None and sections[-1].post != first
-    return float(replied and sections[sentence.section].post == first)
+    if not (replied and sections[sentence.section].post == first):
+        return 0.0
+    opener = sections[0].author
+    named = bool(asked & _OPENER_WORDS) or bool(opener and _terms_of(opener) & asked)
+    return 0.0 if named else 1.0
+
+
+#: How a question names a thread's first poster without their name (stemmed as the question's terms are).
+_OPENER_WORDS = frozenset(terms("asker OP"))
 
 
 def _coverage(snapshot: IndexSnapshot, query: Query, sentence_terms: frozenset[str], credit: Mapping[str, float]) -> float:
