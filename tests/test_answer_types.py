@@ -87,6 +87,19 @@ def test_expected_types() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        ("With how many growers did the co-op sign?", "number"),  # a preposition before "how many" still asks a count
+        ("According to Ines, how long does the glaze take to dry?", "number"),
+        ("What decides how long the kiln stays hot?", "other"),  # asks what decides, not for a duration
+        ("Which setting controls how many copies are kept?", "other"),
+    ],
+)
+def test_a_how_clause_after_another_question_word_is_not_what_is_asked(question: str, wanted: str) -> None:
+    assert expected_type(question) == wanted
+
+
 def test_a_near_synonym_earns_graded_credit_and_an_unrelated_word_none() -> None:
     words = surface_words(["The meeting was moderated by Ann.", "Moderation matters."])
     assert words["moder"] in {"moderated", "moderation"}

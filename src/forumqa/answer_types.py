@@ -83,9 +83,19 @@ _MONEY = re.compile(r"[$€£¥]|\b(?:US\$|USD|RMB|CNY|HK\$|million|billion|tril
 
 def expected_type(question: str) -> AnswerType:
     for answer_type, pattern in _TYPE_PATTERNS:
-        if pattern.search(question):
+        match = pattern.search(question)
+        if match and not _embedded(question, match):
             return answer_type
     return "other"
+
+
+#: A question word before "how long / how many": then the "how" clause is what the question is about,
+#: not what it asks for ("What decides **how long** a bubble stays?" wants a reason, not a duration).
+_LEADING_WH = re.compile(r"\b(what|which|who|whom|whose|where|when|why)\b", re.I)
+
+
+def _embedded(question: str, match: re.Match[str]) -> bool:
+    return match.group().lower().startswith("how") and bool(_LEADING_WH.search(question, 0, match.start()))
 
 
 def _words(text: str) -> set[str]:
