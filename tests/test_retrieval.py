@@ -139,6 +139,14 @@ def test_the_opening_post_counts_against_a_sentence_unless_the_question_names_it
     assert [e.opening for e in evidence if e.sentence_id == first] == [opening]
 
 
+def test_novelty_counts_the_words_of_the_whole_quoted_span(snapshot: IndexSnapshot) -> None:
+    q = query("Did rain fall on the parade?")
+    evidence = sentence_evidence(snapshot, q, retrieve_chunks(snapshot, q, "hybrid", 3), "hybrid", pool=10, title_credit=0.75)
+    rain = next(e for e in evidence if e.sentence_id == sentence_id(snapshot, "Rain fell."))
+    quoted = set(terms("Rain fell. The parade still went ahead along the old pier."))  # "Rain fell." is quoted with the next
+    assert rain.novelty == pytest.approx(len(quoted - set(terms("Did rain fall on the parade?"))) / len(quoted))
+
+
 # ---------------------------------------------------------------- spans
 
 

@@ -93,7 +93,8 @@ class SentenceEvidence:
     asks: bool = False
     #: 1 in the opening post of a thread with replies: where the asker describes the problem, not where answers are.
     opening: float = 0.0
-    #: Share of the sentence's terms that the question does not use: an answer says something the question does not.
+    #: Share of the quoted span's terms that the question does not use: an answer says something the question does not.
+    #: Over the span, not the sentence: "On behalf of the X community." is quoted with the sentence after it.
     novelty: float = 0.0
 
 
@@ -282,6 +283,8 @@ def sentence_evidence(
         soft = _soft_credit(soft_credit, query, sentence_terms, credit)
         soft_coverage = _coverage(snapshot, query, sentence_terms, {**credit, **soft}) if soft else coverage
         fit = _fit(text, query.text, wanted)
+        joined = (start, end) != (sentence.start, sentence.end)
+        quoted_terms = _terms_of(snapshot.text(sentence.doc_id, start, end)) if joined else sentence_terms
         evidence.append(
             SentenceEvidence(
                 sentence_id=sid,
@@ -295,7 +298,7 @@ def sentence_evidence(
                 fit=fit,
                 asks=text.rstrip().endswith("?"),
                 opening=_opening(snapshot, sentence, asked),
-                novelty=len(sentence_terms - asked) / len(sentence_terms) if sentence_terms else 0.0,
+                novelty=len(quoted_terms - asked) / len(quoted_terms) if quoted_terms else 0.0,
             )
         )
     return evidence
