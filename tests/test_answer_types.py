@@ -36,6 +36,19 @@ pytestmark = pytest.mark.unit
             "Kelp Works",
         ),
         ("How long does the ferry take?", "The ferry takes 20 to 25 minutes in calm weather.", "20 to 25 minutes"),
+        # "Who" wants the person a job title follows, "which company" the name that ends like one or that a title leads to.
+        ("Who is the CFO of Kelp Works?", "The talk was chaired by Ana Ruiz, CFO of Kelp Works, Kelp Holdings Ltd.", "Ana Ruiz"),
+        ("Who heads design at Tidal?", "Ben Oduya, Head of Design and Chief Officer at Tidal, spoke.", "Ben Oduya"),
+        ("Which company is Ben Oduya from?", "Ben Oduya, Head of Design and Chief Officer at Tidal, spoke.", "Tidal"),
+        # The names the question says come first: the company by Ana Ruiz, not the one by the other CEO.
+        (
+            "Which company does Ana Ruiz lead as CEO?",
+            "Guests were Ana Ruiz, CEO of Kelp Works; Ben Oduya, Director of Tidal; and Lia Moss, CEO of Reef Capital.",
+            "Kelp Works",
+        ),
+        # A job title asked by the name: the title, up to the place the question already names.
+        ("What is Ana Ruiz's job at Kelp Works?", "The panel was led by Ana Ruiz, Project Lead of Kelp Works in Porto.", "Project Lead"),
+        ("What was the title of Ana Ruiz's talk?", "Ana Ruiz, Treasurer of Kelp Works, gave “Farming the Tide”.", "Farming the Tide"),
     ],
 )
 def test_short_answer(question: str, sentence: str, short: str | None) -> None:

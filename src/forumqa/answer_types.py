@@ -171,14 +171,16 @@ def short_answer(sentence: str, question: str, answer_type: AnswerType | None = 
     """The phrase that answers, as (start, end) in the sentence; None when no single phrase does.
 
     A phrase made mostly of the question's own words is not an answer ("Who is Becky Wong?" is not
-    answered by "Becky Wong"); of the rest, the phrase of the wanted type nearest the question's words
-    in the sentence ("Who chairs Guoju Capital?": "Panelists included **Yang Xi**, Chairman of Guoju Capital; …"),
-    the first on a tie.
-    A question that wants no particular type gets the phrase the question leaves open (forumqa.phrases).
+    answered by "Becky Wong"); of the rest, the phrase of the wanted type that shares a clause with a
+    name the question says, then the person or the organisation the question asks for (_unlike), then
+    the one nearest the question's words in the sentence ("Who chairs Guoju Capital?": "Panelists
+    included **Yang Xi**, Chairman of Guoju Capital; …"), the first on a tie.
+    A question that wants no particular type gets the job title it asks for (_title_of) or the phrase
+    the question leaves open (forumqa.phrases).
     """
     answer_type = answer_type or expected_type(question)
     if answer_type == "other":
-        return open_phrase(sentence, question)
+        return _title_of(sentence, question) or open_phrase(sentence, question)
     asked = _words(question)
     found = []
     for start, end in candidates(sentence, answer_type):
@@ -189,8 +191,89 @@ def short_answer(sentence: str, question: str, answer_type: AnswerType | None = 
         found.append((offset, offset + len(phrase)))
     if not found:
         return None
-    distance = nearness(sentence, question)
-    return min(found, key=lambda span: (_lesser(sentence[span[0] : span[1]], answer_type), distance(*span)))
+    distance = nearness(sentence, question, _ROLES)
+    kind = _kind_asked(question) if answer_type == "name" else None
+
+    def order(span: tuple[int, int]) -> tuple[bool, bool, int, int, int, bool]:
+        apart, to_names, to_any, before = distance(*span)  # apart: in no clause with a name the question says
+        return _lesser(sentence[span[0] : span[1]], answer_type), apart, _unlike(sentence, span, kind), to_names, to_any, before
+
+    return min(found, key=order)
+
+
+_PERSON_ASKED = re.compile(
+    r"^\s*(?:who|whom|whose)\b|\bwhich (?:\w+ )?(?:person|people|speaker|panelist|executive|member|user|author|poster)\b", re.I
+)
+_ORG_ASKED = re.compile(
+    r"\b(?:which|what) (?:company|companies|firm|organi[sz]ation|consultancy|association|institute|university|bank|fund|investor)\b", re.I
+)
+#: Words that end an organisation's name ("Guoju Capital", "CStone Pharmaceuticals", "Shenzhen Bay Laboratory").
+_ORG_WORDS = frozenset(
+    {"Capital", "Pharmaceuticals", "Pharma", "Biotech", "Biopharma", "Therapeutics", "Laboratory", "Lab", "Labs", "Ventures"}
+    | {"Inc", "Inc.", "Ltd", "Ltd.", "Co", "Co.", "Corp", "Corp.", "Corporation", "Company", "Group", "Bank", "University", "Institute"}
+    | {"Association", "Foundation", "Fund", "Partners", "Technologies", "Technology", "Holdings", "Hospital", "Council", "Society"}
+)
+
+
+def _kind_asked(question: str) -> Literal["person", "organisation"] | None:
+    """Whether a "who / which X" question wants a person or an organisation; None when it does not say."""
+    if _ORG_ASKED.search(question):
+        return "organisation"
+    return "person" if _PERSON_ASKED.search(question) else None
+
+
+def _unlike(sentence: str, span: tuple[int, int], kind: Literal["person", "organisation"] | None) -> int:
+    """0 when the name reads as the kind asked, higher the less it does; 0 for any name when no kind is asked.
+
+    A name reads as a person when a job title follows it ("Wang Xun, CIO of…"). It reads as an
+    organisation when it ends like one ("CStone Pharmaceuticals") or a title leads to it with "at"
+    ("Chief Medical Officer at Hutchmed"); less when a title leads to it with "of", which as often
+    names a department ("Head of R&D") as an employer ("CEO of VISEN").
+    """
+    if kind is None:
+        return 0
+    start, end = span
+    after = re.match(r",\s*(?:the |a |an )?([\w-]+)", sentence[end:])
+    person = bool(after and after.group(1) in _ROLES)
+    if kind == "person":
+        return 0 if person else 1
+    before = sentence[:start].split()[-2:]
+    titled = len(before) == 2 and before[0].strip(",&") in _ROLES
+    if not person and (sentence[start:end].split()[-1].rstrip(".,") in _ORG_WORDS or (titled and before[-1] == "at")):
+        return 0
+    return 1 if not person and ((titled and before[-1] == "of") or (bool(before) and before[-1] in _ROLES)) else 2
+
+
+#: "What is Becky Wong's job?", "What is the role of Ana Ruiz?"; not "the title of Ana's keynote" (a talk's title).
+_TITLE_ASKED = re.compile(
+    r"^\s*(?i:what)(?:'s| is| was| are| were)\b.*(?:[A-Z][\w-]*['’]s (?:job |official )?(?:job|title|role|position)\b"
+    r"|\b(?:job|title|role|position) of [A-Z][\w-]*(?: [A-Z][\w-]*)*(?:\?|,| at | in |$))"
+)
+_APPOSITIVE = re.compile(r",\s*([^,;()]+)")
+_PLACE_OF = re.compile(r"\s(?:of|at|in)\s(?:the\s)?(\S+)")
+
+
+def _title_of(sentence: str, question: str) -> tuple[int, int] | None:
+    """The job title after the name a "What is X's job / title / role?" question asks about: "Becky Wong,
+    **Project Manager** of the Hong Kong iCampus" (the title stops where the place the question names begins)."""
+    if not _TITLE_ASKED.match(question):
+        return None
+    named = [w for w in re.findall(r"[\w&-]+", question)[1:] if w[:1].isupper()]
+    asked = _words(question)
+    for name in _name_spans(sentence):
+        if not set(sentence[name[0] : name[1]].split()) & set(named):
+            continue
+        after = _APPOSITIVE.match(sentence, name[1])
+        if after is None:
+            continue
+        start, end = after.span(1)
+        for place in _PLACE_OF.finditer(sentence, start, end):
+            if place.group(1).lower().strip(".,'’s") in asked:
+                end = place.start()
+                break
+        title = sentence[start:end].rstrip()
+        return (start, start + len(title)) if title else None
+    return None
 
 
 def _lesser(phrase: str, answer_type: AnswerType) -> bool:

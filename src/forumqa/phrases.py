@@ -11,7 +11,7 @@ package" → "the package **indicator-datetime**"), or after a word that introdu
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass
 
 from forumqa.lexical import content_terms as terms
@@ -284,13 +284,16 @@ def _is_focus(word: _Word, focus: frozenset[str]) -> bool:
     return bool(focus) and bool(word.terms) and word.terms <= focus
 
 
-def nearness(sentence: str, question: str) -> Callable[[int, int], tuple[int, bool]]:
-    """How far a span of `sentence` lies from the nearest word the question says: content words between, within one clause.
+def nearness(sentence: str, question: str, titles: Set[str] = frozenset()) -> Callable[[int, int], tuple[bool, int, int, bool]]:
+    """How far a span of `sentence` lies from the words the question says: content words between, within one clause.
 
     Typed answers (a name for "who", a date for "when") are chosen by it: the name next to the role the
-    question names ("Yang Xi, Chairman of Guoju Capital"), not the first name of the sentence. A span with
-    no asked word in its clause is far (the length of the sentence). On a tie the span after an asked word
-    wins: "organized by the Shenzhen Bay Laboratory and moderated by **Peng Wei**".
+    question names ("Yang Xi, Chairman of Guoju Capital"), not the first name of the sentence. The names
+    the question says count first: "Which company does Jason Yang lead as CEO?" wants the company by
+    Jason Yang, not the one next to another CEO later in the list (`titles`: capitalised words that are
+    no names, "CEO"). A span with no asked word in its
+    clause is far (the length of the sentence). On a tie the span after an asked word wins: "organized
+    by the Shenzhen Bay Laboratory and moderated by **Peng Wei**".
     """
     asked = frozenset(terms(question))
     words = _words(sentence, asked)
@@ -298,17 +301,22 @@ def nearness(sentence: str, question: str) -> Callable[[int, int], tuple[int, bo
     for i in range(1, len(words)):
         clause[i] = clause[i - 1] + (";" in sentence[words[i - 1].end : words[i].start])
     anchors = [i for i, w in enumerate(words) if w.asked]
+    named = frozenset(w for w in _TOKEN.findall(question)[1:] if w[:1].isupper() and w not in titles)
+    names = [i for i in anchors if words[i].text in named]
 
-    def distance(start: int, end: int) -> tuple[int, bool]:
-        inside = [i for i, w in enumerate(words) if start <= w.start and w.end <= end]
-        if not inside:
-            return len(words), True
-        first, last = inside[0], inside[-1]
+    def gap(points: list[int], first: int, last: int) -> tuple[int, bool]:
         gaps = [
             (sum(not words[k].edge for k in range(min(a, first) + 1, max(a, last)) if not first <= k <= last), a > last)
-            for a in anchors
+            for a in points
             if clause[a] == clause[first] and not first <= a <= last
         ]
         return min(gaps, default=(len(words), True))
+
+    def distance(start: int, end: int) -> tuple[bool, int, int, bool]:
+        inside = [i for i, w in enumerate(words) if start <= w.start and w.end <= end]
+        if not inside:
+            return True, len(words), len(words), True
+        to_names = gap(names, inside[0], inside[-1])[0] if names else 0
+        return to_names == len(words), to_names, *gap(anchors, inside[0], inside[-1])
 
     return distance
