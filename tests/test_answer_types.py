@@ -107,9 +107,16 @@ def test_expected_types() -> None:
         ("According to Ines, how long does the glaze take to dry?", "number"),
         ("What decides how long the kiln stays hot?", "other"),  # asks what decides, not for a duration
         ("Which setting controls how many copies are kept?", "other"),
+        # An amount is asked when the "what" asks for it, not whenever a money word appears.
+        ("What was the total value of the kiln deal?", "money"),
+        ("What does a firing cost at the co-op?", "money"),
+        ("Who chairs the board once the funding round closes?", "name"),
+        ("What will the new kiln do to firing costs?", "other"),
+        # "which year" asks for a date wherever it stands.
+        ("Sales fell in 2023 compared with which year?", "date"),
     ],
 )
-def test_a_how_clause_after_another_question_word_is_not_what_is_asked(question: str, wanted: str) -> None:
+def test_the_answer_type_is_what_the_question_word_asks_for(question: str, wanted: str) -> None:
     assert expected_type(question) == wanted
 
 

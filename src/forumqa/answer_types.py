@@ -18,11 +18,15 @@ from forumqa.phrases import nearness, open_phrase
 AnswerType = Literal["name", "date", "number", "money", "place", "other"]
 
 _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
-    ("date", re.compile(r"^\s*(when|in what year|what year|which year|what date|on what date|what day|what month|since when)\b", re.I)),
+    # "when" opens the question; "which year" asks for a date wherever it stands ("…fell in 2023 compared with which year?")
+    ("date", re.compile(r"^\s*(when|since when)\b|\b(what|which) (year|date|day|month)\b", re.I)),
     (
         "money",
         re.compile(
-            r"\b(how much (money|did|does|do|was|is|were|are)|worth|valuation|(value|cost|price|payment|funding|budget|revenue)s?\b.*\?)",
+            # the amount is what a "what" asks for ("What was the total deal value…"), not a word met later
+            # in a question that asks for something else ("Who runs the board once the funding round closes?")
+            r"\b(how much (money|did|does|do|was|is|were|are)|worth|valuation)\b"
+            r"|^\s*what(?:'s|\s+\w+)?\s+(?:the\s+)?(?:[\w'’-]+\s+){0,3}?(?:value|cost|price|payment|funding|budget|revenue)s?\b",
             re.I,
         ),
     ),
