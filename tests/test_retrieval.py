@@ -139,12 +139,20 @@ def test_the_opening_post_counts_against_a_sentence_unless_the_question_names_it
     assert [e.opening for e in evidence if e.sentence_id == first] == [opening]
 
 
-def test_novelty_counts_the_words_of_the_whole_quoted_span(snapshot: IndexSnapshot) -> None:
-    q = query("Did rain fall on the parade?")
+@pytest.mark.parametrize(
+    ("opening", "said"),
+    [
+        ("Rain fell.", "Rain fell. The parade still went ahead along the old pier."),  # quoted with the next: what it says runs on
+        ("She thanked", "She thanked every one of the volunteers by name."),  # leans on the one before: that is context
+    ],
+)
+def test_novelty_counts_what_the_sentence_says_with_what_it_runs_on_into(snapshot: IndexSnapshot, opening: str, said: str) -> None:
+    question = "Who thanked the parade volunteers when rain fell?"
+    q = query(question)
     evidence = sentence_evidence(snapshot, q, retrieve_chunks(snapshot, q, "hybrid", 3), "hybrid", pool=10, title_credit=0.75)
-    rain = next(e for e in evidence if e.sentence_id == sentence_id(snapshot, "Rain fell."))
-    quoted = set(terms("Rain fell. The parade still went ahead along the old pier."))  # "Rain fell." is quoted with the next
-    assert rain.novelty == pytest.approx(len(quoted - set(terms("Did rain fall on the parade?"))) / len(quoted))
+    found = next(e for e in evidence if e.sentence_id == sentence_id(snapshot, opening))
+    words = set(terms(said))
+    assert found.novelty == pytest.approx(len(words - set(terms(question))) / len(words))
 
 
 # ---------------------------------------------------------------- spans

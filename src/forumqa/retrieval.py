@@ -93,8 +93,9 @@ class SentenceEvidence:
     asks: bool = False
     #: 1 in the opening post of a thread with replies: where the asker describes the problem, not where answers are.
     opening: float = 0.0
-    #: Share of the quoted span's terms that the question does not use: an answer says something the question does not.
-    #: Over the span, not the sentence: "On behalf of the X community." is quoted with the sentence after it.
+    #: Share of the sentence's terms that the question does not use: an answer says something the question does not.
+    #: A short sentence counts the one it is quoted with after it ("On behalf of the X community. We have a form…");
+    #: a sentence leaning on the one before ("He said…") does not count that one: it is context, not what it adds.
     novelty: float = 0.0
 
 
@@ -283,8 +284,8 @@ def sentence_evidence(
         soft = _soft_credit(soft_credit, query, sentence_terms, credit)
         soft_coverage = _coverage(snapshot, query, sentence_terms, {**credit, **soft}) if soft else coverage
         fit = _fit(text, query.text, wanted)
-        joined = (start, end) != (sentence.start, sentence.end)
-        quoted_terms = _terms_of(snapshot.text(sentence.doc_id, start, end)) if joined else sentence_terms
+        # What the sentence adds runs on into a sentence joined after it, not into the one it leans on.
+        said_terms = _terms_of(snapshot.text(sentence.doc_id, sentence.start, end)) if end != sentence.end else sentence_terms
         evidence.append(
             SentenceEvidence(
                 sentence_id=sid,
@@ -298,7 +299,7 @@ def sentence_evidence(
                 fit=fit,
                 asks=text.rstrip().endswith("?"),
                 opening=_opening(snapshot, sentence, asked),
-                novelty=len(quoted_terms - asked) / len(quoted_terms) if quoted_terms else 0.0,
+                novelty=len(said_terms - asked) / len(said_terms) if said_terms else 0.0,
             )
         )
     return evidence
