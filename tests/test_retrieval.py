@@ -11,6 +11,7 @@ from forumqa.config import Settings
 from forumqa.index import IndexSnapshot, build_index, load_index
 from forumqa.lexical import terms
 from forumqa.retrieval import (
+    AUTHOR_CREDIT,
     NEAR_CREDIT,
     Query,
     SentenceEvidence,
@@ -187,7 +188,7 @@ def test_heading_author_and_previous_sentence_earn_near_credit(snapshot: IndexSn
     after = _nearby_credit(snapshot, sentence_id(snapshot, "She thanked"), title_credit=0.75)
     assert after[terms("Quayside")[0]] == NEAR_CREDIT
     reply = _nearby_credit(snapshot, sentence_id(snapshot, "Wipe the bisque"), title_credit=0.75)
-    assert reply[terms("Tomas")[0]] == NEAR_CREDIT
+    assert reply[terms("Tomas")[0]] == AUTHOR_CREDIT  # the post's author: whose words these are
     assert terms("crawling")[0] not in reply  # the opening post is another section: no credit from it
 
 
