@@ -192,6 +192,13 @@ def test_heading_author_and_previous_sentence_earn_near_credit(snapshot: IndexSn
     assert terms("crawling")[0] not in reply  # the opening post is another section: no credit from it
 
 
+def test_the_opening_post_is_credited_with_the_words_that_name_its_writer(snapshot: IndexSnapshot) -> None:
+    asker = terms("asker")[0]
+    opening = _nearby_credit(snapshot, sentence_id(snapshot, "My glaze keeps crawling"), title_credit=0.75)
+    assert opening[asker] == AUTHOR_CREDIT  # "What cone does the asker fire to?" asks for the opening post's words
+    assert asker not in _nearby_credit(snapshot, sentence_id(snapshot, "Wipe the bisque"), title_credit=0.75)
+
+
 def test_a_term_in_the_title_and_nearby_keeps_the_larger_credit(snapshot: IndexSnapshot) -> None:
     credit = _nearby_credit(snapshot, sentence_id(snapshot, "The festival was run"), title_credit=0.2)
     festival = terms("festival")[0]

@@ -37,6 +37,9 @@ NEAR_CREDIT = 0.5
 #: post says whose they are as surely as the sentence says what. Full credit measured better than half
 #: on the tuning half (benchmarks/tune_answering.py utility 108.5 -> 113.5 over 162 questions).
 AUTHOR_CREDIT = 1.0
+#: How a question names a thread's first poster without their name ("the asker's server"), stemmed as its terms are:
+#: the opening post's sentences earn AUTHOR_CREDIT for them.
+_OPENER_WORDS = frozenset(terms("asker OP"))
 #: At most this much credit for a near-synonym (a full match earns 1): a paraphrase is weaker evidence than the word.
 SOFT_CREDIT = 0.75
 #: A sentence this short ("I am more skeptical.") is quoted with the one that follows it.
@@ -221,7 +224,8 @@ def _nearby_credit(snapshot: IndexSnapshot, sid: int, title_credit: float) -> di
     """What a sentence is about without saying it, each term with the credit it earns.
 
     The title says what the whole document is about ('The forum was moderated by Becky Wong'
-    answers a question that names the forum only in the title), and so does the post's author.
+    answers a question that names the forum only in the title), and so does the post's author
+    (the opening post's also for "the asker" / "OP").
     The heading above and the sentence before count half: a joined 'He…' sentence must not get
     full credit for the name in the sentence it leans on.
     """
@@ -239,9 +243,11 @@ def _nearby_credit(snapshot: IndexSnapshot, sid: int, title_credit: float) -> di
             near |= _terms_of(snapshot.text(above.doc_id, above.start, above.end))
             break
     credit = dict.fromkeys(near, NEAR_CREDIT)
-    author = document.sections[sentence.section].author
-    if author:
-        credit.update(dict.fromkeys(_terms_of(author), AUTHOR_CREDIT))
+    section = document.sections[sentence.section]
+    if section.author:
+        credit.update(dict.fromkeys(_terms_of(section.author), AUTHOR_CREDIT))
+    if section.post is not None and section.post == document.sections[0].post:
+        credit.update(dict.fromkeys(_OPENER_WORDS, AUTHOR_CREDIT))  # "the asker's server": the opening post's words
     for term in _terms_of(document.title):
         credit[term] = max(credit.get(term, 0.0), title_credit)
     return credit
@@ -337,9 +343,6 @@ def _opening(snapshot: IndexSnapshot, sentence: IndexedSentence, asked: frozense
     named = bool(asked & _OPENER_WORDS) or bool(opener and _terms_of(opener) & asked)
     return 0.0 if named else 1.0
 
-
-#: How a question names a thread's first poster without their name (stemmed as the question's terms are).
-_OPENER_WORDS = frozenset(terms("asker OP"))
 
 
 def _coverage(snapshot: IndexSnapshot, query: Query, sentence_terms: frozenset[str], credit: Mapping[str, float]) -> float:
