@@ -272,7 +272,7 @@ def _title_of(sentence: str, question: str) -> tuple[int, int] | None:
             continue
         start, end = after.span(1)
         for place in _PLACE_OF.finditer(sentence, start, end):
-            if place.group(1).lower().strip(".,'’s") in asked:
+            if re.sub(r"['’]s$", "", place.group(1).lower().rstrip(".,")) in asked:
                 end = place.start()
                 break
         title = sentence[start:end].rstrip()

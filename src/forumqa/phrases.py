@@ -291,9 +291,11 @@ def nearness(sentence: str, question: str, titles: Set[str] = frozenset()) -> Ca
     question names ("Yang Xi, Chairman of Guoju Capital"), not the first name of the sentence. The names
     the question says count first: "Which company does Jason Yang lead as CEO?" wants the company by
     Jason Yang, not the one next to another CEO later in the list (`titles`: capitalised words that are
-    no names, "CEO"). A span with no asked word in its
-    clause is far (the length of the sentence). On a tie the span after an asked word wins: "organized
-    by the Shenzhen Bay Laboratory and moderated by **Peng Wei**".
+    no names, "CEO"). Returned, in the order they count: whether the span shares no clause with a name
+    the question says, its distance to those names, its distance to any asked word (a span with no asked
+    word in its clause is far: the length of the sentence), and whether the nearest asked word comes
+    before it; on a tie the span after an asked word wins: "organized by the Shenzhen Bay Laboratory
+    and moderated by **Peng Wei**".
     """
     asked = frozenset(terms(question))
     words = _words(sentence, asked)
