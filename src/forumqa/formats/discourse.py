@@ -182,10 +182,14 @@ def _onebox(box: Tag, topic_id: str | None) -> list[str | Quote]:
     return _quote_items(box, site, None, topic_id)
 
 
-def cooked_blocks(cooked: str, topic_id: str | None = None) -> tuple[str | Quote, ...]:
-    """A post's cooked HTML as paragraphs and Quotes in reading order."""
+def cooked_blocks(cooked: str | Tag, topic_id: str | None = None) -> tuple[str | Quote, ...]:
+    """A post's cooked HTML as paragraphs and Quotes in reading order.
+
+    A parsed tree is taken as it is: a format whose quotes are marked otherwise (Flarum's) rewrites
+    them as quote asides first, and is spared a second parse.
+    """
     out = _Blocks()
-    _walk(BeautifulSoup(cooked, "html.parser"), out, topic_id)
+    _walk(cooked if isinstance(cooked, Tag) else BeautifulSoup(cooked, "html.parser"), out, topic_id)
     return tuple(out.done())
 
 
