@@ -68,6 +68,17 @@ def test_posts_fetched_without_their_topic_take_its_name_and_links_from_the_post
     assert [s.url for s in document.sections] == [s.url for s in whole.sections]
 
 
+def test_the_solution_post_is_kept_as_the_accepted_answer(tmp_path: Path) -> None:
+    topic = json.loads(TOPIC.read_text(encoding="utf-8"))
+    posts = topic["post_stream"]["posts"]
+    posts[1]["accepted_answer"] = True  # discourse-solved marks the solution post so
+    path = tmp_path / "solved.json"
+    path.write_text(json.dumps(topic), encoding="utf-8")
+    document, _ = _read(path)
+    solution = str(posts[1]["post_number"])
+    assert {s.post for s in document.sections if s.accepted} == {solution}
+
+
 def test_quote_aside_is_never_the_repliers_text() -> None:
     document, _ = _read(TOPIC)
     quoted = "Move it to an open spot at least twice as far"

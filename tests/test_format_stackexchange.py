@@ -12,9 +12,13 @@ from xml.sax.saxutils import quoteattr
 import pytest
 from bs4 import BeautifulSoup
 
+from forumqa.citations import citation
+from forumqa.config import Settings
 from forumqa.documents import Document, Skipped, UnreadableDocument
 from forumqa.formats import THREAD_FORMATS, stackexchange
+from forumqa.index import build_index, load_index
 from forumqa.loading import _head, read_file
+from forumqa.testing import FakeEmbedder
 
 pytestmark = pytest.mark.unit
 
@@ -105,6 +109,24 @@ def test_answers_follow_their_question_accepted_first_then_by_score_then_by_date
         ("7", "old_account_42", "2021-03-01T13:20", "2"),
     ]
     assert all(s.url is None for d in documents.values() for s in d.sections)  # the site is not known
+    # The accepted answer is kept as such (its own words only), and only it.
+    accepted = {s.post for d in documents.values() for s in d.sections if s.accepted}
+    assert accepted == {"5"}
+    assert not any(s.accepted and s.quoted for d in documents.values() for s in d.sections)
+
+
+def test_a_citation_from_the_accepted_answer_says_so(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("Posts.xml", "Users.xml"):
+        shutil.copy(FIXTURES / name, docs / name)
+    settings = Settings(documents_dir=docs, index_dir=tmp_path / "index")
+    fake = FakeEmbedder()
+    build_index(settings, fake)
+    snapshot = load_index(settings, fake.dimension)
+    document = next(d for d in snapshot.documents.values() if d.doc_id.endswith("q1"))
+    marks = {s.post: citation(snapshot, document.doc_id, s.start, s.end, 1.0).accepted for s in document.sections}
+    assert marks == {"1": False, "5": True, "3": False}  # read back from the index: the flag survives the build
 
 
 def test_body_html_becomes_lines_code_blocks_and_quotes() -> None:

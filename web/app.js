@@ -73,10 +73,12 @@ function formatTime(iso) {
 }
 
 // "gorhill · #8 · 2016-02-03 · discourse_topic_1148.json": who said it, in which post, when, where;
-// "· quote ·" when the words are quoted from outside the export (the author is then the quoted writer).
+// "· quote ·" when the words are quoted from outside the export (the author is then the quoted writer);
+// "· accepted answer ·" in the post the thread marks as its answer.
 function citationMeta(citation) {
   const post = citation.post ? (/^\d+$/.test(citation.post) ? "#" + citation.post : citation.post) : null;
-  return [citation.author, citation.quoted ? "quote" : null, post, citation.date, citation.source].filter(Boolean).join(" · ");
+  const marks = [citation.quoted ? "quote" : null, citation.accepted ? "accepted answer" : null];
+  return [citation.author, ...marks, post, citation.date, citation.source].filter(Boolean).join(" · ");
 }
 
 // Offsets from the server count Unicode code points (Python strings); JavaScript strings count

@@ -47,6 +47,7 @@ class Citation:
 
     `quoted`: the words are a quote a post makes of something outside the export; `author` is then
     the quoted writer, never the person quoting (unattributed material keeps the poster).
+    `accepted`: the post is the one its thread marks as the answer (Stack Exchange's accepted answer).
     """
 
     doc_id: str
@@ -61,6 +62,7 @@ class Citation:
     post: str | None = None
     url: str | None = None
     quoted: bool = False
+    accepted: bool = False
 
 
 @dataclass(frozen=True)

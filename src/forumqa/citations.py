@@ -29,6 +29,7 @@ def citation(snapshot: IndexSnapshot, doc_id: str, start: int, end: int, value: 
         post=section.post if section else None,
         url=section.url if section else None,
         quoted=section.quoted if section else False,
+        accepted=section.accepted if section else False,
     )
 
 

@@ -25,6 +25,8 @@ class Section:
     url: str | None = None
     reply_to: str | None = None
     quoted: bool = False
+    #: The post is the one the thread marks as its answer (Stack Exchange's accepted answer); not its quotes.
+    accepted: bool = False
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ class Post:
     post: str | None = None  # the post's number or id in its thread
     reply_to: str | None = None
     url: str | None = None
+    #: The thread marks this post as its answer: Stack Exchange's accepted answer, a Discourse solution (discourse-solved).
+    accepted: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,9 @@ def to_document(thread: Thread, doc_id: str, source: str) -> Document | None:
             continue
         others = _quotable(index, post, position, folded)
         add("\n" + post_header(post) + "\n")
-        own = Section(0, 0, author=post.author, date=post.date, post=post.post, url=post.url, reply_to=post.reply_to)
+        own = Section(
+            0, 0, author=post.author, date=post.date, post=post.post, url=post.url, reply_to=post.reply_to, accepted=post.accepted
+        )
         for block, text in blocks:
             if not text:
                 continue
@@ -150,7 +154,7 @@ def to_document(thread: Thread, doc_id: str, source: str) -> Document | None:
                 if not repeat:
                     # Unattributed: outside material (docs, an error message) the poster brings in.
                     author = block.author if block.author or block.post else post.author
-                    quoted = replace(own, author=author, post=block.post or post.post, quoted=True)
+                    quoted = replace(own, author=author, post=block.post or post.post, quoted=True, accepted=False)
                     sections.append(replace(quoted, start=start, end=start + len(line)))
     if not sections:
         return None

@@ -49,6 +49,8 @@ class CitationOut(BaseModel):
     url: str | None = None
     #: The words are a quote the post makes of someone outside the export; `author` is then that someone.
     quoted: bool = False
+    #: The post is the one its thread marks as the answer: Stack Exchange's accepted answer, a Discourse solution.
+    accepted: bool = False
 
 
 class ShortOut(BaseModel):
@@ -100,6 +102,7 @@ class SectionOut(BaseModel):
     post: str | None = None
     url: str | None = None
     quoted: bool = False
+    accepted: bool = False
 
 
 class DocumentOut(BaseModel):

@@ -213,6 +213,7 @@ def _post(raw: dict[str, Any], topic_id: str | None, slug: str | None) -> Post:
         post=number,
         reply_to=_text(raw.get("reply_to_post_number")),
         url=url,
+        accepted=raw.get("accepted_answer") is True,  # the discourse-solved plugin's solution post
     )
 
 

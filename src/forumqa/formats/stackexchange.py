@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bs4 import BeautifulSoup, Tag
@@ -277,7 +277,11 @@ def _thread(question_id: int, entry: _Open, warn: Warn) -> Thread | None:
         score, answer = item
         return (answer.post != entry.accepted, -score, answer.date or "", int(answer.post or 0))
 
-    posts = [entry.question, *(answer for _, answer in sorted(entry.answers, key=order))]
+    answers = (
+        replace(answer, accepted=True) if entry.accepted and answer.post == entry.accepted else answer
+        for _, answer in sorted(entry.answers, key=order)
+    )
+    posts = [entry.question, *answers]
     if not any(p.blocks for p in posts):
         warn(f"question {question_id}: no text in it or its answers; left out")
         return None
