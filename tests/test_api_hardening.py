@@ -364,9 +364,10 @@ def test_schema_declares_the_error_body_the_api_returns(client: TestClient) -> N
 
 def test_documents_and_citations_carry_posts(client: TestClient) -> None:
     document = client.get("/api/documents/harbour").json()
-    assert document["sections"] and set(document["sections"][0]) == {"start", "end", "author", "date", "post", "url", "quoted"}
+    fields = {"start", "end", "author", "date", "post", "url", "quoted", "accepted"}
+    assert document["sections"] and set(document["sections"][0]) == fields
     citation = client.post("/api/ask", json={"question": "Who organised the harbour cleanup day?"}).json()["related"][0]
-    assert {"post", "url", "quoted"} <= set(citation)
+    assert {"post", "url", "quoted", "accepted"} <= set(citation)
 
 
 # ---------------------------------------------------------------- finding 10: logging
