@@ -23,6 +23,13 @@ def read_one(path: Path) -> tuple[Document, list[str]]:
     return documents[0], [w.reason for w in warnings]
 
 
+def read_clean(path: Path) -> Document:
+    """The one document a file holds, read with nothing left out."""
+    document, warnings = read_one(path)
+    assert warnings == []
+    return document
+
+
 def head_of(path: Path) -> str:
     """The start of a file as the loader sniffs it."""
     return path.read_bytes()[:SNIFF_BYTES].removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")

@@ -7,18 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from export_checks import read_one
-from forumqa.documents import Document
+from export_checks import read_clean
 
 pytestmark = pytest.mark.unit
 
 PAGE = Path(__file__).resolve().parent / "fixtures" / "forums" / "forum_html" / "invision_topic.html"
-
-
-def _read(path: Path) -> Document:
-    document, warnings = read_one(path)
-    assert not warnings
-    return document
 
 
 def _invision_5(tmp_path: Path) -> Path:
@@ -31,7 +24,7 @@ def _invision_5(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("version", ["4, Comment microdata", "5, none"])
 def test_posts_authors_dates_and_quotes(tmp_path: Path, version: str) -> None:
-    document = _read(PAGE if version.startswith("4") else _invision_5(tmp_path))
+    document = read_clean(PAGE if version.startswith("4") else _invision_5(tmp_path))
     assert document.title == "Sourdough starter smells like nail polish"
     own = [s for s in document.sections if not s.quoted]
     assert [(s.post, s.author, s.date) for s in own] == [
@@ -57,5 +50,5 @@ def test_a_page_of_other_articles_is_not_claimed(tmp_path: Path) -> None:
         "<p>Steam helps the crust stay soft while the loaf rises.</p></article></body></html>",
         encoding="utf-8",
     )
-    document = _read(path)
+    document = read_clean(path)
     assert len(document.sections) == 1 and document.sections[0].author is None

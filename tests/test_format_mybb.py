@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from export_checks import assert_sections_exact, head_of, read_one
-from forumqa.documents import Document
+from export_checks import assert_sections_exact, head_of, read_clean
 from forumqa.formats import SUPPORTED, forum_html
 from forumqa.formats.forum_html import mybb
 
@@ -17,12 +16,6 @@ pytestmark = pytest.mark.unit
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "forums" / "forum_html"
 PAGE = FIXTURES / "mybb_thread.html"
 URL = "https://allotment.example.net/showthread.php?tid=412"
-
-
-def _read(path: Path) -> Document:
-    document, warnings = read_one(path)
-    assert warnings == []
-    return document
 
 
 def test_the_page_is_claimed_by_the_mybb_engine() -> None:
@@ -41,7 +34,7 @@ def test_the_other_pages_are_not_mybb_pages(name: str) -> None:
 
 
 def test_posts_authors_dates_and_links() -> None:
-    document = _read(PAGE)
+    document = read_clean(PAGE)
     assert document.title == "Greenhouse heater keeps tripping the breaker"
     own = [s for s in document.sections if not s.quoted]
     posts = list(dict.fromkeys((s.post, s.author, s.date) for s in own))
@@ -63,7 +56,7 @@ def test_posts_authors_dates_and_links() -> None:
 
 
 def test_quotes_are_credited_to_the_quoted_member_and_post() -> None:
-    document = _read(PAGE)
+    document = read_clean(PAGE)
     quoted = [(s.author, s.post, document.text[s.start : s.end]) for s in document.sections if s.quoted]
     # the quote of post 3301, which is on the page, is shown but not indexed again; the quote of a post elsewhere
     # and the quote nested in it stay, each credited to its own writer; a bare "Quote:" is the poster's
@@ -80,14 +73,14 @@ def test_quotes_are_credited_to_the_quoted_member_and_post() -> None:
 
 
 def test_code_boxes_keep_their_lines_without_their_titles() -> None:
-    document = _read(PAGE)
+    document = read_clean(PAGE)
     code = [document.text[s.start : s.end] for s in document.sections if s.post in ("3305", "3310")]
     assert "frost_guard:\non_below: 3C\noff_above: 6C\nmax_watts: 1200" in code
     assert "$limit = 16 * 0.8;\n$ok = $amps < $limit;" in code
 
 
 def test_page_furniture_is_not_text() -> None:
-    document = _read(PAGE)
+    document = read_clean(PAGE)
     chrome = (
         "Wrote:", "Quote:", "Code:", "PHP Code:", "Grow what you eat", "last modified", "Posts: 214", "Joined:",
         "Seedling Wrangler", "Reputation", "Find", "Report", "New Reply", "Thread Modes", "Sheds, Greenhouses",

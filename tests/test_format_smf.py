@@ -6,22 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from export_checks import read_one
-from forumqa.documents import Document
+from export_checks import read_clean
 
 pytestmark = pytest.mark.unit
 
 PAGE = Path(__file__).resolve().parent / "fixtures" / "forums" / "forum_html" / "smf_topic.html"
 
 
-def _read(path: Path) -> Document:
-    document, warnings = read_one(path)
-    assert not warnings
-    return document
-
-
 def test_posts_authors_dates_and_links() -> None:
-    document = _read(PAGE)
+    document = read_clean(PAGE)
     own = [s for s in document.sections if not s.quoted]
     assert [(s.post, s.author, s.date) for s in own] == [
         ("7701", "Halvard", "2022-03-09T07:41:05"),
@@ -33,7 +26,7 @@ def test_posts_authors_dates_and_links() -> None:
 
 
 def test_quotes_are_credited_to_the_quoted_member_in_2_0_and_2_1_markup() -> None:
-    document = _read(PAGE)
+    document = read_clean(PAGE)
     # SMF 2.0's quote of a post on the page is not indexed again; 2.1's quote of a post elsewhere stays, its writer credited
     quoted = [(s.author, s.post, document.text[s.start : s.end]) for s in document.sections if s.quoted]
     assert quoted == [("Øystein", "4122", "Always file the rakers after every third sharpening.")]
@@ -42,7 +35,7 @@ def test_quotes_are_credited_to_the_quoted_member_in_2_0_and_2_1_markup() -> Non
 
 
 def test_page_furniture_is_not_text() -> None:
-    document = _read(PAGE)
+    document = read_clean(PAGE)
     for chrome in ("Quote from", "Cita de", "[Select]", "Report to moderator", "Burn dry wood", "Posts: 188", "Login", "Simple Machines"):
         assert chrome not in document.text
     assert "bar 18in / pitch .325 / gauge .063" in document.text  # a code box keeps its code

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from export_checks import assert_sections_exact, head_of, read_one
-from forumqa.documents import Document
+from export_checks import assert_sections_exact, head_of, read_clean
 from forumqa.formats import SUPPORTED, forum_html
 from forumqa.formats.forum_html import vanilla
 from forumqa.threads import Quote, Thread
@@ -21,12 +20,6 @@ pytestmark = pytest.mark.unit
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "forums" / "forum_html"
 PAGE = FIXTURES / "vanilla_discussion.html"
 URL = "https://crumbforum.example.com/discussion/301/sourdough-starter-smells-like-nail-polish-remover"
-
-
-def _read(path: Path) -> Document:
-    document, warnings = read_one(path)
-    assert warnings == []
-    return document
 
 
 def _thread(tmp_path: Path, message: str, *, comment: str = "5", canonical: bool = True) -> Thread:
@@ -65,7 +58,7 @@ def test_the_other_pages_are_not_vanilla_pages(name: str) -> None:
 
 
 def test_posts_authors_dates_and_links() -> None:
-    document = _read(PAGE)
+    document = read_clean(PAGE)
     assert document.title == "Sourdough starter smells like nail polish remover"
     own = [s for s in document.sections if not s.quoted]
     assert list(dict.fromkeys((s.post, s.author, s.date) for s in own)) == [
@@ -83,7 +76,7 @@ def test_posts_authors_dates_and_links() -> None:
 
 
 def test_quotes_are_credited_to_the_quoted_member_and_post() -> None:
-    document = _read(PAGE)
+    document = read_clean(PAGE)
     quoted = [(s.author, s.post, document.text[s.start : s.end]) for s in document.sections if s.quoted]
     # the rich editor's quote of a comment elsewhere (its JSON, not the card drawn from it), the nested BBCode quote of
     # the same comment, and a Markdown "@breadhead said:" quote; the BBCode quote of Mireille's comment on the page is
@@ -116,7 +109,7 @@ def test_code_keeps_its_lines() -> None:
 
 
 def test_page_furniture_is_not_text() -> None:
-    document = _read(PAGE)
+    document = read_clean(PAGE)
     chrome = (
         "Bake every day", "kitchen notes", "Proofing Apprentice", "Head Baker", "Galway", "Cork", "edited", "Starters & Levain",
         "In this Discussion", "Start a New Discussion", "All Categories", "Powered by Vanilla", "Sign In", "Register", "Bookmark",
