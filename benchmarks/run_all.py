@@ -57,6 +57,7 @@ def main() -> None:
         "service": lambda: run("service.py", "--concurrency", "32", "--seconds", "30"),
         "load_test": lambda: run("load_test.py", "--clients", "32", "--seconds", "30"),
         "scale": lambda: run("scale.py", "--sizes", *sizes, "--recall-chunks", "10000"),
+        "hnsw_storage": lambda: run("hnsw_storage.py", "--sentences", "5000" if args.quick else "20000"),
         "quality": quality,
         "peers": lambda: peers(args.quick),
     }
@@ -94,6 +95,12 @@ def main() -> None:
         ("cold start s", s["cold_start_s"], ""),
         ("server RSS MB after start", s["server_rss_mb_after_start"], ""),
         ("HNSW recall@10 vs exact", sc["hnsw"].get("recall_at_10"), ""),
+        (
+            "HNSW float16 / float32: recall@10 (ties) and search time",
+            f"{results['hnsw_storage']['rows'][1]['recall_at_10_ties']} / {results['hnsw_storage']['rows'][0]['recall_at_10_ties']}, "
+            f"{results['hnsw_storage']['search_time_ratio']}x",
+            "",
+        ),
         ("answer accuracy: hybrid / BM25 / dense", " / ".join(f"{q[m]['answer_accuracy']:.3f}" for m in ("hybrid", "bm25", "dense")), ""),
     ]
     p = results["peers"]

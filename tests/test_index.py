@@ -171,6 +171,6 @@ def test_hnsw_index_builds_reloads_and_answers(small_corpus: Path, tmp_path: Pat
     settings = settings_for(small_corpus, tmp_path / "index", index_type="hnsw", hnsw_ef_search=64)
     build_index(settings, fake)
     engine = Engine.open(settings, fake)
-    assert isinstance(engine.snapshot.chunk_index, faiss.IndexHNSWFlat)
+    assert isinstance(engine.snapshot.chunk_index, faiss.IndexHNSW)
     assert engine.snapshot.chunk_index.hnsw.efSearch == 64
     assert "Ann Lee" in (engine.ask("Who moderated the alpha forum?").answer or "")

@@ -328,11 +328,19 @@ def full_sqlite(*_args: object, **_kwargs: object) -> None:
 
 
 FAILURES: dict[str, tuple[str, str, Callable[[pytest.MonkeyPatch], None]]] = {
-    "sentences-disk-full": ("sentences.npy", "No space left", lambda mp: mp.setattr(np, "save", raise_oserror(errno.ENOSPC))),
+    "sentences-disk-full": (
+        "sentences.npy",
+        "No space left",
+        lambda mp: mp.setattr(np.lib.format, "write_array_header_1_0", raise_oserror(errno.ENOSPC)),
+    ),
     "faiss-disk-full": ("chunks.faiss", "No space left", lambda mp: mp.setattr(faiss, "write_index", raise_oserror(errno.ENOSPC))),
     "bm25-disk-full": ("bm25-chunks", "No space left", lambda mp: mp.setattr(LexicalIndex, "save", raise_oserror(errno.ENOSPC))),
     "meta-disk-full": ("meta.sqlite", "disk is full", lambda mp: mp.setattr("forumqa.generation_db.write", full_sqlite)),
-    "sentences-permission": ("sentences.npy", "Permission denied", lambda mp: mp.setattr(np, "save", raise_oserror(errno.EACCES))),
+    "sentences-permission": (
+        "sentences.npy",
+        "Permission denied",
+        lambda mp: mp.setattr(np.lib.format, "write_array_header_1_0", raise_oserror(errno.EACCES)),
+    ),
 }
 
 

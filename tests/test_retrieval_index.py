@@ -163,7 +163,7 @@ def test_the_sentence_index_follows_the_approximate_switch_by_its_own_size(tmp_p
     snapshot = load_index(settings, fake.dimension)
     assert len(snapshot.chunks) <= 12 < len(snapshot.sentences)
     assert isinstance(snapshot.chunk_index, faiss.IndexFlatIP)
-    assert isinstance(snapshot.sentence_index, faiss.IndexHNSWFlat)
+    assert isinstance(snapshot.sentence_index, faiss.IndexHNSW)
     assert snapshot.sentence_index.hnsw.efSearch == 48  # not stored in the file: set on load
     assert Engine(settings, fake, snapshot).ask("Who spoke about word17?").related  # an HNSW search answers
 

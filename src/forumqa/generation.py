@@ -151,7 +151,7 @@ def read_vector_index(path: Path, settings: Settings) -> faiss.Index:
     no private memory (its links map too), where reading it adds 170 MB. Generations are never rewritten in place,
     and on POSIX a mapped file that `remove_stale` deletes lives on until unmapped."""
     index = _read_faiss(path, faiss.IO_FLAG_MMAP_IFC)
-    if isinstance(index, faiss.IndexHNSWFlat):
+    if isinstance(index, faiss.IndexHNSW):
         index.hnsw.efSearch = settings.hnsw_ef_search  # not stored in the file
     return index
 
@@ -212,16 +212,20 @@ def _index_size(path: Path) -> tuple[int, int]:
 
 def empty_vector_index(count: int, dimension: int, settings: Settings) -> faiss.Index:
     """Exact inner product for ordinary corpora; HNSW past `ann_above` vectors, where exact search stops being cheap.
-    `count` is how many vectors it will hold: a build adds them block by block as they are embedded."""
+    `count` is how many vectors it will hold: a build adds them block by block as they are embedded.
+
+    HNSW keeps its vectors in half precision (faiss's ScalarQuantizer QT_fp16): half the memory of float32, in the
+    build and in the mapped file, for no measured loss (recall@10 and search time: benchmarks/hnsw_storage.py).
+    Answers never see those copies: a candidate's cosine is taken from sentences.npy at full precision."""
     approximate = settings.index_type == "hnsw" or (settings.index_type == "auto" and count > settings.ann_above)
     if not approximate:
         index = faiss.IndexFlatIP(dimension)
         _reserve(index.codes, count * dimension * 4)
         return index
-    hnsw = faiss.IndexHNSWFlat(dimension, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+    hnsw = faiss.IndexHNSWSQ(dimension, faiss.ScalarQuantizer.QT_fp16, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)  # type: ignore[arg-type]  # stubs: an enum member is an int
     hnsw.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
     hnsw.hnsw.efSearch = settings.hnsw_ef_search
-    _reserve(faiss.downcast_index(hnsw.storage).codes, count * dimension * 4)  # type: ignore[attr-defined]
+    _reserve(faiss.downcast_index(hnsw.storage).codes, count * dimension * 2)  # type: ignore[attr-defined]
     # Each vector has 2M links on level 0 and M more on each level above; 1 in M vectors reaches level 1.
     _reserve(hnsw.hnsw.neighbors, int(count * 2 * HNSW_NEIGHBOURS * 1.1))  # type: ignore[attr-defined]
     return hnsw
@@ -244,14 +248,32 @@ def vector_index(vectors: np.ndarray, settings: Settings) -> faiss.Index:
     return index
 
 
-def stored_vectors(index: faiss.Index) -> np.ndarray:
-    """The index's own copy of its vectors as an array view, not a copy: a build writes sentences.npy from it
-    instead of holding every sentence vector twice (at 100k posts ~0.8 GB)."""
-    flat = faiss.downcast_index(index.storage) if isinstance(index, faiss.IndexHNSW) else index
-    if not flat.ntotal:
-        return np.zeros((0, flat.d), dtype=np.float32)
-    xb = flat.get_xb()  # type: ignore[attr-defined]  # IndexFlat's, which the stubs lack
-    return faiss.rev_swig_ptr(xb, flat.ntotal * flat.d).reshape(flat.ntotal, flat.d)
+class VectorFile:
+    """sentences.npy, written block by block as the build embeds: no step of a build holds every sentence vector at
+    full precision (at 100k posts they are 0.8 GB), and the HNSW index needs only its half-precision copies."""
+
+    def __init__(self, path: Path, count: int, dimension: int) -> None:
+        self.path = path
+        self._count = count
+        self._written = 0
+        header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False, "shape": (count, dimension)}
+        with writing(path):
+            self._file = path.open("wb")
+            np.lib.format.write_array_header_1_0(self._file, header)
+
+    def add(self, block: np.ndarray) -> None:
+        with writing(self.path):
+            self._file.write(np.ascontiguousarray(block, dtype=np.float32).tobytes())
+        self._written += len(block)
+
+    def __enter__(self) -> VectorFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with writing(self.path):
+            self._file.close()
+        if exc[0] is None and self._written != self._count:
+            raise RuntimeError(f"{self.path}: {self._written} vectors written where the header says {self._count}")
 
 
 @dataclass(frozen=True)
@@ -267,15 +289,12 @@ class Contents:
 
 
 def write_files(folder: Path, contents: Contents) -> None:
-    """Every file of a generation but its manifest, in a new folder; each write that fails names its file."""
-    with writing(folder):
-        folder.mkdir()
+    """Every file of a generation but its manifest and sentences.npy (VectorFile, while embedding); each write that
+    fails names its file."""
     with writing(folder / META):
         generation_db.write(folder / META, contents.pieces)
     with writing(folder / CHUNK_VECTORS):
         _write_vector_index(contents.chunk_index, folder / CHUNK_VECTORS)
-    with writing(folder / SENTENCE_VECTORS):
-        np.save(folder / SENTENCE_VECTORS, stored_vectors(contents.sentence_index))
     with writing(folder / SENTENCE_INDEX):
         _write_vector_index(contents.sentence_index, folder / SENTENCE_INDEX)
     for lexical_name, lexical_texts in ((CHUNK_LEXICAL, contents.chunk_texts), (SENTENCE_LEXICAL, contents.sentence_texts)):

@@ -50,6 +50,7 @@ from forumqa.generation import (
     Contents,
     Manifest,
     Sizes,
+    VectorFile,
     current_generation,
     empty_vector_index,
     expected_key,
@@ -258,10 +259,12 @@ def _build(settings: Settings, embedder: Embedder, full: bool, step: BuildHook) 
         skipped=plan.skipped,
         full_rebuild_reason=plan.full_rebuild_reason,
     )
-    contents = _embed(plan, embedder, settings, report, step)
     name = new_generation_name()
     staging, final = settings.index_dir / f".staging-{name}", settings.index_dir / name
     with _removed_on_failure(staging, final):
+        with writing(staging):
+            staging.mkdir()
+        contents = _embed(plan, embedder, settings, report, step, staging / SENTENCE_VECTORS)
         write_files(staging, contents)
         step("written")
         write_manifest(staging, _manifest(settings, embedder.dimension, report))
@@ -273,9 +276,9 @@ def _build(settings: Settings, embedder: Embedder, full: bool, step: BuildHook) 
     return report
 
 
-def _embed(plan: BuildPlan, embedder: Embedder, settings: Settings, report: BuildReport, step: BuildHook) -> Contents:
+def _embed(plan: BuildPlan, embedder: Embedder, settings: Settings, report: BuildReport, step: BuildHook, sentence_file: Path) -> Contents:
     """Vectors for every chunk, sentence and corpus term, through the embedding cache, straight into their FAISS
-    indexes; counts them into `report`."""
+    indexes (the sentences' also into `sentence_file` at full precision); counts them into `report`."""
     cache_path = settings.index_dir / CACHE_FILE
     if plan.full_rebuild_reason is not None:  # every text is embedded again: none may come from the cache
         with writing(cache_path):
@@ -289,7 +292,13 @@ def _embed(plan: BuildPlan, embedder: Embedder, settings: Settings, report: Buil
         cached.encode_into(chunk_texts, chunk_index.add, show_progress=show)
         step("embedded-chunks")
         sentence_index = empty_vector_index(len(sentence_texts), cached.dimension, settings)
-        cached.encode_into(sentence_texts, sentence_index.add, show_progress=show)
+        with VectorFile(sentence_file, len(sentence_texts), cached.dimension) as vector_file:
+
+            def keep(block: np.ndarray) -> None:
+                sentence_index.add(block)
+                vector_file.add(block)
+
+            cached.encode_into(sentence_texts, keep, show_progress=show)
         step("embedded-sentences")
         words = surface_words(sentence_texts)
         term_vectors = TermVectors.build(words, lambda spellings: cached.encode(spellings, show_progress=show))
