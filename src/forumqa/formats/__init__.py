@@ -7,7 +7,7 @@ a file none of them claims is read as a page by its extension. A Slack export is
 
 from __future__ import annotations
 
-from forumqa.formats import discord, discourse, flarum, forum_html, mbox, reddit, slack, stackexchange, thread_json
+from forumqa.formats import discord, discourse, flarum, forum_html, mail_html, mbox, reddit, slack, stackexchange, thread_json
 from forumqa.formats.pages import PAGE_PARSERS, PageParser
 from forumqa.threads import ThreadFormat
 
@@ -19,6 +19,7 @@ THREAD_FORMATS: tuple[ThreadFormat, ...] = (
     thread_json.FORMAT,
     stackexchange.FORMAT,
     mbox.FORMAT,
+    mail_html.FORMAT,  # before forum_html: an archive page is a web page, claimed by its generator's markers
     forum_html.FORMAT,
 )
 FOLDER_FORMATS: tuple[ThreadFormat, ...] = (slack.FORMAT,)
@@ -26,7 +27,7 @@ FOLDER_FORMATS: tuple[ThreadFormat, ...] = (slack.FORMAT,)
 #: What the README and error messages list.
 SUPPORTED = (
     "Discourse topic JSON, Reddit thread JSON, DiscordChatExporter JSON, Flarum discussion JSON (/api/discussions/<id>), "
-    "Slack export folders, mbox and single .eml mails, "
+    "Slack export folders, mbox and single .eml mails, mailing-list archive pages (pipermail, MHonArc, HyperKitty), "
     "phpBB/XenForo/vBulletin/Invision/SMF/MyBB/Vanilla pages and other forum pages with schema.org post markup (Discourse's crawler view), "
     "Stack Exchange Posts.xml, forumqa thread JSON, .txt, .md and .html; "
     "any of these gzipped (.gz, as pipermail archives a month), a Slack export as its .zip "

@@ -91,6 +91,15 @@ def body_lines(message: EmailMessage, label: str, warn: Warn) -> list[str] | Non
     return lines
 
 
+def rendered_lines(html: str) -> list[str]:
+    """A body an archive page shows as HTML, as the lines its mail had: quote blocks back to `>` lines, scrubber notes out.
+
+    For the HTML archive pages (formats.mail_html), so that quotes, attributions and signatures are
+    found there by the same code as in an mbox.
+    """
+    return _without_scrubber_notes(_html_lines(html))
+
+
 def _without_scrubber_notes(lines: list[str]) -> list[str]:
     """The lines less pipermail's "next part" markers and its notes on scrubbed attachments: the archive's words, not the sender's.
 

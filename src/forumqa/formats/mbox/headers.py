@@ -105,7 +105,7 @@ def _ids(value: str) -> list[str]:
     return found if found else value.split()[:1]
 
 
-def _sender(value: str) -> tuple[str | None, str | None]:
+def sender(value: str) -> tuple[str | None, str | None]:
     """(display name, address) of a From value; pipermail's 'jane at example.org' keeps its local part.
 
     The address is split off before RFC 2047 decoding: a decoded name may hold a comma.
@@ -122,6 +122,12 @@ def _date(value: str) -> datetime | None:
         return None
     # RFC 5322 "-0000" (zone unknown) parses naive; the archive's clock is the best guess, taken as UTC.
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def iso_date(value: str) -> str | None:
+    """A Date header as posts carry it: ISO 8601 in UTC, to the second; None when it does not parse."""
+    when = _date(value)
+    return when.isoformat(timespec="seconds") if when else None
 
 
 def normalise_subject(subject: str) -> str:
@@ -142,7 +148,7 @@ def _read_head(box: mailbox.mbox | None, path: Path, key: str, index: int, last_
     references = _ids(_header(headers, "References"))
     refs = tuple(dict.fromkeys(r for r in (*in_reply_to, *reversed(references)) if r != msgid))
     raw_subject = _decoded(_header(headers, "Subject"))
-    name, address = _sender(_header(headers, "From"))
+    name, address = sender(_header(headers, "From"))
     when = _date(_header(headers, "Date"))
     date = when.isoformat(timespec="seconds") if when else None
     stamp = when.timestamp() if when else last_when
