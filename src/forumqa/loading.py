@@ -81,7 +81,8 @@ def read_file(path: Path, source: str, warnings: list[Skipped] | None = None, ma
     if path.suffix.lower() == ".json":
         raise UnreadableDocument(
             "not a forum export this program reads: expected a Discourse topic, a Reddit thread, "
-            'a DiscordChatExporter channel, a Flarum discussion or {"title": ..., "posts": [{"author", "date", "text"}]}'
+            "a DiscordChatExporter channel, a Flarum discussion, a Telegram Desktop export (result.json) "
+            'or {"title": ..., "posts": [{"author", "date", "text"}]}'
         )
     return [_read_page(path, source)]
 

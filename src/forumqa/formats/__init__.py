@@ -1,13 +1,14 @@
 """Every file format forumqa reads, and how a file's format is told from its content.
 
 Thread formats are tried in order on the first 64 KiB of each file (a `.json` may be a Discourse
-topic, a Reddit thread, a DiscordChatExporter channel, a Flarum discussion or forumqa's own thread);
+topic, a Reddit thread, a DiscordChatExporter channel, a Flarum discussion, a Telegram Desktop export
+or forumqa's own thread);
 a file none of them claims is read as a page by its extension. A Slack export is a folder, recognised as one.
 """
 
 from __future__ import annotations
 
-from forumqa.formats import discord, discourse, flarum, forum_html, mail_html, mbox, reddit, slack, stackexchange, thread_json
+from forumqa.formats import discord, discourse, flarum, forum_html, mail_html, mbox, reddit, slack, stackexchange, telegram, thread_json
 from forumqa.formats.pages import PAGE_PARSERS, PageParser
 from forumqa.threads import ThreadFormat
 
@@ -16,6 +17,7 @@ THREAD_FORMATS: tuple[ThreadFormat, ...] = (
     reddit.FORMAT,
     discord.FORMAT,
     flarum.FORMAT,  # before thread_json: a discussion's posts relationship is a "posts" key too
+    telegram.FORMAT,  # after the forum JSONs, claimed only by the exporter's opening keys; before thread_json's loose "posts"
     thread_json.FORMAT,
     stackexchange.FORMAT,
     mbox.FORMAT,
@@ -27,6 +29,7 @@ FOLDER_FORMATS: tuple[ThreadFormat, ...] = (slack.FORMAT,)
 #: What the README and error messages list.
 SUPPORTED = (
     "Discourse topic JSON, Reddit thread JSON, DiscordChatExporter JSON, Flarum discussion JSON (/api/discussions/<id>), "
+    "Telegram Desktop chat exports (result.json, one chat or a whole account), "
     "Slack export folders, mbox and single .eml mails, mailing-list archive pages (pipermail, MHonArc, HyperKitty), "
     "phpBB/XenForo/vBulletin/Invision/SMF/MyBB/Vanilla pages and other forum pages with schema.org post markup (Discourse's crawler view), "
     "Stack Exchange Posts.xml, forumqa thread JSON, .txt, .md and .html; "
