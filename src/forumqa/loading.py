@@ -16,7 +16,7 @@ from pathlib import Path
 from forumqa.archives import is_archive, unpacked
 from forumqa.documents import PARTLY_READ, Document, LoadResult, Skipped, UnreadableDocument, make_doc_id
 from forumqa.errors import NoDocumentsError
-from forumqa.formats import FOLDER_FORMATS, PAGE_PARSERS, SUPPORTED, THREAD_FORMATS
+from forumqa.formats import FOLDER_FORMATS, PAGE_PARSERS, SUPPORTED, THREAD_FORMATS, reddit_dump
 from forumqa.threads import ThreadFormat, documents_of
 
 #: Enough of a file to recognise its format (a Discourse topic names `post_stream` near its start).
@@ -62,7 +62,9 @@ def _read_threads(fmt: ThreadFormat, path: Path, source: str, warnings: list[Ski
 def read_file(path: Path, source: str, warnings: list[Skipped] | None = None, max_file_bytes: int | None = None) -> list[Document]:
     """The documents in one file (an export may hold many threads); raises UnreadableDocument with a reason.
 
-    A .gz, .zip or .7z is read as what it holds, within `max_file_bytes` unpacked (forumqa.archives).
+    A .gz, .zip or .7z is read as what it holds, within `max_file_bytes` unpacked (forumqa.archives). A .zst
+    (a Reddit data dump) is streamed by its reader, never unpacked: its bytes are no text to sniff, so the
+    formats get its path and an empty head, and only the dump reader, which decompresses its first line, claims it.
     """
     warnings = [] if warnings is None else warnings
     if is_archive(path):
@@ -72,16 +74,20 @@ def read_file(path: Path, source: str, warnings: list[Skipped] | None = None, ma
         if fmt is None:
             raise UnreadableDocument("a folder, not an export this program reads")
         return _read_threads(fmt, path, source, warnings)
-    head = _head(path)
-    if not head.strip():
+    compressed = reddit_dump.is_zstd(path)
+    head = "" if compressed else _head(path)
+    if not head.strip() and not compressed:
         raise UnreadableDocument("empty file")
     fmt = next((f for f in THREAD_FORMATS if f.sniff(path, head)), None)
     if fmt is not None:
         return _read_threads(fmt, path, source, warnings)
+    if compressed:
+        raise UnreadableDocument("a .zst that is not a Reddit data dump (one comment or submission a line): only those are read compressed")
     if path.suffix.lower() == ".json":
         raise UnreadableDocument(
             "not a forum export this program reads: expected a Discourse topic, a Reddit thread, "
-            "a DiscordChatExporter channel, a Flarum discussion, a Telegram Desktop export (result.json) "
+            "a DiscordChatExporter channel, a Flarum discussion, a Telegram Desktop export (result.json), "
+            "a Reddit data dump (one comment or submission object a line) "
             'or {"title": ..., "posts": [{"author", "date", "text"}]}'
         )
     return [_read_page(path, source)]
@@ -132,8 +138,8 @@ def _candidates(folder: Path, result: LoadResult) -> Iterable[Path]:
                 yield path
         for name in sorted(files):
             path = here / name
-            if name.startswith(".") or _companion_of_posts(path):
-                continue
+            if name.startswith(".") or _companion_of_posts(path) or reddit_dump.comments_beside(path) is not None:
+                continue  # hidden, or read with the file it belongs to
             if path.is_symlink() and (problem := _link_problem(path, root)) is not None:
                 result.skipped.append(Skipped(path.relative_to(folder).as_posix(), problem))
                 continue

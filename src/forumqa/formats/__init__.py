@@ -1,14 +1,27 @@
 """Every file format forumqa reads, and how a file's format is told from its content.
 
 Thread formats are tried in order on the first 64 KiB of each file (a `.json` may be a Discourse
-topic, a Reddit thread, a DiscordChatExporter channel, a Flarum discussion, a Telegram Desktop export
-or forumqa's own thread);
+topic, a Reddit thread, a DiscordChatExporter channel, a Flarum discussion, a Telegram Desktop export,
+a Reddit data dump's lines or forumqa's own thread; a `.zst` is sniffed by the dump reader from its path);
 a file none of them claims is read as a page by its extension. A Slack export is a folder, recognised as one.
 """
 
 from __future__ import annotations
 
-from forumqa.formats import discord, discourse, flarum, forum_html, mail_html, mbox, reddit, slack, stackexchange, telegram, thread_json
+from forumqa.formats import (
+    discord,
+    discourse,
+    flarum,
+    forum_html,
+    mail_html,
+    mbox,
+    reddit,
+    reddit_dump,
+    slack,
+    stackexchange,
+    telegram,
+    thread_json,
+)
 from forumqa.formats.pages import PAGE_PARSERS, PageParser
 from forumqa.threads import ThreadFormat
 
@@ -18,6 +31,7 @@ THREAD_FORMATS: tuple[ThreadFormat, ...] = (
     discord.FORMAT,
     flarum.FORMAT,  # before thread_json: a discussion's posts relationship is a "posts" key too
     telegram.FORMAT,  # after the forum JSONs, claimed only by the exporter's opening keys; before thread_json's loose "posts"
+    reddit_dump.FORMAT,  # after the one-document JSONs: claims only a first line that is a whole comment or submission object
     thread_json.FORMAT,
     stackexchange.FORMAT,
     mbox.FORMAT,
@@ -28,7 +42,9 @@ FOLDER_FORMATS: tuple[ThreadFormat, ...] = (slack.FORMAT,)
 
 #: What the README and error messages list.
 SUPPORTED = (
-    "Discourse topic JSON, Reddit thread JSON, DiscordChatExporter JSON, Flarum discussion JSON (/api/discussions/<id>), "
+    "Discourse topic JSON, Reddit thread JSON, "
+    "Reddit data dumps (Pushshift/Arctic Shift NDJSON: RC_/RS_ months, <subreddit>_comments/_submissions; plain or .zst), "
+    "DiscordChatExporter JSON, Flarum discussion JSON (/api/discussions/<id>), "
     "Telegram Desktop chat exports (result.json, one chat or a whole account), "
     "Slack export folders, mbox and single .eml mails, mailing-list archive pages (pipermail, MHonArc, HyperKitty), "
     "phpBB/XenForo/vBulletin/Invision/SMF/MyBB/Vanilla pages and other forum pages with schema.org post markup (Discourse's crawler view), "

@@ -6,7 +6,8 @@ the thread was fetched with raw_json=1. A `> ` quote carries no author, so the l
 looked for up the reply chain (see `attribute`); `more` stubs are comments the file does not hold.
 
 The markdown helpers here serve the Discord reader too: both are chat-style markdown with
-anonymous `>` quotes.
+anonymous `>` quotes. The data dumps' reader (reddit_dump) puts a thread's flat comments back into
+this tree and reads it with `submission_posts` and `comment_tree`, so both read a body alike.
 """
 
 from __future__ import annotations
@@ -193,20 +194,29 @@ def _children(listing: object) -> list[Any]:
     return children if isinstance(children, list) else []
 
 
-def _unprefixed(fullname: object) -> str | None:
+def unprefixed(fullname: object) -> str | None:
     """'t1_abc12' → 'abc12': the id scheme Post.post uses."""
     value = _str(fullname)
     return value.split("_", 1)[1] if value and re.match(r"t\d_", value) else value
 
 
-class _Tally:
-    """What the file leaves out, reported once per file rather than once per comment."""
+class Tally:
+    """What the file leaves out, reported once per file rather than once per comment.
+
+    Removed comments are counted, and only the first few named: a data dump's file holds millions.
+    """
 
     def __init__(self) -> None:
         self.more_stubs = 0
         self.more_comments = 0
-        self.removed: list[str] = []
+        self.removed = 0
+        self.removed_named: list[str] = []
         self.malformed = 0
+
+    def note_removed(self, post: Post) -> None:
+        self.removed += 1
+        if len(self.removed_named) < 5:
+            self.removed_named.append(f"{post.post} by {post.author or '?'}")
 
     def report(self, warn: Warn) -> None:
         if self.more_stubs:
@@ -216,8 +226,8 @@ class _Tally:
                 "save the thread with ?limit=500 or fetch them with /api/morechildren"
             )
         if self.removed:
-            shown = ", ".join(self.removed[:5]) + (" …" if len(self.removed) > 5 else "")
-            warn(f"{len(self.removed)} comments have no text (removed or deleted): {shown}")
+            shown = ", ".join(self.removed_named) + (" …" if self.removed > 5 else "")
+            warn(f"{self.removed} comments have no text (removed or deleted): {shown}")
         if self.malformed:
             warn(f"{self.malformed} entries of the comment tree are not comments; left out")
 
@@ -234,16 +244,17 @@ def _post(data: dict[str, Any], body_key: str, chain: tuple[Source, ...]) -> tup
         author=author,
         date=_date(data.get("created_utc")),
         post=post_id,
-        reply_to=_unprefixed(data.get("parent_id")),
+        reply_to=unprefixed(data.get("parent_id")),
         url=f"https://www.reddit.com{permalink}" if permalink and permalink.startswith("/") else permalink,
     )
     return post, Source(author, post_id, None if removed else post_text(post))
 
 
-def _comments(listing: object, submission: tuple[Source, ...], tally: _Tally) -> Iterator[Post]:
+def comment_tree(listing: object, submission: tuple[Source, ...], tally: Tally) -> Iterator[Post]:
     """The comment tree depth-first, in page order; an explicit stack, so no nesting depth can overflow.
 
-    `submission`: where a top-level comment's quote may come from, the submission first.
+    `submission`: where a top-level comment's quote may come from, the submission first. Also walks
+    the tree a data dump's flat comments are put back into (forumqa.formats.reddit_dump).
     """
     stack: list[tuple[Iterator[Any], tuple[Source, ...]]] = [(iter(_children(listing)), submission)]
     while stack:
@@ -262,19 +273,19 @@ def _comments(listing: object, submission: tuple[Source, ...], tally: _Tally) ->
         if kind != "t1" or not isinstance(data, dict):
             tally.malformed += 1
             continue
-        parent = _unprefixed(data.get("parent_id"))
+        parent = unprefixed(data.get("parent_id"))
         if parent is not None and parent != chain[0].post:  # replies to a comment this file does not hold
             chain = (Source(None, parent, None), *chain)
         post, source = _post(data, "body", chain)
         if post.blocks:
             yield post
         else:
-            tally.removed.append(f"{post.post} by {post.author or '?'}")
+            tally.note_removed(post)
         if isinstance(data.get("replies"), dict):
             stack.append((iter(_children(data["replies"])), (source, *chain)))
 
 
-def _submission(fields: dict[str, Any]) -> tuple[list[Post], tuple[Source, ...]]:
+def submission_posts(fields: dict[str, Any]) -> tuple[list[Post], tuple[Source, ...]]:
     """The submission's posts, and where a top-level comment's quote may come from.
 
     A crosspost's own text is empty: the words are the original post's (`crosspost_parent_list`),
@@ -300,12 +311,12 @@ def read(path: Path, warn: Warn) -> Iterator[Thread]:
     if submission is None or submission.get("kind") != "t3" or not isinstance(submission.get("data"), dict):
         raise UnreadableDocument("not a Reddit thread: expected [submission listing, comment listing], as saved from <permalink>.json")
     fields: dict[str, Any] = submission["data"]
-    posts, sources = _submission(fields)
+    posts, sources = submission_posts(fields)
     # Every string of Reddit's JSON is HTML-escaped (unless fetched with raw_json=1), titles too.
     title = html.unescape(_str(fields.get("title")) or "")
     thread = Thread(title or path.stem, posts, date=_date(fields.get("created_utc")))
-    tally = _Tally()
-    thread.posts.extend(_comments(data[1] if len(data) > 1 else None, sources, tally))
+    tally = Tally()
+    thread.posts.extend(comment_tree(data[1] if len(data) > 1 else None, sources, tally))
     tally.report(warn)
     yield thread
 
