@@ -24,10 +24,11 @@ from forumqa.errors import ForumQAError
 from forumqa.formats import PAGE_PARSERS
 
 #: Thread exports are told apart by their content (forumqa.formats sniffs them), but only files with these
-#: extensions reach a sniffer that can claim them: .json (Discourse, Reddit, Discord, forumqa threads),
-#: .xml (Stack Exchange Posts.xml), .mbox and .eml (one saved mail, read as an mbox of one message).
+#: extensions reach a sniffer that can claim them: .json (Discourse, Reddit, Discord, Flarum, Telegram, forumqa
+#: threads), .xml (Stack Exchange Posts.xml), .mbox and .eml (one saved mail, read as an mbox of one message),
+#: .ndjson, .jsonl and .zst (Reddit data dumps, the .zst streamed, never unpacked).
 #: Everything else is read as a page by PAGE_PARSERS.
-THREAD_EXPORT_SUFFIXES = frozenset({".json", ".xml", ".mbox", ".eml"})
+THREAD_EXPORT_SUFFIXES = frozenset({".json", ".xml", ".mbox", ".eml", ".ndjson", ".jsonl", ".zst"})
 #: .gz, .zip and .7z are read as what they hold (forumqa.archives): a .7z only when it is a Stack Exchange dump.
 SUFFIXES = frozenset(PAGE_PARSERS) | THREAD_EXPORT_SUFFIXES | ARCHIVE_SUFFIXES
 #: Longest file name most file systems store (ext4, APFS, NTFS: 255 bytes or characters).
