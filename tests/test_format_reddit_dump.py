@@ -204,6 +204,19 @@ def test_the_monthly_files_pair_as_rc_and_rs(tmp_path: Path) -> None:
     assert {d.source for d in result.documents} == {"RC_2024-03.zst"}
 
 
+def test_a_zst_that_unpacks_past_the_file_limit_is_skipped_with_the_reason_as_an_archive_is(tmp_path: Path) -> None:
+    """FORUMQA_MAX_FILE_MB counts what a .zst unpacks to: a small file must not spill gigabytes into the temporary folder."""
+    dump = _zst(COMMENTS, tmp_path / "RC_2024-03.zst")
+    unpacked = len(COMMENTS.read_bytes())
+    assert dump.stat().st_size < unpacked // 2
+    result = load_documents(tmp_path, max_file_bytes=unpacked // 2)
+    assert not result.documents
+    assert [(s.source, s.reason) for s in result.skipped] == [
+        ("RC_2024-03.zst", f"unpacks to more than the {unpacked // 2 / 2**20:g} MB limit per file (FORUMQA_MAX_FILE_MB)")
+    ]
+    assert load_documents(tmp_path, max_file_bytes=unpacked).documents  # within the limit: read
+
+
 def test_arctic_shift_posts_file_pairs_with_its_comments(tmp_path: Path) -> None:
     shutil.copy(COMMENTS, tmp_path / "r_quietkilns_comments.jsonl")
     shutil.copy(SUBMISSIONS, tmp_path / "r_quietkilns_posts.jsonl")

@@ -118,7 +118,7 @@ def _un7zip(path: Path, folder: Path, max_bytes: int | None) -> Path:
             if max_bytes is not None and _declared_size(m for m in members if m.filename in wanted) > max_bytes:
                 # What the headers declare, to stop before decompressing anything (in a solid archive, reaching
                 # Posts.xml means decompressing the tables packed before it); _Sinks holds the limit whatever they say.
-                raise _over_limit(max_bytes)
+                raise over_limit(max_bytes)
             sinks = _Sinks(target, max_bytes)
             try:
                 archive.extract(path=target, targets=wanted, factory=sinks)
@@ -216,7 +216,7 @@ class _Sinks(WriterFactory):
     def count(self, size: int) -> None:
         self._written += size
         if self._max_bytes is not None and self._written > self._max_bytes:
-            raise _over_limit(self._max_bytes)
+            raise over_limit(self._max_bytes)
 
     def close(self) -> None:
         for sink in self._opened:
@@ -229,12 +229,12 @@ def _copy(source: _Readable, sink: IO[bytes], max_bytes: int | None, before: int
     while block := source.read(_BLOCK):
         copied += len(block)
         if max_bytes is not None and before + copied > max_bytes:
-            raise _over_limit(max_bytes)
+            raise over_limit(max_bytes)
         sink.write(block)
     return copied
 
 
-def _over_limit(max_bytes: int) -> UnreadableDocument:
+def over_limit(max_bytes: int) -> UnreadableDocument:
     return UnreadableDocument(f"unpacks to more than the {_megabytes(max_bytes)} limit per file (FORUMQA_MAX_FILE_MB)")
 
 

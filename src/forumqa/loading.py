@@ -79,6 +79,8 @@ def read_file(path: Path, source: str, warnings: list[Skipped] | None = None, ma
     if not head.strip() and not compressed:
         raise UnreadableDocument("empty file")
     fmt = next((f for f in THREAD_FORMATS if f.sniff(path, head)), None)
+    if fmt is reddit_dump.FORMAT and compressed:
+        fmt = reddit_dump.within(max_file_bytes)  # the limit counts what it unpacks to, as for an archive
     if fmt is not None:
         return _read_threads(fmt, path, source, warnings)
     if compressed:

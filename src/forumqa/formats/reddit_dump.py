@@ -48,12 +48,13 @@ import re
 import sqlite3
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 import zstandard
 
+from forumqa.archives import over_limit
 from forumqa.formats.reddit import Source, Tally, comment_tree, submission_posts, unprefixed
 from forumqa.threads import Thread, ThreadFormat, Warn
 
@@ -101,15 +102,30 @@ def is_zstd(path: Path) -> bool:
 
 
 @contextlib.contextmanager
-def _opened(path: Path) -> Iterator[_Readable]:
-    """The file's bytes, decompressed as they are read when it is a .zst (never unpacked to disk)."""
+def _opened(path: Path, max_bytes: int | None = None) -> Iterator[_Readable]:
+    """The file's bytes, decompressed as they are read when it is a .zst (never unpacked to disk); past
+    `max_bytes` decompressed, UnreadableDocument, as for an archive that unpacks to more (forumqa.archives)."""
     with path.open("rb") as handle:
         if not is_zstd(path):
             yield handle
             return
         decompressor = zstandard.ZstdDecompressor(max_window_size=_WINDOW)
         with decompressor.stream_reader(handle, read_across_frames=True, closefd=False) as reader:
-            yield reader
+            yield reader if max_bytes is None else _Within(reader, max_bytes)
+
+
+class _Within:
+    """A decompressing stream that stops a small .zst from spilling gigabytes (the spill holds about what it unpacks)."""
+
+    def __init__(self, stream: _Readable, max_bytes: int) -> None:
+        self._stream, self._left, self._max = stream, max_bytes, max_bytes
+
+    def read(self, size: int = -1, /) -> bytes:
+        block = self._stream.read(size)
+        self._left -= len(block)
+        if self._left < 0:
+            raise over_limit(self._max)
+        return block
 
 
 @dataclass(frozen=True)
@@ -397,16 +413,18 @@ def _parsed(line: _Line) -> dict[str, Any] | str:
     return value if isinstance(value, dict) else "not a JSON object"
 
 
-def _spill_file(path: Path, spill: _Spill, problems: _Problems, warn: Warn, where: str = "", only: int | None = None) -> None:
+def _spill_file(
+    path: Path, spill: _Spill, problems: _Problems, warn: Warn, where: str = "", only: int | None = None, max_bytes: int | None = None
+) -> None:
     """Pass 1 over one file: each comment and submission into the spill; bad lines named, a cut or damaged .zst reported.
 
     `where` prefixes what is said about a file beside the one being read; `only` keeps one kind (a submissions file
-    read for its titles).
+    read for its titles); `max_bytes` bounds what a .zst may unpack to.
     """
     cut = is_zstd(path) and not _whole_frames(path)
     lines = 0  # read whole
     try:
-        with _opened(path) as stream:
+        with _opened(path, max_bytes) as stream:
             for line in _lines(stream):
                 if cut and not line.ended:
                     break  # the half line before the cut: reported with the cut
@@ -503,15 +521,16 @@ def _thread(link: str, submission: dict[str, Any] | None, comments: list[dict[st
     return Thread(title or f"Reddit thread t3_{link}", posts, key=link)
 
 
-def read(path: Path, warn: Warn) -> Iterator[Thread]:
+def read(path: Path, warn: Warn, max_bytes: int | None = None) -> Iterator[Thread]:
+    """The dump's threads; a .zst (and the submissions file beside it) may unpack to `max_bytes` each, as an archive may."""
     with tempfile.TemporaryDirectory(prefix="forumqa-reddit-") as folder:
         spill = _Spill(Path(folder) / "records.sqlite")
         try:
             problems = _Problems(warn)
             titles = submissions_beside(path)
             if titles is not None and is_dump(titles):
-                _spill_file(titles, spill, problems, warn, where=f"{titles.name}: ", only=SUBMISSION)
-            _spill_file(path, spill, problems, warn)
+                _spill_file(titles, spill, problems, warn, where=f"{titles.name}: ", only=SUBMISSION, max_bytes=max_bytes)
+            _spill_file(path, spill, problems, warn, max_bytes=max_bytes)
             tally = Tally()
             for link in spill.links():
                 if (thread := _thread(link, *spill.thread(link), tally)) is not None:
@@ -526,3 +545,8 @@ def read(path: Path, warn: Warn) -> Iterator[Thread]:
 
 
 FORMAT = ThreadFormat("Reddit data dump (NDJSON)", sniff, read, many=True)
+
+
+def within(max_bytes: int | None) -> ThreadFormat:
+    """FORMAT with FORUMQA_MAX_FILE_MB counting a .zst's unpacked bytes, as it counts an archive's (the loader's call)."""
+    return FORMAT if max_bytes is None else replace(FORMAT, read=lambda path, warn: read(path, warn, max_bytes))
