@@ -118,6 +118,15 @@ def test_pipermail_sender_date_id_and_title() -> None:
     )
 
 
+def test_an_early_mailman_21_page_names_the_mail_it_answers_where_later_ones_name_their_own(tmp_path: Path) -> None:
+    """Early 2.1 releases filled the reply link with the mail's In-Reply-To, bare; later ones with its own id, in brackets."""
+    path = _edited(
+        tmp_path, PIPERMAIL, "In-Reply-To=%3CCAF3k9x%2B7qwe%40mail.example.com%3E", "In-Reply-To=CAF3k9x%2B7qwe%40mail.example.com"
+    )
+    (post,) = _thread(path).posts
+    assert (post.post, post.reply_to) == (path.stem, "CAF3k9x+7qwe@mail.example.com")
+
+
 def test_pipermail_quotes_are_credited_to_the_writers_the_attributions_name() -> None:
     document = read_clean(PIPERMAIL)
     assert _sections(document, quoted=True) == [

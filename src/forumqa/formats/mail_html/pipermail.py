@@ -2,8 +2,10 @@
 
 Laid out by HyperArch.py's `article.html`: an `<H1>` subject, the sender's name in `<B>`, a
 mailto `<A>` showing the address ("jane at example.org" where ARCHIVER_OBSCURES_EMAILADDRS is on,
-Mailman 2.1's default) whose `In-Reply-To=` field carries the page's own Message-ID (it is the
-link to reply to this mail; pipermail before 2.1 leaves it out), the date in `<I>` as
+Mailman 2.1's default) whose `In-Reply-To=` field carries the page's own Message-ID in its angle
+brackets (it is the link to reply to this mail; pipermail before 2.1 leaves it out). Early 2.1
+releases put the mail's own In-Reply-To there instead, bare (HyperArch.py of 2002:
+`url_quote(self.in_reply_to)`): a bare id is the mail this one answers. The date is in `<I>` as
 `i18n.ctime` writes it ("Tue Mar  5 10:47:12 CET 2024"; older pipermail the raw Date header),
 then the body between `<!--beginarticle-->` and `<!--endarticle-->`, a `<PRE>` whose quoted
 lines read `&gt;<i> …</I>`. The "Previous message / Next message / Messages sorted by" lists
@@ -55,7 +57,8 @@ def read(text: str, stem: str, warn: Warn) -> Thread:
     date_tag = (link or name_tag or anchor).find_next("i")
     name, address = _unobscured(inline_text(name_tag) if isinstance(name_tag, Tag) else ""), _unobscured(flat_text(link))
     made = head.find("link", rel="made")
-    own_id = mailto_field(link, "In-Reply-To") or mailto_field(made if isinstance(made, Tag) else None, "In-Reply-To")
+    linked = mailto_field(link, "In-Reply-To") or mailto_field(made if isinstance(made, Tag) else None, "In-Reply-To")
+    own_id, answered = (linked, None) if linked is None or linked.startswith("<") else (None, linked)
     mail = Mail(
         lines,
         author=display_name(name if name != address else None, address if address and "@" in address else None),
@@ -63,6 +66,7 @@ def read(text: str, stem: str, warn: Warn) -> Thread:
         date=pipermail_date(flat_text(date_tag) if isinstance(date_tag, Tag) else ""),
         post=(message_id(own_id) if own_id else None) or stem,
         url=page_url(head),
+        reply_to=message_id(answered) if answered else None,
     )
     subject = flat_text(heading) if isinstance(heading, Tag) else flat_text(head.find("title"))
     return thread(subject, stem, [mail])
