@@ -725,3 +725,21 @@ def test_a_digest_says_its_mails_are_not_read(tmp_path: Path) -> None:
     assert [w.reason for w in warnings] == [
         "partly read (mbox): message 1 (dg@example.org): a digest of 1 mails; only the digest's own text is read"
     ]
+
+
+def test_a_posted_file_after_a_dash_dash_line_is_kept_and_a_signature_is_not(tmp_path: Path) -> None:
+    """ "-- " opens a signature of a few lines; a sender who sets off a whole posted file with it loses nothing."""
+    listing = "".join(f";; step {i}: move the shuttle one slot to the left and wait.\n" for i in range(1, 21))
+    path = tmp_path / "sources.mbox"
+    path.write_text(
+        "From ada@example.org Tue Mar  5 10:00:00 2024\nFrom: Ada Kerr <ada@example.org>\nSubject: shuttle.el, second version\n"
+        "Message-ID: <s1@example.org>\n\nHere is the new version of shuttle.el.\n-- \n" + listing + "\n"
+        "From piet@example.org Tue Mar  5 11:00:00 2024\nFrom: Piet Bos <piet@example.org>\nSubject: Re: shuttle.el, second version\n"
+        "Message-ID: <s2@example.org>\nIn-Reply-To: <s1@example.org>\n\nIt loads fine here.\n-- \nPiet Bos\nLoom guild, Leiden\n",
+        encoding="utf-8",
+    )
+    (document,) = read_file(path, "sources.mbox")
+    sections = _sections(document)
+    assert sections[0][3].startswith("Here is the new version of shuttle.el.\n;; step 1:") and "step 20" in sections[0][3]
+    assert "--" not in sections[0][3].split("\n")
+    assert sections[1][1:] == ("2", False, "It loads fine here.")

@@ -63,14 +63,20 @@ def _settle_escaped_from(lines: list[str]) -> list[str]:
     return out
 
 
+#: A signature is a few lines (RFC 1855 asks for four; company ones with a disclaimer run to a dozen). Past this many
+#: lines with words after a "-- " line, the sender used it to set off something they wrote (a posted file), which is kept.
+SIGNATURE_LINES = 15
+
+
 def _strip_boilerplate(lines: list[str]) -> list[str]:
     """The lines before a signature ("-- ") or a list footer; device taglines dropped."""
     for at, line in enumerate(lines):
-        if line.rstrip() == "--":  # "-- ", or "--" where the trailing space was lost (HTML mail, archive clean-up)
+        # "-- ", or "--" where the trailing space was lost (HTML mail, archive clean-up)
+        if line.rstrip() == "--" and sum(bool(after.strip()) for after in lines[at + 1 :]) <= SIGNATURE_LINES:
             return lines[:at]
         if _RULE.match(line) and any(_FOOTER_WORDS.search(after) for after in lines[at + 1 : at + 5]):
             return lines[:at]
-    return [line for line in lines if not _DEVICE_LINE.match(line)]
+    return [line for line in lines if not _DEVICE_LINE.match(line) and line.rstrip() != "--"]
 
 
 def _wrap_width(lines: list[str]) -> int:
