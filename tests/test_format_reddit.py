@@ -234,6 +234,8 @@ def test_superscript_admin_removal_and_continue_this_thread() -> None:
 def test_superscript_is_left_alone_in_code() -> None:
     assert markdown_segments("`^(a|b)$` is ^(tiny)", superscript=True) == [Segment("^(a|b)$ is tiny")]
     assert markdown_segments("2^(n) stays for chat", superscript=False) == [Segment("2^(n) stays for chat")]
+    # the one-word form a bot's footer uses; a power keeps its caret
+    assert markdown_segments("^I ^am ^a ^^bot, and 2^10 is 1024", superscript=True) == [Segment("I am a bot, and 2^10 is 1024")]
 
 
 def test_a_link_post_says_its_link(tmp_path: Path) -> None:

@@ -35,6 +35,8 @@ _SPOILER = re.compile(r">!(.+?)!<", re.DOTALL)
 _INVISIBLE = str.maketrans("", "", "\u200b\ufeff")
 #: Reddit's `^(raised words)`: a bot's footer or an aside, shown raised but read as plain words.
 _SUPERSCRIPT = re.compile(r"\^\(([^()\n]*)\)")
+#: Its one-word form, `^I ^am ^a ^bot`: the carets that open a word; "2^10" keeps its caret (a power, not raised words).
+_SUPERSCRIPT_WORD = re.compile(r"(?<![^\s(])\^+(?=[^\s^(])")
 _FOLD = re.compile(r"[\W_]+")
 
 
@@ -50,7 +52,7 @@ def _inline_text(token: Token, line_breaks: bool, superscript: bool) -> str:
     parts: list[str] = []
     for child in token.children or ():
         if child.type == "text":
-            parts.append(_SUPERSCRIPT.sub(r"\1", child.content) if superscript else child.content)
+            parts.append(_SUPERSCRIPT_WORD.sub("", _SUPERSCRIPT.sub(r"\1", child.content)) if superscript else child.content)
         elif child.type == "code_inline":
             parts.append(child.content)
         elif child.type == "softbreak":
