@@ -25,6 +25,7 @@ PIPERMAIL = FIXTURES / "pipermail-000141.html"
 LATIN1 = FIXTURES / "pipermail-000146-latin1.html"
 MHONARC = FIXTURES / "mhonarc-msg00087.html"
 FLOWED = FIXTURES / "mhonarc-msg00088-flowed.html"
+PRE22 = FIXTURES / "mhonarc-msg00041-pre22.html"  # the layout of MHonArc before 2.2, <b> labels
 HK_MESSAGE = FIXTURES / "hyperkitty-message.html"
 HK_THREAD = FIXTURES / "hyperkitty-thread.html"
 PAGES = sorted(p.name for p in FIXTURES.glob("*.html"))
@@ -84,6 +85,14 @@ def test_an_ordinary_article_still_falls_through_to_the_page_reader() -> None:
             '<input type="email" class="email-header"></div></body></html>',
         ),
         ("mhonarc-index.html", "<html><body><!--X-Head-of-Message--><ul><li>an index, no message record</li></ul></body></html>"),
+        (
+            "mhonarc-howto.html",
+            "<html><body><p>Old MHonArc pages:</p><!--X-Message-Id: a@b --><!--X-Body-of-Message--><pre>text</pre></body></html>",
+        ),
+        (
+            "mhonarc-backwards.html",
+            "<html><body><!--X-MsgBody--><!--X-Body-of-Message--><pre>text</pre><!--X-Message-Id: a@b --><!--X-Head-End--></body></html>",
+        ),
     ],
 )
 def test_files_that_only_mention_archive_markup_are_not_claimed(tmp_path: Path, name: str, text: str) -> None:
@@ -269,6 +278,121 @@ def test_mhonarc_navigation_header_fields_and_signature_are_not_text(path: Path)
         assert furniture not in document.text, furniture
 
 
+# ------------------------------------------------ MHonArc before 2.3: no header block markers
+
+
+def test_mhonarc_pre22_page_is_read_from_its_record_and_b_labelled_fields() -> None:
+    thread = _thread(PRE22)
+    assert thread.title == "Treadling export drops the last pick"
+    (post,) = thread.posts
+    assert (post.author, post.date, post.post, post.reply_to) == (
+        "Hector Almeida",
+        "2002-03-13T14:12:40+00:00",
+        "20020313091240.B4410@anvil.example.com",
+        "3C8E1F2B.7A40D115@weft.example.org",
+    )
+
+
+def test_mhonarc_pre22_quote_is_credited_to_the_writer_its_attribution_names() -> None:
+    document = read_clean(PRE22)
+    assert _sections(document, quoted=True) == [
+        (
+            "Priya Ramanathan",
+            "3C8E1F2B.7A40D115@weft.example.org",  # her mail, the one the In-Reply-To field links
+            "When I export a draft with 24 treadles to WIF, the last pick of every repeat is missing from the TREADLING section. "
+            "Loading the file back into Loomcraft shows the repeat one row short.",
+        )
+    ]
+    assert _sections(document, quoted=False) == [
+        (
+            "Hector Almeida",
+            "20020313091240.B4410@anvil.example.com",
+            "That is an off-by-one in the WIF writer: it counts picks from zero but stops one early. The fix went into CVS last night; "
+            'until 0.9.3 is out, export with "Repeat once" unchecked and the last pick is written.\n'
+            "Thanks for the clear report, it made the bug easy to find.",
+        )
+    ]
+
+
+def test_mhonarc_pre22_navigation_header_list_follow_ups_and_signature_are_not_text() -> None:
+    document = read_clean(PRE22)
+    for furniture in (
+        "Date Prev",
+        "Date Next",
+        "Thread Index",
+        "Follow-Ups",
+        "References",
+        "In-Reply-To",
+        "Message-Id",
+        "loomcraft-users@",
+        "priya@weft",
+        "hector.almeida@",
+        "odd WIF file",
+    ):
+        assert furniture not in document.text, furniture
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        "<!--X-From: Hector Almeida <hector.almeida@anvil.example.com> -->",  # 2.3 and before
+        "<!--X-From-R13: Vrpgbe Oyzrvqn <urpgbe.nyzrvqnNnaivy.rknzcyr.pbz> -->",  # 2.4 on: mrot13 turns "@A-Z[" as one ring
+    ],
+    ids=["x-from", "x-from-r13"],
+)
+def test_mhonarc_sender_comes_from_the_record_when_the_field_list_leaves_it_out(tmp_path: Path, record: str) -> None:
+    text = PRE22.read_text(encoding="utf-8")
+    shown = next(line for line in text.splitlines() if line.startswith("<LI><b>From</b>"))
+    page = text.replace(shown + "\n", "").replace("<!--X-From: Hector Almeida <hector.almeida@anvil.example.com> -->", record)
+    path = tmp_path / PRE22.name
+    path.write_text(page, encoding="utf-8")
+    assert _thread(path).posts[0].author == "Hector Almeida"
+
+
+@pytest.mark.parametrize(
+    "label", ["<em>{}</em>:", "<strong>{}</strong>:", "<em>{}:</em>", "{}:"], ids=["em", "strong", "colon-in-label", "plain-text"]
+)
+def test_mhonarc_header_labels_in_any_markup_give_the_fields(tmp_path: Path, label: str) -> None:
+    text = PRE22.read_text(encoding="utf-8")
+    for record in ("X-From", "X-Date", "X-Reference-Id"):  # the page's field list alone says who, when and in reply to what
+        text = "\n".join(line for line in text.splitlines() if not line.startswith(f"<!--{record}: ")) + "\n"
+    for name in ("From", "To", "Date", "Message-Id", "In-Reply-To"):
+        text = text.replace(f"<LI><b>{name}</b>:", "<LI>" + label.format(name))
+    path = tmp_path / PRE22.name
+    path.write_text(text, encoding="utf-8")
+    (post,) = _thread(path).posts
+    assert (post.author, post.date, post.reply_to) == ("Hector Almeida", "2002-03-13T14:12:40+00:00", "3C8E1F2B.7A40D115@weft.example.org")
+    document = read_clean(path)
+    assert [(author, post_id) for author, post_id, _ in _sections(document, quoted=True)] == [
+        ("Priya Ramanathan", "3C8E1F2B.7A40D115@weft.example.org")
+    ]
+    assert "loomcraft-users@" not in document.text
+
+
+@pytest.mark.parametrize(
+    ("source", "old", "new"),
+    [
+        (PRE22, "</PRE>\n<!--X-MsgBody-End-->", "</PRE>\n<!--X-Body-of-Message-End-->\n<!--X-MsgBody-End-->"),  # 2.2.0 closes the body
+        (MHONARC, "<!--X-Body-of-Message-End-->\n", ""),  # a body closed only by the block's end
+        (MHONARC, "<!--X-Head-of-Message-->\n", ""),  # 2.2's field list: no header block markers
+    ],
+    ids=["pre22-with-body-end", "current-without-body-end", "current-without-head-markers"],
+)
+def test_mhonarc_pages_with_either_body_end_or_head_layout_read_alike(tmp_path: Path, source: Path, old: str, new: str) -> None:
+    path = _edited(tmp_path, source, old, new)
+    if "Head-of-Message-->" in old:
+        path.write_text(path.read_text(encoding="utf-8").replace("<!--X-Head-of-Message-End-->\n", ""), encoding="utf-8")
+    assert mail_html.sniff(path, head_of(path))
+    assert _thread(path) == _thread(source)
+    assert read_clean(path).text == read_clean(source).text
+
+
+def test_an_mhonarc_subject_that_is_all_brackets_stays_the_title(tmp_path: Path) -> None:
+    old = "<!--X-Subject: Re: Treadling export drops the last pick -->"
+    path = _edited(tmp_path, PRE22, old, "<!--X-Subject: [priya@weft.example.org: Treadling export drops the last pick] -->")
+    assert _thread(path).title == "[priya@weft.example.org: Treadling export drops the last pick]"
+
+
 # ---------------------------------------------------------------- HyperKitty
 
 
@@ -387,7 +511,7 @@ def test_hyperkitty_dates(shown: str, iso: str | None) -> None:
             "",
             "no message between",
         ),
-        (MHONARC, "<!--X-Body-of-Message-End-->", "", "no message between"),
+        (MHONARC, "<!--X-Body-of-Message-End-->\n<!--X-MsgBody-End-->", "", "no message between"),
         (HK_MESSAGE, '<div class="email-body">', '<div class="email-body"></div><div class="was-body">', "mails have no text"),
     ],
     ids=["pipermail-empty", "pipermail-cut", "mhonarc-empty", "mhonarc-cut", "hyperkitty-empty"],

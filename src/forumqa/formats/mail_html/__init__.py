@@ -20,8 +20,9 @@ and the tests of its lib/renderer.py (blockquote quotes). The fixtures in
 tests/fixtures/forums/mail_html/ mirror that markup in invented mails.
 
 A page is recognised by its generator's markers, never by its name or a loose class: pipermail's
-`<!--beginarticle-->` under an `<H1>`, MHonArc's `<!--X-Head-of-Message-->` with its
-`<!--X-Message-Id: …-->` record, a HyperKitty `div.email` holding its header and body. A page
+`<!--beginarticle-->` under an `<H1>`, MHonArc's `<!--X-Message-Id: …-->` record with its head
+and body markers (`<!--X-Head-of-Message-->`, or before 2.3 `<!--X-Head-End-->` then
+`<!--X-MsgBody-->`), a HyperKitty `div.email` holding its header and body. A page
 has one thread; a mail with no text is left out with a warning, a page with none is unreadable.
 Modules: message (what the generators share), pipermail, mhonarc, hyperkitty.
 """

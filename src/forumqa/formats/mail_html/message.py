@@ -124,4 +124,5 @@ def thread(subject: str, fallback: str, mails: Sequence[Mail]) -> Thread:
                 url=mail.url,
             )
         )
-    return Thread(normalise_subject(subject) or fallback, posts)
+    # a subject that is all brackets ("[jane@example.org: Bug 12]", a forwarded mail) is kept as written
+    return Thread(normalise_subject(subject) or " ".join(subject.split()) or fallback, posts)

@@ -1,22 +1,50 @@
 """MHonArc message pages (`msg00087.html`: lists.debian.org, mail-archive.com, many universities' list archives).
 
 MHonArc opens every message page with its own record of the mail, comments it reads back when it
-edits the archive (mhamain.pl's output_mail, mhmsgfile.pl): `<!--X-Subject: … -->`, `<!--X-Date: … -->`
-(the Date header), `<!--X-Message-Id: … -->` and a `<!--X-Reference: … -->` per id the mail refers
-to, "-" and "&" in them written as character references (ewhutil.pl's commentize). The header
-fields follow between `<!--X-Head-of-Message-->` and `<!--X-Head-of-Message-End-->` as
-`<li><em>From</em>: …</li>`, the body between `<!--X-Body-of-Message-->` and
-`<!--X-Body-of-Message-End-->`: plain text in a `<pre>` with `&gt;` quote marks, or, for
-format=flowed mail and the fancyquote option (mhtxtplain.pl), each quote level a `<blockquote>`
-without its marks. Below the body the References list (REFSLITXT: the subject linked to its page,
-then `<li><em>From:</em> …</li>`) names the sender of each earlier mail of the thread the archive
-holds; the In-reply-to field links to the page of the mail this one answers, which is how a quote
-with no attribution line is still credited to that mail's sender, as an mbox's reply chain does.
+edits the archive (mhamain.pl's output_mail, mhmsgfile.pl): `<!--X-Subject: … -->`, the sender,
+`<!--X-Date: … -->` (the Date header), `<!--X-Message-Id: … -->` and one comment per id the mail
+refers to, up to `<!--X-Head-End-->`; "-" and "&" in them are written as character references
+(ewhutil.pl's commentize). The record holds the header fields as the mail had them, RFC 2047 words
+and all. Its names changed over the versions, and all of them are read:
+
+- 2.4 and later: `X-From-R13`, the From field through MHonArc's "modified rot13" (mrot13, which
+  turns "@A-Z[" as one 28-letter ring and a-z as rot13), `X-Content-Type`, `X-Reference`;
+- 2.3: `X-From` in clear, `X-Content-Type`, `X-Reference`;
+- 2.2: `X-From`, `X-ContentType`, `X-Reference-Id` (mhmsgfile.pl reads these as "older versions").
+
+The message itself is a block between `<!--X-MsgBody-->` and `<!--X-MsgBody-End-->`: the subject
+header, the header fields as a list (`<li><em>From</em>: …</li>`; the label's markup is the
+LABELSTYLES resource, so `<strong>`, `<b>` or plain "From:" as well), `<!--X-Head-Body-Sep-Begin-->`,
+and the body from `<!--X-Body-of-Message-->`. From 2.3 on the field list sits between
+`<!--X-Head-of-Message-->` and `<!--X-Head-of-Message-End-->`; 2.2 writes it with no markers,
+straight after the subject header. The body ends at `<!--X-Body-of-Message-End-->` in every
+version whose source was checked, but the MHonArc list's own page of February 2002 (2.2's record
+names, no "MHonArc v…" line: older than 2.2, it seems) has none: there it ends where the block does.
+An archive edited by a later MHonArc keeps each page's old block (output_mail copies it when it adds
+mail) under a new record, so any record may come with any block.
+
+The body is plain text in a `<pre>` with `&gt;` quote marks, or, for format=flowed mail and the
+fancyquote option (mhtxtplain.pl), each quote level a `<blockquote>` without its marks. Below it
+the References list (REFSLITXT: the subject linked to its page, then `<li><em>From:</em> …</li>`)
+names the sender of each earlier mail of the thread the archive holds; the In-reply-to field links
+to the page of the mail this one answers, which is how a quote with no attribution line is still
+credited to that mail's sender, as an mbox's reply chain does.
+
+The record is read first for the date, the Message-ID, the references and the sender's address
+(the field list may leave fields out, and SPAMMODE or ADDRESSMODIFYCODE hide its addresses); the
+sender's name is the field list's, which MHonArc decodes into the page's charset, where the record
+keeps the header's raw bytes. Checked against output_mail and read_mail_header in mhamain.pl 2.2.0
+(1998), 2.3.0 and 2.4.0 (gitpan/MHonArc) and 2.6.7 (sympa-community/MHonArc), that repository's
+mhmsgfile.pl (how the record is read back) and ewhutil.pl (commentize), MHonArc's mrot13, and that
+page of the MHonArc list; the pre-2.2 fixture mirrors the page's layout in an invented mail.
 """
 
 from __future__ import annotations
 
 import re
+from contextlib import suppress
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 
 from bs4 import BeautifulSoup, Comment, Tag
 
@@ -29,34 +57,62 @@ from forumqa.formats.mbox.body import rendered_lines
 from forumqa.formats.mbox.headers import iso_date, sender
 from forumqa.threads import Thread, Warn
 
+RECORD_END = "<!--X-Head-End-->"
+MSGBODY = "<!--X-MsgBody-->"
+MSGBODY_END = "<!--X-MsgBody-End-->"
+SUBJECT_HEADER_END = "<!--X-Subject-Header-End-->"
 HEAD = "<!--X-Head-of-Message-->"
 HEAD_END = "<!--X-Head-of-Message-End-->"
+SEPARATOR = "<!--X-Head-Body-Sep-Begin-->"
+SEPARATOR_END = "<!--X-Head-Body-Sep-End-->"
 BODY = "<!--X-Body-of-Message-->"
 BODY_END = "<!--X-Body-of-Message-End-->"
 REFS = "<!--X-References-->"
 REFS_END = "<!--X-References-End-->"
 _ID_RECORD = "<!--X-Message-Id:"
 _CHARACTER_REFERENCE = re.compile(r"&#(\d+);")
+#: MHonArc's mrot13: tr/@A-Z[a-z/N-Z[@A-Mn-za-m/, its own inverse (Sympa decodes X-From-R13 the same way).
+_MROT13 = str.maketrans(
+    "@ABCDEFGHIJKLMNOPQRSTUVWXYZ[abcdefghijklmnopqrstuvwxyz",
+    "NOPQRSTUVWXYZ[@ABCDEFGHIJKLMnopqrstuvwxyzabcdefghijklm",
+)
+#: The markup a field's label may have (LABELSTYLES); without any, the label is the text before the colon.
+_LABELS = ("em", "strong", "b")
+_FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 
 
 def claims(text: str) -> bool:
-    """The header block's marker and MHonArc's own record of the Message-ID, which it writes on every message page."""
-    return HEAD in text and _ID_RECORD in text
+    """MHonArc's record of the Message-ID, which it writes on every message page, and its markers around the message.
+
+    A page with the header block's marker (2.3 on) is claimed as before; one without (2.2 and
+    older) needs the record closed by `<!--X-Head-End-->` and a message block or body marker after it.
+    """
+    record = text.find(_ID_RECORD)
+    if record < 0:
+        return False
+    if HEAD in text:
+        return True
+    end = text.find(RECORD_END, record)
+    return end >= 0 and any(text.find(marker, end) >= 0 for marker in (MSGBODY, BODY))
 
 
 def read(text: str, stem: str, warn: Warn) -> Thread:
-    body = between(text, BODY, BODY_END)
+    body = _body(text)
     lines = rendered_lines(body) if body is not None else []
     if not any(line.strip() for line in lines):
         raise UnreadableDocument(
-            "an MHonArc message page with no message between <!--X-Body-of-Message--> and <!--X-Body-of-Message-End-->"
+            "an MHonArc message page with no message between <!--X-Body-of-Message--> and "
+            "<!--X-Body-of-Message-End--> (or <!--X-MsgBody-End-->)"
         )
-    top = BeautifulSoup(text[: text.find(HEAD)], "html.parser")
+    top = BeautifulSoup(text[: _message_start(text)], "html.parser")
     record = _record(top)
-    fields = _fields(BeautifulSoup(between(text, HEAD, HEAD_END) or "", "html.parser"))
-    name, address = sender(_value(fields.get("from")))
+    fields = _fields(BeautifulSoup(_field_block(text), "html.parser"))
+    shown_name, shown_address = sender(_value(fields.get("from")))
+    kept_name, kept_address = sender(_recorded_sender(record))
+    name, address = shown_name or kept_name, kept_address or shown_address
     own_id = message_id(_first(record, "message-id") or _value(fields.get("message-id")))
-    reply_to = message_id(_value(fields.get("in-reply-to")) or (record.get("reference") or [""])[-1])
+    refs = record.get("reference") or record.get("reference-id") or [""]
+    reply_to = message_id(_value(fields.get("in-reply-to")) or refs[-1])
     parent_page = attr(_link(fields.get("in-reply-to")), "href") if "in-reply-to" in fields else None
     references = BeautifulSoup(between(text, REFS, REFS_END) or "", "html.parser")
     mail = Mail(
@@ -69,8 +125,37 @@ def read(text: str, stem: str, warn: Warn) -> Thread:
         reply_to=reply_to,
         ancestors=_ancestors(references, parent_page, reply_to),
     )
-    subject = _first(record, "subject") or _value(fields.get("subject")) or flat_text(top.find("title"))
+    subject = _words(_first(record, "subject")) or _value(fields.get("subject")) or flat_text(top.find("title"))
     return thread(subject, stem, [mail])
+
+
+def _body(text: str) -> str | None:
+    """The body: from `<!--X-Body-of-Message-->` (else the head/body separator's end) to its end marker or the message block's end."""
+    for start_marker in (BODY, SEPARATOR_END):
+        start = text.find(start_marker)
+        if start >= 0:
+            start += len(start_marker)
+            ends = [at for end_marker in (BODY_END, MSGBODY_END) if (at := text.find(end_marker, start)) >= 0]
+            return text[start : min(ends)] if ends else None
+    return None
+
+
+def _message_start(text: str) -> int:
+    """Where the message block begins: the record and the page's head lie before it."""
+    found = [at for marker in (MSGBODY, HEAD, BODY) if (at := text.find(marker)) >= 0]
+    return min(found) if found else len(text)
+
+
+def _field_block(text: str) -> str:
+    """The header fields' markup: between the `<!--X-Head-of-Message-->` markers, or (2.2) after the subject header up to the separator."""
+    marked = between(text, HEAD, HEAD_END)
+    if marked is not None:
+        return marked
+    stop = next((at for marker in (SEPARATOR, BODY) if (at := text.find(marker)) >= 0), -1)
+    if stop < 0:
+        return ""
+    starts = [at + len(marker) for marker in (SUBJECT_HEADER_END, MSGBODY) if (at := text.rfind(marker, 0, stop)) >= 0]
+    return text[max(starts) : stop] if starts else ""
 
 
 def _record(top: BeautifulSoup) -> dict[str, list[str]]:
@@ -87,23 +172,58 @@ def _first(record: dict[str, list[str]], name: str) -> str:
     return next(iter(record.get(name) or []), "")
 
 
+def _recorded_sender(record: dict[str, list[str]]) -> str:
+    """The From field the record keeps: `X-From-R13` decoded (2.4 on), else `X-From` (before), as mhmsgfile.pl reads it."""
+    if encoded := _first(record, "from-r13"):
+        return encoded.translate(_MROT13)
+    return _first(record, "from")
+
+
+def _words(value: str) -> str:
+    """A raw header value from the record with its RFC 2047 words ("=?utf-8?q?…?=") decoded."""
+    if "=?" in value:
+        with suppress(HeaderParseError, LookupError, UnicodeError, ValueError):
+            value = str(make_header(decode_header(value)))
+    return " ".join(value.split())
+
+
 def _fields(head: BeautifulSoup) -> dict[str, Tag]:
-    """The header fields' list items by lower-case field name: `<li><em>From</em>: …</li>`."""
+    """The header fields' list items by lower-case field name: `<li><em>From</em>: …</li>`, or with `<strong>`, `<b>`, no markup."""
     fields: dict[str, Tag] = {}
-    for label in head.find_all("em"):
-        item = label.find_parent("li")
-        if isinstance(item, Tag):
-            fields.setdefault(flat_text(label).rstrip(":").strip().lower(), item)
+    for item in head.find_all("li"):
+        name, _ = _field(item)
+        if name:
+            fields.setdefault(name.lower(), item)
     return fields
+
+
+def _field(item: Tag) -> tuple[str, str]:
+    """(name, value) of a field's list item, the value on one line; the name is "" when the item is no "Name: value" field."""
+    text = " ".join(item.get_text().split())
+    label = _label(item)
+    if label is None:
+        name, colon, value = text.partition(":")
+        return (name, value.strip()) if colon and _FIELD_NAME.fullmatch(name) else ("", text)
+    shown = " ".join(label.get_text().split())
+    name, value = shown.rstrip(":").strip(), text[len(shown) :]
+    if _FIELD_NAME.fullmatch(name) and (shown.endswith(":") or value.startswith(":")):
+        return name, value.lstrip(": ")
+    return "", text
+
+
+def _label(item: Tag) -> Tag | None:
+    """The item's label element: its first child, when it is `<em>`, `<strong>` or `<b>` with only space before it."""
+    for child in item.children:
+        if isinstance(child, Tag):
+            return child if child.name in _LABELS else None
+        if str(child).strip():
+            return None
+    return None
 
 
 def _value(item: Tag | None) -> str:
     """A field's value: the item's text after its label, on one line."""
-    if item is None:
-        return ""
-    label = item.find("em")
-    text = " ".join(item.get_text().split())
-    return text[len(" ".join(label.get_text().split())) :].lstrip(": ") if isinstance(label, Tag) else text
+    return _field(item)[1] if item is not None else ""
 
 
 def _link(item: Tag | None) -> Tag | None:
@@ -118,7 +238,7 @@ def _ancestors(references: BeautifulSoup, parent_page: str | None, reply_to: str
     list item's); an In-reply-to without a link is a mail the archive lacks, whose sender the page
     does not say. Without the field, the newest listed mail is taken, as the mbox reader does.
     """
-    listed = [_reference(item) for item in references.find_all("em") if flat_text(item).lower().startswith("from")]
+    listed = [_reference(label) for label in references.find_all(_LABELS) if flat_text(label).rstrip(":").strip().lower() == "from"]
     pages = [page for page, _ in listed]
     if parent_page is not None:
         if not parent_page or parent_page not in pages:
