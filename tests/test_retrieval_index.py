@@ -223,3 +223,36 @@ def test_a_damaged_sentence_index_is_one_line_and_the_next_build_heals_it(tmp_pa
     healed = build_index(settings, fake)
     assert healed.full_rebuild_reason is not None and SENTENCE_INDEX in healed.full_rebuild_reason
     assert load_index(settings, fake.dimension).sentence_index.ntotal == healed.sentences
+
+
+def test_a_quote_of_a_mail_archived_in_another_file_is_not_cited_its_original_is(tmp_path: Path) -> None:
+    """Archive pages and monthly mbox files quote mails that have a file of their own: the writer's own post is cited."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "list-archive.mbox").write_text(
+        "From ana@example.org Tue Mar  5 10:00:00 2024\nFrom: Ana Ruiz <ana@example.org>\nSubject: Kiln shelf cracked\n"
+        "Message-ID: <k1@example.org>\nDate: Tue, 05 Mar 2024 10:00:00 +0000\n\n"
+        "The cracked kiln shelf came from firing glaze straight onto it without wash.\n",
+        encoding="utf-8",
+    )
+    (docs / "inbox.mbox").write_text(  # read first: on a tie its quote would win
+        "From bo@example.org Tue Apr  2 10:00:00 2024\nFrom: Bo Lind <bo@example.org>\nSubject: Re: Kiln shelf cracked\n"
+        "Message-ID: <k2@example.org>\nIn-Reply-To: <k1@example.org>\nDate: Tue, 02 Apr 2024 10:00:00 +0000\n\n"
+        "On Tue, Mar 5, 2024 at 10:00 AM Ana Ruiz <ana@example.org> wrote:\n"
+        "> The cracked kiln shelf came from firing glaze straight onto it without wash.\n\n"
+        "Thanks, I will paint kiln wash on the new shelves first.\n",
+        encoding="utf-8",
+    )
+    fake = FakeEmbedder()
+    settings = settings_for(tmp_path, abstain_below=0.0)  # the stand-in vectors say nothing about confidence
+    build_index(settings, fake)
+    engine = Engine(settings, fake, load_index(settings, fake.dimension))
+    found = engine.evidence("Why did the kiln shelf crack when firing glaze without wash?")
+    echoes = [e for e in found.sentences if e.echo]
+    assert [
+        (e.doc_id, found.snapshot.documents[e.doc_id].sections[found.snapshot.sentences[e.sentence_id].section].author) for e in echoes
+    ] == [
+        ("inbox/kiln-shelf-cracked", "Ana Ruiz")  # Bo's quote of Ana, credited to her, and marked: her own post is among the candidates
+    ]
+    answer = engine.ask("Why did the kiln shelf crack when firing glaze without wash?")
+    assert [(c.doc_id, c.author, c.quoted) for c in answer.citations][:1] == [("list-archive/kiln-shelf-cracked", "Ana Ruiz", False)]

@@ -101,8 +101,9 @@ def rank(evidence: list[SentenceEvidence], weights: Weights) -> list[tuple[float
 
     A sentence that is itself a question ("How do I stop the speakers?") never answers one: in a
     thread it is the asker restating the problem, and it matches the question's words best of all.
+    Nor does a quote whose original is among the candidates (`echo`): the original is cited, by its writer's post.
     """
-    scored = ((score(e, weights), e) for e in evidence if not e.asks)
+    scored = ((score(e, weights), e) for e in evidence if not e.asks and not e.echo)
     return sorted(scored, key=lambda pair: (-pair[0], pair[1].sentence_id))
 
 

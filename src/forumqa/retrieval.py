@@ -105,6 +105,9 @@ class SentenceEvidence:
     #: A short sentence counts the one it is quoted with after it ("On behalf of the X community. We have a form…");
     #: a sentence leaning on the one before ("He said…") does not count that one: it is context, not what it adds.
     novelty: float = 0.0
+    #: The words are a post's quote of words that stand elsewhere in the corpus as their writer's own (a reply in one
+    #: file quoting a mail that has its own archive page): the original is cited instead. Never an answer.
+    echo: bool = False
 
 
 def blend(dense: Mapping[int, float], lexical: Mapping[int, float], lexical_weight: float = 0.5) -> dict[int, float]:
@@ -284,6 +287,8 @@ def sentence_evidence(
     asked = frozenset(query.all_terms)
     candidates = [(sid, snapshot.sentences[sid]) for sid in sorted(ids) if not snapshot.sentences[sid].heading]
     texts = {sid: snapshot.text(s.doc_id, s.start, s.end) for sid, s in candidates}
+    quoted = {sid for sid, s in candidates if snapshot.documents[s.doc_id].sections[s.section].quoted}
+    originals = {" ".join(texts[sid].split()) for sid, _ in candidates if sid not in quoted}
     soft_credit = _soft_credit_for(snapshot, query, [_terms_of(text) for text in texts.values()])
     evidence = []
     for sid, sentence in candidates:
@@ -311,6 +316,7 @@ def sentence_evidence(
                 asks=text.rstrip().endswith("?"),
                 opening=_opening(snapshot, sentence, asked),
                 novelty=len(said_terms - asked) / len(said_terms) if said_terms else 0.0,
+                echo=sid in quoted and " ".join(text.split()) in originals,
             )
         )
     return evidence
