@@ -136,6 +136,15 @@ def test_an_early_mailman_21_page_names_the_mail_it_answers_where_later_ones_nam
     assert (post.post, post.reply_to) == (path.stem, "CAF3k9x+7qwe@mail.example.com")
 
 
+def test_a_page_saved_from_a_browser_links_its_post_to_the_address_it_was_saved_from(tmp_path: Path) -> None:
+    """A browser's "Save page as" writes where the page came from; pipermail's own markup never says it."""
+    saved = "https://lists.example.org/pipermail/tidewatch-users/2024-March/000141.html"
+    path = _edited(tmp_path, PIPERMAIL, "<!DOCTYPE HTML", f"<!-- saved from url=({len(saved):04d}){saved} -->\n<!DOCTYPE HTML")
+    assert mail_html.sniff(path, head_of(path))
+    (post,) = _thread(path).posts
+    assert post.url == saved
+
+
 def test_pipermail_quotes_are_credited_to_the_writers_the_attributions_name() -> None:
     document = read_clean(PIPERMAIL)
     assert _sections(document, quoted=True) == [

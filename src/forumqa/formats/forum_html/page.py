@@ -72,8 +72,13 @@ def iso_date(value: str | None, zone: tzinfo | None) -> str | None:
     return parsed.isoformat(timespec="minutes" if parsed.second == 0 else "seconds")
 
 
+#: The "mark of the web" a browser's "Save page as" writes first: `<!-- saved from url=(0042)https://… -->`.
+_SAVED_FROM = re.compile(r"saved from url=\(\d+\)(https?://\S+)")
+
+
 def page_url(soup: BeautifulSoup) -> str | None:
-    """Where the page lives: an absolute canonical link or og:url, else the URL in HTTrack's "Mirrored from" comment."""
+    """Where the page lives: an absolute canonical link or og:url, else the URL in HTTrack's "Mirrored from" comment
+    or in the "saved from url" comment a browser writes when it saves a page (a mail archive's page has no other)."""
     for tag in soup.find_all(["link", "meta"]):
         is_canonical = tag.name == "link" and "canonical" in attr(tag, "rel").split()
         url = attr(tag, "href") if is_canonical else attr(tag, "content") if attr(tag, "property") == "og:url" else ""
@@ -84,6 +89,8 @@ def page_url(soup: BeautifulSoup) -> str | None:
         if match:
             url = match.group(1)
             return urldefrag(url if "://" in url else f"https://{url}").url
+        if saved := _SAVED_FROM.search(str(comment)):
+            return urldefrag(saved.group(1)).url
     return None
 
 
