@@ -20,6 +20,7 @@ from forumqa.formats import (
     slack,
     stackexchange,
     telegram,
+    telegram_html,
     thread_json,
 )
 from forumqa.formats.pages import PAGE_PARSERS, PageParser
@@ -36,6 +37,7 @@ THREAD_FORMATS: tuple[ThreadFormat, ...] = (
     stackexchange.FORMAT,
     mbox.FORMAT,
     mail_html.FORMAT,  # before forum_html: an archive page is a web page, claimed by its generator's markers
+    telegram_html.FORMAT,  # before forum_html: a chat page, claimed by the exporter's stylesheet, page_wrap and page_header
     forum_html.FORMAT,
 )
 FOLDER_FORMATS: tuple[ThreadFormat, ...] = (slack.FORMAT,)
@@ -45,7 +47,7 @@ SUPPORTED = (
     "Discourse topic JSON, Reddit thread JSON, "
     "Reddit data dumps (Pushshift/Arctic Shift NDJSON: RC_/RS_ months, <subreddit>_comments/_submissions; plain or .zst), "
     "DiscordChatExporter JSON, Flarum discussion JSON (/api/discussions/<id>), "
-    "Telegram Desktop chat exports (result.json, one chat or a whole account), "
+    "Telegram Desktop chat exports (result.json, one chat or a whole account; or the HTML export's messages*.html pages), "
     "Slack export folders, mbox and single .eml mails, mailing-list archive pages (pipermail, MHonArc, HyperKitty), "
     "phpBB/XenForo/vBulletin/Invision/SMF/MyBB/Vanilla pages and other forum pages with schema.org post markup (Discourse's crawler view), "
     "Stack Exchange Posts.xml, forumqa thread JSON, .txt, .md and .html; "
