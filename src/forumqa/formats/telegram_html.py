@@ -29,10 +29,10 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from bs4 import BeautifulSoup, UnicodeDammit
 from bs4.element import NavigableString, Tag
 
 from forumqa.documents import UnreadableDocument
+from forumqa.formats.forum_html.page import read_soup
 from forumqa.formats.reddit import Segment, Source, attribute, post_text
 from forumqa.threads import Post, Quote, Thread, ThreadFormat, Warn
 
@@ -94,13 +94,18 @@ def _child(parent: Tag, *wanted: str) -> Tag | None:
 
 def _inline(node: Tag, out: list[str]) -> None:
     for child in node.children:
-        if isinstance(child, NavigableString):
-            out.append(re.sub(r"\s*\n\s*", " ", str(child)))
-        elif isinstance(child, Tag):
-            if child.name == "br":
-                out.append("\n")
-            else:
-                _inline(child, out)
+        _inline_child(child, out)
+
+
+def _inline_child(child: object, out: list[str]) -> None:
+    """A piece of a message's text as it reads: the exporter's own line breaks are spaces, `<br>` a line break."""
+    if isinstance(child, NavigableString):
+        out.append(re.sub(r"\s*\n\s*", " ", str(child)))
+    elif isinstance(child, Tag):
+        if child.name == "br":
+            out.append("\n")
+        else:
+            _inline(child, out)
 
 
 def _plain(node: Tag) -> str:
@@ -125,13 +130,8 @@ def segments(text: Tag) -> list[Segment]:
             flush()
             if words := _plain(child):
                 out.append(Segment(words, 1 if child.name == "blockquote" else 0))
-        elif isinstance(child, NavigableString):
-            run.append(re.sub(r"\s*\n\s*", " ", str(child)))
-        elif isinstance(child, Tag):
-            if child.name == "br":
-                run.append("\n")
-            else:
-                _inline(child, run)
+        else:
+            _inline_child(child, run)
     flush()
     return out
 
@@ -139,18 +139,8 @@ def segments(text: Tag) -> list[Segment]:
 # ---------------------------------------------------------------- page → thread
 
 
-def _soup(path: Path) -> BeautifulSoup:
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise UnreadableDocument(f"{size // 2**20} MiB is too large for one Telegram chat page (limit {MAX_BYTES // 2**20} MiB)")
-    dammit = UnicodeDammit(path.read_bytes(), known_definite_encodings=["utf-8"], is_html=True)
-    if dammit.unicode_markup is None:
-        raise UnreadableDocument("the page's text encoding could not be determined")
-    return BeautifulSoup(dammit.unicode_markup.replace("\r\n", "\n"), "html.parser")
-
-
 def read(path: Path, warn: Warn) -> Iterator[Thread]:
-    soup = _soup(path)
+    soup = read_soup(path, MAX_BYTES, "one Telegram chat page")
     history = soup.find("div", class_="history")
     if not isinstance(history, Tag):
         raise UnreadableDocument("not a Telegram Desktop chat page: no history div (export it with Format: HTML)")

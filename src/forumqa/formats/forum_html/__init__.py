@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from bs4 import BeautifulSoup, UnicodeDammit
+from bs4 import BeautifulSoup
 
 from forumqa.documents import UnreadableDocument
 from forumqa.formats.forum_html import (
@@ -36,7 +36,7 @@ from forumqa.formats.forum_html import (
 )
 from forumqa.formats.forum_html.body import blocks
 from forumqa.formats.forum_html.markup import Engine, Found
-from forumqa.formats.forum_html.page import iso_date, page_timezone, page_title, page_url, thread_url
+from forumqa.formats.forum_html.page import iso_date, page_timezone, page_title, page_url, read_soup, thread_url
 from forumqa.threads import Post, Thread, ThreadFormat, Warn
 
 #: A thread page is a few MB at most; past this it is not one, and its DOM would not fit comfortably.
@@ -104,19 +104,8 @@ def sniff(path: Path, head: str) -> bool:
     return _find(BeautifulSoup(head, "html.parser")) is not None
 
 
-def _soup(path: Path) -> BeautifulSoup:
-    """The page's declared charset is trusted only when the bytes are not UTF-8: old boards often mislabel them."""
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise UnreadableDocument(f"{size // 2**20} MiB is too large for one forum thread page (limit {MAX_BYTES // 2**20} MiB)")
-    dammit = UnicodeDammit(path.read_bytes(), known_definite_encodings=["utf-8"], is_html=True)
-    if dammit.unicode_markup is None:
-        raise UnreadableDocument("the page's text encoding could not be determined")
-    return BeautifulSoup(dammit.unicode_markup.replace("\r\n", "\n"), "html.parser")
-
-
 def read(path: Path, warn: Warn) -> Iterator[Thread]:
-    soup = _soup(path)
+    soup = read_soup(path, MAX_BYTES, "one forum thread page")
     match = _find(soup)
     if match is None:
         raise UnreadableDocument("no phpBB, XenForo or vBulletin posts found in this page")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone, tzinfo
+from pathlib import Path
 from urllib.parse import urldefrag
 
-from bs4 import BeautifulSoup, Comment
+from bs4 import BeautifulSoup, Comment, UnicodeDammit
 
-from forumqa.documents import parse_date
+from forumqa.documents import UnreadableDocument, parse_date
 from forumqa.formats.forum_html.markup import Engine, attr, flat_text, inline_text
 
 _TZ = re.compile(r"(?:UTC|GMT)\s*(?:([+\-\u2212])\s*(\d{1,2})(?::(\d{2}))?)?")
@@ -108,3 +109,14 @@ def thread_url(soup: BeautifulSoup, engine: Engine) -> str | None:
         if url.startswith(("http://", "https://")):
             return urldefrag(url).url
     return None
+
+
+def read_soup(path: Path, max_bytes: int, what: str) -> BeautifulSoup:
+    """A saved page, parsed. Its declared charset is trusted only when the bytes are not UTF-8: old boards often mislabel them."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise UnreadableDocument(f"{size // 2**20} MiB is too large for {what} (limit {max_bytes // 2**20} MiB)")
+    dammit = UnicodeDammit(path.read_bytes(), known_definite_encodings=["utf-8"], is_html=True)
+    if dammit.unicode_markup is None:
+        raise UnreadableDocument("the page's text encoding could not be determined")
+    return BeautifulSoup(dammit.unicode_markup.replace("\r\n", "\n"), "html.parser")
