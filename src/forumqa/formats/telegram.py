@@ -189,13 +189,33 @@ def _listed(ids: list[str]) -> str:
     return ", ".join(ids[:_SHOWN]) + (" …" if len(ids) > _SHOWN else "")
 
 
-def _forwarded(message_id: str, original: str | None, found: list[Segment]) -> tuple[Quote, ...]:
-    """A forward's words as Quotes of their sender, whatever the runs are (its blockquotes were quoted there).
+def message_post(
+    said: dict[str, Source],
+    message_id: str,
+    author: str | None,
+    date: str | None,
+    reply_to: str | None,
+    found: list[Segment],
+    forwarded: bool = False,
+    original: str | None = None,
+) -> Post:
+    """A message as a post, remembered in `said` with whose words it holds, for a later reply's blockquote
+    (the JSON and the HTML export alike).
 
-    A sender the export does not name (`null`: a deleted account) still keeps the words apart from
-    the forwarder: the Quote then names the forward (`<id>/forwarded`) instead of an author.
+    A forward's words are Quotes of their original sender, whatever the runs are (its blockquotes were
+    quoted there). A sender the export does not name (`null`: a deleted account) still keeps the words
+    apart from the forwarder: the Quote then names the forward (`<id>/forwarded`) instead of an author.
+    Any other message's blockquote is credited to the message it replies to when the words are that one's.
     """
-    return tuple(Quote(s.text, original, None if original else f"{message_id}/forwarded") for s in found)
+    blocks: tuple[str | Quote, ...]
+    if forwarded:
+        blocks = tuple(Quote(s.text, original, None if original else f"{message_id}/forwarded") for s in found)
+    else:
+        chain = (said.get(reply_to) or Source(None, reply_to, None),) if reply_to else ()
+        blocks = attribute(found, chain)
+    post = Post(blocks=blocks, author=author, date=date, post=message_id, reply_to=reply_to)
+    said[message_id] = Source(original if forwarded else author, message_id, post_text(post))
+    return post
 
 
 @dataclass
@@ -228,23 +248,11 @@ class _Chat:
             self.tally.bad_text.append(message_id)
             return
         reply_to = None if parent in self.topics else parent  # "replying" to a topic's first message answers nothing
-        post = self._post(message, message_id, reply_to, found)
+        forwarded = "forwarded_from" in message
+        author, original = _name(message.get("from")), _name(message.get("forwarded_from"))
+        post = message_post(self.said, message_id, author, _date(message), reply_to, found, forwarded, original)
         if post.blocks:  # a photo, sticker or voice message alone has no words
             self.posts.setdefault(topic, []).append(post)
-
-    def _post(self, message: dict[str, Any], message_id: str, reply_to: str | None, found: list[Segment]) -> Post:
-        """The message as a post; remembered with whose words it holds, for a later reply's blockquote."""
-        author = whose = _name(message.get("from"))
-        blocks: tuple[str | Quote, ...]
-        if "forwarded_from" in message:
-            whose = _name(message.get("forwarded_from"))
-            blocks = _forwarded(message_id, whose, found)
-        else:
-            chain = (self.said.get(reply_to) or Source(None, reply_to, None),) if reply_to else ()
-            blocks = attribute(found, chain)
-        post = Post(blocks=blocks, author=author, date=_date(message), post=message_id, reply_to=reply_to)
-        self.said[message_id] = Source(whose, message_id, post_text(post))
-        return post
 
     def threads(self) -> Iterator[Thread]:
         """The chat as one thread; a forum's topics each as their own, General first."""

@@ -33,8 +33,9 @@ from bs4.element import NavigableString, Tag
 
 from forumqa.documents import UnreadableDocument
 from forumqa.formats.forum_html.page import read_soup
-from forumqa.formats.reddit import Segment, Source, attribute, post_text
-from forumqa.threads import Post, Quote, Thread, ThreadFormat, Warn
+from forumqa.formats.reddit import Segment, Source
+from forumqa.formats.telegram import message_post
+from forumqa.threads import Thread, ThreadFormat, Warn
 
 #: A chat page holds 1000 messages: a few MB at most.
 MAX_BYTES = 64 * 1024 * 1024
@@ -180,18 +181,8 @@ def read(path: Path, warn: Warn) -> Iterator[Thread]:
         date_div = _child(body, "date")
         text = _child(container, "text")
         found = segments(text) if text is not None else []
-        whose = author
-        blocks: tuple[str | Quote, ...]
-        if forwarded is not None:
-            whose = original
-            blocks = tuple(Quote(s.text, original, None if original else f"{message_id}/forwarded") for s in found)
-        else:
-            chain = (said.get(reply_to) or Source(None, reply_to, None),) if reply_to else ()
-            blocks = attribute(found, chain)
-        post = Post(
-            blocks=blocks, author=author, date=_date(date_div.get("title") if date_div else None), post=message_id, reply_to=reply_to
-        )
-        said[message_id] = Source(whose, message_id, post_text(post))
+        date = _date(date_div.get("title") if date_div else None)
+        post = message_post(said, message_id, author, date, reply_to, found, forwarded is not None, original)
         if post.blocks:  # a photo, sticker or voice message alone has no words
             thread.posts.append(post)
     if repeated:

@@ -36,13 +36,11 @@ from forumqa.formats.forum_html import (
 )
 from forumqa.formats.forum_html.body import blocks
 from forumqa.formats.forum_html.markup import Engine, Found
-from forumqa.formats.forum_html.page import iso_date, page_timezone, page_title, page_url, read_soup, thread_url
+from forumqa.formats.forum_html.page import iso_date, more_of, page_timezone, page_title, page_url, read_soup, thread_url
 from forumqa.threads import Post, Thread, ThreadFormat, Warn
 
 #: A thread page is a few MB at most; past this it is not one, and its DOM would not fit comfortably.
 MAX_BYTES = 64 * 1024 * 1024
-#: A page whose first post lies past the 64 KiB head (a long inline script) is looked at this far.
-SNIFF_MORE = 1024 * 1024
 #: Substrings every supported engine's post markup carries; a page without any is not parsed to sniff it.
 _MARKERS = (
     "postbody",
@@ -92,15 +90,10 @@ def sniff(path: Path, head: str) -> bool:
     if not any(tag in lowered for tag in ("<html", "<!doctype html", "<body", "<div", "<article")):
         return False
     if not any(marker in lowered for marker in _MARKERS):
-        try:
-            if path.stat().st_size <= len(head.encode("utf-8", errors="replace")):
-                return False
-            with path.open("rb") as handle:
-                head = handle.read(SNIFF_MORE).decode("utf-8", errors="replace")
-        except OSError:
+        more = more_of(path, head)
+        if more is None or not any(marker in more.lower() for marker in _MARKERS):
             return False
-        if not any(marker in head.lower() for marker in _MARKERS):
-            return False
+        head = more
     return _find(BeautifulSoup(head, "html.parser")) is not None
 
 

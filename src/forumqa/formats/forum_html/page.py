@@ -120,3 +120,18 @@ def read_soup(path: Path, max_bytes: int, what: str) -> BeautifulSoup:
     if dammit.unicode_markup is None:
         raise UnreadableDocument("the page's text encoding could not be determined")
     return BeautifulSoup(dammit.unicode_markup.replace("\r\n", "\n"), "html.parser")
+
+
+#: A page whose first post lies past the 64 KiB head (a long inline script, a long month list) is looked at this far.
+SNIFF_MORE = 1024 * 1024
+
+
+def more_of(path: Path, head: str) -> str | None:
+    """The page's first SNIFF_MORE bytes as text, for a sniff the head did not settle; None when the head was all of it."""
+    try:
+        if path.stat().st_size <= len(head.encode("utf-8", errors="replace")):
+            return None
+        with path.open("rb") as handle:
+            return handle.read(SNIFF_MORE).decode("utf-8", errors="replace")
+    except OSError:
+        return None

@@ -32,7 +32,7 @@ from bs4 import BeautifulSoup, Tag
 
 from forumqa.documents import UnreadableDocument
 from forumqa.formats.forum_html.markup import attr, classes, flat_text, inline_text
-from forumqa.formats.forum_html.page import page_url
+from forumqa.formats.forum_html.page import more_of, page_url
 from forumqa.formats.mail_html.message import Mail, display_name, mailto_field, message_id, thread
 from forumqa.formats.mbox.attribution import Known
 from forumqa.formats.mbox.body import rendered_lines
@@ -40,8 +40,6 @@ from forumqa.threads import Thread, Warn
 
 #: Class names every HyperKitty mail carries; a page without them is not parsed to sniff it.
 _MARKERS = ("email-header", "email-body")
-#: A thread page's first mail may lie past the 64 KiB head (a long month list); it is looked for this far.
-SNIFF_MORE = 1024 * 1024
 _INDENT = re.compile(r"margin-left:\s*(\d+(?:\.\d+)?)em")
 #: escapeemail's "＠" and urlize's "jane(a)example.org", in addresses as the page shows them.
 _HIDDEN_AT = re.compile(r"([\w.+'-]+)(?:\(a\)|\uff20)((?:[\w-]+\.)+[A-Za-z]{2,})")
@@ -62,13 +60,8 @@ def claims(path: Path, head: str) -> bool:
         return True
     if "hyperkitty" not in head.lower():
         return False
-    try:
-        if path.stat().st_size <= len(head.encode("utf-8", errors="replace")):
-            return False
-        with path.open("rb") as handle:
-            return _has_mail(handle.read(SNIFF_MORE).decode("utf-8", errors="replace"))
-    except OSError:
-        return False
+    more = more_of(path, head)
+    return more is not None and _has_mail(more)
 
 
 def _has_mail(text: str) -> bool:
