@@ -370,6 +370,41 @@ def test_a_truncated_zst_keeps_what_was_read_and_says_it_was_cut(tmp_path: Path)
     assert _threads(whole, warnings) and warnings == []  # a whole file says nothing
 
 
+def test_a_line_past_the_limit_is_passed_over_and_named_plain_or_zst(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A line of `_MAX_LINE` bytes is read; one byte more and it is passed over as it streams, a last one without "\\n" too."""
+    monkeypatch.setattr(reddit_dump, "_MAX_LINE", 1 << 20)
+    monkeypatch.setattr(reddit_dump, "_CHUNK", 4096)  # the long lines span many buffers
+    at_limit = (1 << 20) - len(json.dumps(_comment("k3", body="")))
+    records = [
+        _comment("k1"),
+        _comment("k2", body="x" * (at_limit + 1)),
+        _comment("k3", body="y" * at_limit),
+        _comment("k4", body="z" * (1 << 20)),
+    ]
+    plain = _write_lines(tmp_path / "c.jsonl", records)
+    plain.write_bytes(plain.read_bytes().removesuffix(b"\n"))
+    packed = _zst(plain, tmp_path / "c.zst")
+    for path in (plain, packed):
+        warnings: list[str] = []
+        (thread,) = _threads(path, warnings).values()
+        assert [p.post for p in thread.posts] == ["k1", "k3"]
+        assert warnings == ["line 2: longer than 1 MB; left out", "line 4: longer than 1 MB; left out"]
+
+
+def test_a_cut_is_told_at_any_byte_of_several_frames_skippable_ones_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Appended files hold several frames, and a skippable frame is a frame: the file is whole only where one ends."""
+    monkeypatch.setattr(reddit_dump, "_CHECK_PIECE", 5)  # frames and headers straddle the pieces decompressed
+    frame = zstandard.ZstdCompressor(write_checksum=True).compress
+    skippable = (0x184D2A5E).to_bytes(4, "little") + (3).to_bytes(4, "little") + b"pad"
+    frames = [frame(b"a\n" * 50), skippable, frame(b""), frame(b"b\n" * 50), skippable]
+    ends = {sum(len(f) for f in frames[:n]) for n in range(len(frames) + 1)}
+    whole = b"".join(frames)
+    path = tmp_path / "c.zst"
+    for end in range(len(whole) + 1):
+        path.write_bytes(whole[:end])
+        assert reddit_dump._whole_frames(path) == (end in ends), end
+
+
 def test_damaged_zst_data_keeps_the_lines_before_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     records = [_comment(f"k{n}", body=f"Comment {n}: {random.Random(n).random()} cones") for n in range(5000)]
     whole = _zst(_write_lines(tmp_path / "all.jsonl", records), tmp_path / "whole.zst").read_bytes()

@@ -29,8 +29,9 @@ beside it gives each submission with text as a thread of one post; link-only one
 
 Memory: a dump runs to many GB, and a thread's comments lie anywhere in it. One streaming pass
 writes each record's few needed fields to a temporary SQLite file (keyed by submission, one row per
-id, the first of a repeated id kept), then threads are read back one at a time. What Python holds
-is one 64 KiB chunk being split into lines and one batch of up to 250 rows being written, then one
+id, the first of a repeated id kept), then threads are read back one at a time (a .zst is first
+decompressed once, nothing kept, to tell whether it was cut short). What Python holds is one 64 KiB
+buffer being split into lines and one batch of up to 250 rows being written, then one
 thread's records and posts: reading 50,000 comments (19 MB of bodies) peaks at 0.6 MB of Python
 heap (tests/test_format_reddit_dump.py holds it under a tenth of the bodies). Outside Python's heap:
 SQLite's page cache, capped at `_CACHE_KIB` (its sorts spill to disk), and the decompressor's window,
@@ -43,6 +44,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import io
 import json
 import re
 import sqlite3
@@ -50,7 +52,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeAlias
 
 import zstandard
 
@@ -58,10 +60,13 @@ from forumqa.archives import over_limit
 from forumqa.formats.reddit import Source, Tally, comment_tree, submission_posts, unprefixed
 from forumqa.threads import Thread, ThreadFormat, Warn
 
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
 ZSTD = ".zst"
 #: Pushshift's files are written with zstd's long mode (a window up to 2 GiB); a smaller limit refuses them.
 _WINDOW = 2**31
-#: Decompressed bytes split into lines at a time: the largest single thing pass 1 holds (see the memory test).
+#: Decompressed bytes split into lines at a time (the line reader's buffer): the largest single thing pass 1 holds.
 _CHUNK = 1 << 16
 #: Far above any real record (a submission's text is capped at 40,000 characters); a longer "line" is skipped as it streams.
 _MAX_LINE = 16 << 20
@@ -80,18 +85,13 @@ _SUBMISSION_FIELDS = ("id", "author", "title", "selftext", "created_utc", "perma
 #: A crosspost's words are its original's (reddit.submission_posts): only what that needs of it is kept.
 _CROSSPOSTED_FIELDS = ("id", "author", "selftext", "created_utc", "permalink")
 
-_FRAME_MAGIC = 0xFD2FB528
-_SKIPPABLE = range(0x184D2A50, 0x184D2A60)
-#: The magic number and the longest frame header after it.
-_FRAME_START = 18
+#: Compressed bytes decompressed at a time to find a cut: a decompressobj returns all a piece unpacks to (an
+#: RLE block of 4 bytes unpacks to 128 KiB), so a small piece keeps even a crafted file's output to 32 MiB.
+_CHECK_PIECE = 1 << 10
 
 _RC, _RS = "RC_", "RS_"
 _COMMENTS_NAME = re.compile(r"(?P<stem>.+)_comments(?P<suffix>(?:\.\w+)*)")
 _SUBMISSIONS_NAME = re.compile(r"(?P<stem>.+)_(?:submissions|posts)(?P<suffix>(?:\.\w+)*)")
-
-
-class _Readable(Protocol):
-    def read(self, size: int = -1, /) -> bytes: ...
 
 
 # ---------------------------------------------------------------- lines
@@ -102,7 +102,7 @@ def is_zstd(path: Path) -> bool:
 
 
 @contextlib.contextmanager
-def _opened(path: Path, max_bytes: int | None = None) -> Iterator[_Readable]:
+def _opened(path: Path, max_bytes: int | None = None) -> Iterator[_Stream]:
     """The file's bytes, decompressed as they are read when it is a .zst (never unpacked to disk); past
     `max_bytes` decompressed, UnreadableDocument, as for an archive that unpacks to more (forumqa.archives)."""
     with path.open("rb") as handle:
@@ -114,18 +114,29 @@ def _opened(path: Path, max_bytes: int | None = None) -> Iterator[_Readable]:
             yield reader if max_bytes is None else _Within(reader, max_bytes)
 
 
-class _Within:
-    """A decompressing stream that stops a small .zst from spilling gigabytes (the spill holds about what it unpacks)."""
+class _Within(io.RawIOBase):
+    """A decompressing stream that stops a small .zst from spilling gigabytes (the spill holds about what it unpacks).
 
-    def __init__(self, stream: _Readable, max_bytes: int) -> None:
+    A raw stream, so that io.BufferedReader can split it into lines.
+    """
+
+    def __init__(self, stream: zstandard.ZstdDecompressionReader, max_bytes: int) -> None:
+        super().__init__()
         self._stream, self._left, self._max = stream, max_bytes, max_bytes
 
-    def read(self, size: int = -1, /) -> bytes:
-        block = self._stream.read(size)
-        self._left -= len(block)
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer, /) -> int:
+        count = self._stream.readinto(buffer)
+        self._left -= count
         if self._left < 0:
             raise over_limit(self._max)
-        return block
+        return count
+
+
+#: What `_opened` gives: a file, a .zst's decompressing reader, or that reader within a limit.
+_Stream: TypeAlias = "io.BufferedReader | zstandard.ZstdDecompressionReader | _Within"
 
 
 @dataclass(frozen=True)
@@ -135,66 +146,53 @@ class _Line:
     ended: bool = True  # False for a last line with no "\n" after it
 
 
-def _lines(stream: _Readable) -> Iterator[_Line]:
-    """Each line of the stream, read a chunk at a time; a chunk's unfinished last line is carried into the next."""
-    number, tail, overlong = 0, b"", False
-    while chunk := stream.read(_CHUNK):
-        pieces = chunk.split(b"\n")
-        for piece in pieces[:-1]:
+def _lines(stream: _Stream) -> Iterator[_Line]:
+    """Each line of the stream, without its "\\n"; one longer than `_MAX_LINE` is passed over as it streams, never held."""
+    lines = io.BufferedReader(stream, _CHUNK)
+    try:
+        number = 0
+        while data := lines.readline(_MAX_LINE + 1):
             number += 1
-            yield _Line(number, None if overlong else tail + piece)
-            tail, overlong = b"", False
-        if not overlong:
-            tail += pieces[-1]
-            if len(tail) > _MAX_LINE:
-                tail, overlong = b"", True
-    if tail or overlong:
-        yield _Line(number + 1, None if overlong else tail, ended=False)
+            if data.endswith(b"\n"):
+                yield _Line(number, data[:-1])
+            elif len(data) > _MAX_LINE:
+                yield _Line(number, None, ended=_passed_over(lines))
+            else:
+                yield _Line(number, data, ended=False)
+    finally:
+        lines.detach()  # the stream is the caller's to close
 
 
-def _whole_frames(path: Path) -> bool:
-    """Whether the file ends where its last zstd frame does, read from frame and block headers alone.
+def _passed_over(lines: BinaryIO) -> bool:
+    """Reads on to the end of an over-long line a chunk at a time; whether a "\\n" ended it."""
+    while piece := lines.readline(_CHUNK):
+        if piece.endswith(b"\n"):
+            return True
+    return False
 
-    The decompressor stops quietly where a frame is cut short, so this tells an interrupted download
-    from a whole file: a few bytes read per block of up to 128 KiB, the blocks themselves skipped.
+
+def _whole_frames(path: Path, max_bytes: int | None = None) -> bool:
+    """Whether the file ends where a zstd frame does: the stream reader stops quietly where a frame is cut short.
+
+    The file is decompressed once, nothing kept, one decompressobj per frame (each ends with its frame; skippable
+    frames count as frames). Damaged data, or more than `max_bytes` unpacked, counts as whole: the read itself stops there.
     """
-    size = path.stat().st_size
-    with path.open("rb", buffering=0) as handle:
-        position = 0
-        while position < size:
-            handle.seek(position)
-            start = handle.read(_FRAME_START)
-            magic = int.from_bytes(start[:4], "little")
-            if magic in _SKIPPABLE and len(start) >= 8:
-                position += 8 + int.from_bytes(start[4:8], "little")
-                continue
-            try:
-                if magic != _FRAME_MAGIC:
-                    return False
-                header, checksum = zstandard.frame_header_size(start), zstandard.get_frame_parameters(start).has_checksum
-            except zstandard.ZstdError:
-                return False
-            position = _after_blocks(handle, position + header)
-            if position < 0:
-                return False
-            position += 4 if checksum else 0
-        return position == size
-
-
-def _after_blocks(handle: IO[bytes], position: int) -> int:
-    """Where the frame's last block ends, or -1 when the file ends inside a block header or holds a reserved block type."""
-    while True:
-        handle.seek(position)
-        block = handle.read(3)
-        if len(block) < 3:
-            return -1
-        header = int.from_bytes(block, "little")
-        last, kind, size = header & 1, (header >> 1) & 3, header >> 3
-        if kind == 3:
-            return -1
-        position += 3 + (1 if kind == 1 else size)  # an RLE block stores its one byte
-        if last:
-            return position
+    decompressor = zstandard.ZstdDecompressor(max_window_size=_WINDOW)
+    frame: zstandard.ZstdDecompressionObj | None = None
+    unpacked = 0
+    with path.open("rb") as handle:
+        while piece := handle.read(_CHECK_PIECE):
+            while piece:
+                if frame is None:
+                    frame = decompressor.decompressobj()
+                try:
+                    unpacked += len(frame.decompress(piece))
+                except zstandard.ZstdError:
+                    return True
+                piece, frame = (frame.unused_data, None) if frame.eof else (b"", frame)
+            if max_bytes is not None and unpacked > max_bytes:
+                return True
+    return frame is None
 
 
 # ---------------------------------------------------------------- what a line is
@@ -421,7 +419,7 @@ def _spill_file(
     `where` prefixes what is said about a file beside the one being read; `only` keeps one kind (a submissions file
     read for its titles); `max_bytes` bounds what a .zst may unpack to.
     """
-    cut = is_zstd(path) and not _whole_frames(path)
+    cut = is_zstd(path) and not _whole_frames(path, max_bytes)
     lines = 0  # read whole
     try:
         with _opened(path, max_bytes) as stream:
