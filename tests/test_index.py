@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import SHIPPED_DOCUMENTS
+from forumqa.build_plan import plan_build
 from forumqa.config import Settings
 from forumqa.embedding import SentenceTransformerEmbedder
 from forumqa.engine import Engine
@@ -108,6 +109,19 @@ def test_full_flag_re_embeds_everything(small_corpus: Path, tmp_path: Path) -> N
     settings = settings_for(small_corpus, tmp_path / "index")
     first = build_index(settings, fake)
     assert build_index(settings, fake, full=True).embedded == first.embedded
+
+
+def test_a_plan_lets_each_document_go_as_its_pieces_are_handed_out(small_corpus: Path, tmp_path: Path) -> None:
+    """What keeps a many-thread build's memory down: the build writes each document's records as they are split,
+    so the plan must not hold on to the documents it has handed out."""
+    fake = FakeEmbedder()
+    settings = settings_for(small_corpus, tmp_path / "index")
+    plan = plan_build(settings, fake, full=False)
+    count = len(plan.documents)
+    pieces = plan.split(fake, settings)
+    first, _, _ = next(pieces)
+    assert len(plan.documents) == count - 1 and first.doc_id not in {d.doc_id for d in plan.documents}
+    assert len(list(pieces)) == count - 1 and not plan.documents
 
 
 @pytest.mark.parametrize("step", ["split", "embedded-chunks", "embedded-sentences", "written", "renamed"])

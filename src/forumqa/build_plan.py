@@ -8,7 +8,8 @@ previous generation cannot vouch for is split again, and the plan says why in fu
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,9 +40,9 @@ MIN_CHUNK_TOKENS = 32
 
 @dataclass
 class BuildPlan:
-    """The documents a build writes, with their pieces, and how they differ from the live generation."""
+    """The documents a build writes, how they differ from the live generation, and what of it they may reuse."""
 
-    pieces: list[DocumentPieces]
+    documents: deque[Document]
     skipped: list[Skipped]
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
@@ -49,6 +50,25 @@ class BuildPlan:
     unchanged: int = 0
     #: Why nothing of the previous generation is reused; None when unchanged documents keep their pieces.
     full_rebuild_reason: str | None = None
+    #: The previous generation's sentences and chunks per content hash.
+    reusable: dict[str, Pieces] = field(default_factory=dict)
+
+    def split(self, embedder: Embedder, settings: Settings) -> Iterator[DocumentPieces]:
+        """Each document with its sentences and chunks, in order, made as they are asked for; an unchanged document
+        (same content hash) reuses the previous ones. A document leaves the plan as it is handed out: a build that
+        writes each one as it comes never holds every document's sentence and chunk records at once."""
+        # A large export takes minutes to split (100k posts: ~10 min); say so rather than sit silent.
+        with tqdm(total=len(self.documents), desc="splitting", unit="document", disable=len(self.documents) < PROGRESS_ABOVE) as bar:
+            while self.documents:
+                document = self.documents.popleft()
+                if document.content_hash in self.reusable:
+                    yield (document, *self.reusable[document.content_hash])
+                else:
+                    sentences = split_sentences(document, settings.max_sentence_chars)
+                    budget = _chunk_budget(document, embedder, settings)
+                    chunks = make_chunks(document, sentences, embedder.count_tokens, budget, settings.chunk_overlap_sentences)
+                    yield document, sentences, chunks
+                bar.update()
 
 
 def plan_build(settings: Settings, embedder: Embedder, full: bool) -> BuildPlan:
@@ -62,13 +82,14 @@ def plan_build(settings: Settings, embedder: Embedder, full: bool) -> BuildPlan:
     added = sorted(set(new_hashes) - set(old_hashes))
     changed = sorted(d for d in new_hashes if d in old_hashes and old_hashes[d] != new_hashes[d])
     return BuildPlan(
-        pieces=_split(loaded.documents, embedder, settings, reusable),
+        documents=deque(loaded.documents),
         skipped=loaded.skipped,
         added=added,
         changed=changed,
         removed=sorted(set(old_hashes) - set(new_hashes)),
         unchanged=len(new_hashes) - len(added) - len(changed),
         full_rebuild_reason=reason,
+        reusable=reusable,
     )
 
 
@@ -95,21 +116,6 @@ def _reusable(index_dir: Path, settings: Settings, dimension: int, full: bool) -
         log.info("the previous index is unreadable (%s): rebuilding it in full", error)
         return {}, {}, f"the previous index is unreadable ({error.path}: {error.reason}): rebuilt in full, every text is embedded again"
     return hashes, reusable, None
-
-
-def _split(documents: Sequence[Document], embedder: Embedder, settings: Settings, reusable: dict[str, Pieces]) -> list[DocumentPieces]:
-    """Sentences and chunks per document; an unchanged document (same content hash) reuses the previous ones."""
-    out = []
-    # A large export takes minutes to split (100k posts: ~10 min); say so rather than sit silent.
-    for document in tqdm(documents, desc="splitting", unit="document", disable=len(documents) < PROGRESS_ABOVE):
-        if document.content_hash in reusable:
-            out.append((document, *reusable[document.content_hash]))
-            continue
-        sentences = split_sentences(document, settings.max_sentence_chars)
-        budget = _chunk_budget(document, embedder, settings)
-        chunks = make_chunks(document, sentences, embedder.count_tokens, budget, settings.chunk_overlap_sentences)
-        out.append((document, sentences, chunks))
-    return out
 
 
 def _chunk_budget(document: Document, embedder: Embedder, settings: Settings) -> int:

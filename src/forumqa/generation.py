@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import uuid
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -276,44 +277,34 @@ class VectorFile:
             raise RuntimeError(f"{self.path}: {self._written} vectors written where the header says {self._count}")
 
 
-@dataclass(frozen=True)
-class Contents:
-    """What a build puts in a generation, besides its manifest: vector i of an index is text i of its list."""
-
-    pieces: list[generation_db.DocumentPieces]
-    chunk_texts: list[str]
-    sentence_texts: list[str]
-    chunk_index: faiss.Index
-    sentence_index: faiss.Index
-    term_vectors: TermVectors
-
-
-def write_files(folder: Path, contents: Contents) -> None:
-    """Every file of a generation but its manifest and sentences.npy (VectorFile, while embedding); each write that
-    fails names its file."""
+def write_records(folder: Path, pieces: Iterable[generation_db.DocumentPieces]) -> None:
+    """meta.sqlite: the documents with their sentences and chunks, in the order their vectors will take."""
     with writing(folder / META):
-        generation_db.write(folder / META, contents.pieces)
-    with writing(folder / CHUNK_VECTORS):
-        _write_vector_index(contents.chunk_index, folder / CHUNK_VECTORS)
-    with writing(folder / SENTENCE_INDEX):
-        _write_vector_index(contents.sentence_index, folder / SENTENCE_INDEX)
-    for lexical_name, lexical_texts in ((CHUNK_LEXICAL, contents.chunk_texts), (SENTENCE_LEXICAL, contents.sentence_texts)):
+        generation_db.write(folder / META, pieces)
+
+
+def write_vector_index(index: faiss.Index, path: Path) -> None:
+    # Through a Python file, so that a full disk arrives as OSError with its errno rather than faiss's RuntimeError.
+    with writing(path), path.open("wb") as file:
+        faiss.write_index(index, faiss.PyCallbackIOWriter(file.write))  # type: ignore[attr-defined]  # SWIG class the stubs lack
+
+
+def write_lexical(folder: Path, chunk_texts: list[str], sentence_texts: list[str]) -> None:
+    """The two BM25 indexes, one after the other: only one is in memory at a time."""
+    for lexical_name, lexical_texts in ((CHUNK_LEXICAL, chunk_texts), (SENTENCE_LEXICAL, sentence_texts)):
         with writing(folder / lexical_name):
             LexicalIndex.build(lexical_texts).save(folder / lexical_name)
+
+
+def write_terms(folder: Path, term_vectors: TermVectors) -> None:
     with writing(folder / TERMS):
-        contents.term_vectors.save(folder / TERMS)
+        term_vectors.save(folder / TERMS)
 
 
 def write_manifest(folder: Path, manifest: Manifest) -> None:
     """Last of a generation's files: a folder without a manifest is no generation."""
     with writing(folder / MANIFEST):
         (folder / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2))
-
-
-def _write_vector_index(index: faiss.Index, path: Path) -> None:
-    # Through a Python file, so that a full disk arrives as OSError with its errno rather than faiss's RuntimeError.
-    with path.open("wb") as file:
-        faiss.write_index(index, faiss.PyCallbackIOWriter(file.write))  # type: ignore[attr-defined]  # SWIG class the stubs lack
 
 
 def switch(index_dir: Path, name: str) -> None:

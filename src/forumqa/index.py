@@ -22,7 +22,7 @@ import contextlib
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -33,7 +33,7 @@ import numpy as np
 
 from forumqa import __version__, generation_db
 from forumqa.build_lock import build_lock
-from forumqa.build_plan import BuildPlan, plan_build
+from forumqa.build_plan import plan_build
 from forumqa.config import Settings
 from forumqa.documents import Document, Skipped
 from forumqa.embedding import CachedEmbedder, Embedder
@@ -47,7 +47,6 @@ from forumqa.generation import (
     SENTENCE_LEXICAL,
     SENTENCE_VECTORS,
     TERMS,
-    Contents,
     Manifest,
     Sizes,
     VectorFile,
@@ -61,10 +60,13 @@ from forumqa.generation import (
     remove_stale,
     switch,
     vector_index,
-    write_files,
+    write_lexical,
     write_manifest,
+    write_records,
+    write_terms,
+    write_vector_index,
 )
-from forumqa.generation_db import IndexedChunk, IndexedSentence
+from forumqa.generation_db import DocumentPieces, IndexedChunk, IndexedSentence
 from forumqa.index_io import reading, writing
 from forumqa.lexical import LexicalIndex
 from forumqa.term_vectors import TermVectors, surface_words
@@ -249,9 +251,8 @@ def _build(settings: Settings, embedder: Embedder, full: bool, step: BuildHook) 
     """build_index's work, under the folder's build lock: plan, embed, write a generation, publish it."""
     started = time.perf_counter()
     plan = plan_build(settings, embedder, full)
-    step("split")
     report = BuildReport(
-        documents=len(plan.pieces),
+        documents=len(plan.documents),
         added=plan.added,
         changed=plan.changed,
         removed=plan.removed,
@@ -264,8 +265,12 @@ def _build(settings: Settings, embedder: Embedder, full: bool, step: BuildHook) 
     with _removed_on_failure(staging, final):
         with writing(staging):
             staging.mkdir()
-        contents = _embed(plan, embedder, settings, report, step, staging / SENTENCE_VECTORS)
-        write_files(staging, contents)
+        texts = _Texts([], [])
+        write_records(staging, texts.gather(plan.split(embedder, settings)))
+        del plan  # what it held of the previous generation too
+        step("split")
+        _embed(texts, embedder, settings, report, step, staging)
+        write_lexical(staging, texts.chunks, texts.sentences)
         step("written")
         write_manifest(staging, _manifest(settings, embedder.dimension, report))
         _publish(staging, final, step)
@@ -276,40 +281,62 @@ def _build(settings: Settings, embedder: Embedder, full: bool, step: BuildHook) 
     return report
 
 
-def _embed(plan: BuildPlan, embedder: Embedder, settings: Settings, report: BuildReport, step: BuildHook, sentence_file: Path) -> Contents:
+@dataclass(frozen=True)
+class _Texts:
+    """What a build embeds and indexes for BM25: vector i of an index is text i of its list, row i of meta.sqlite."""
+
+    chunks: list[str]
+    sentences: list[str]
+
+    def gather(self, pieces: Iterable[DocumentPieces]) -> Iterator[DocumentPieces]:
+        """`pieces` passed on as they come, their texts kept: the records themselves are written and let go."""
+        for document, sentences, chunks in pieces:
+            self.chunks.extend(chunk_embedding_text(document, c.text) for c in chunks)
+            self.sentences.extend(s.text for s in sentences)
+            yield document, sentences, chunks
+
+
+def _embed(texts: _Texts, embedder: Embedder, settings: Settings, report: BuildReport, step: BuildHook, staging: Path) -> None:
     """Vectors for every chunk, sentence and corpus term, through the embedding cache, straight into their FAISS
-    indexes (the sentences' also into `sentence_file` at full precision); counts them into `report`."""
+    indexes (the sentences' also into sentences.npy at full precision); each index is written and let go before
+    the next one grows. Counts them into `report`."""
     cache_path = settings.index_dir / CACHE_FILE
-    if plan.full_rebuild_reason is not None:  # every text is embedded again: none may come from the cache
+    if report.full_rebuild_reason is not None:  # every text is embedded again: none may come from the cache
         with writing(cache_path):
             cache_path.unlink(missing_ok=True)
     cached = CachedEmbedder(embedder, cache_path, settings.embedding_commit_every)
     try:
-        chunk_texts = [chunk_embedding_text(d, c.text) for d, _, cs in plan.pieces for c in cs]
-        sentence_texts = [s.text for _, ss, _ in plan.pieces for s in ss]
-        show = len(chunk_texts) + len(sentence_texts) > _PROGRESS_ABOVE_TEXTS
-        chunk_index = empty_vector_index(len(chunk_texts), cached.dimension, settings)
-        cached.encode_into(chunk_texts, chunk_index.add, show_progress=show)
+        show = len(texts.chunks) + len(texts.sentences) > _PROGRESS_ABOVE_TEXTS
+        _index_vectors(cached, texts.chunks, settings, staging / CHUNK_VECTORS, show)
         step("embedded-chunks")
-        sentence_index = empty_vector_index(len(sentence_texts), cached.dimension, settings)
-        with VectorFile(sentence_file, len(sentence_texts), cached.dimension) as vector_file:
-
-            def keep(block: np.ndarray) -> None:
-                sentence_index.add(block)
-                vector_file.add(block)
-
-            cached.encode_into(sentence_texts, keep, show_progress=show)
+        with VectorFile(staging / SENTENCE_VECTORS, len(texts.sentences), cached.dimension) as vector_file:
+            _index_vectors(cached, texts.sentences, settings, staging / SENTENCE_INDEX, show, also=vector_file)
         step("embedded-sentences")
-        words = surface_words(sentence_texts)
-        term_vectors = TermVectors.build(words, lambda spellings: cached.encode(spellings, show_progress=show))
-        cached.keep_only(chunk_texts + sentence_texts + list(words.values()))
+        words = surface_words(texts.sentences)
+        write_terms(staging, TermVectors.build(words, lambda spellings: cached.encode(spellings, show_progress=show)))
+        cached.keep_only(texts.chunks + texts.sentences + list(words.values()))
         report.embedded = cached.embedded
         if cached.discarded and report.full_rebuild_reason is None:
             report.full_rebuild_reason = cached.discarded
     finally:
         cached.close()
-    report.chunks, report.sentences = len(chunk_texts), len(sentence_texts)
-    return Contents(plan.pieces, chunk_texts, sentence_texts, chunk_index, sentence_index, term_vectors)
+    report.chunks, report.sentences = len(texts.chunks), len(texts.sentences)
+
+
+def _index_vectors(
+    cached: CachedEmbedder, texts: list[str], settings: Settings, path: Path, show: bool, also: VectorFile | None = None
+) -> None:
+    """One FAISS index of `texts`, filled block by block as they are embedded (each block also to `also`), then
+    written to `path`: it leaves memory when this returns, before the next index grows."""
+    index = empty_vector_index(len(texts), cached.dimension, settings)
+
+    def keep(block: np.ndarray) -> None:
+        index.add(block)
+        if also is not None:
+            also.add(block)
+
+    cached.encode_into(texts, keep, show_progress=show)
+    write_vector_index(index, path)
 
 
 def _manifest(settings: Settings, dimension: int, report: BuildReport) -> Manifest:
