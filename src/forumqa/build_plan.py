@@ -42,6 +42,7 @@ MIN_CHUNK_TOKENS = 32
 class BuildPlan:
     """The documents a build writes, how they differ from the live generation, and what of it they may reuse."""
 
+    #: In the order they are written; `split` hands each one out once and lets it go.
     documents: deque[Document]
     skipped: list[Skipped]
     added: list[str] = field(default_factory=list)
