@@ -6,6 +6,7 @@ and hashed stand-in vectors as exports_100k.py, so the figures are the pipeline'
 tokenizer counts the tokens; nothing is embedded). Linux only (/proc/self/status).
 
 Run: .venv/bin/python benchmarks/build_phases.py [discourse|mbox|stackexchange] [--posts 20000]
+(each run's steps are kept in benchmarks/results/build_phases.json under "<format> <posts>")
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from scale import HashedVectors
 from forumqa.config import Settings
 from forumqa.embedding import SentenceTransformerEmbedder
 from forumqa.index import build_index
+
+RESULTS = Path(__file__).resolve().parent / "results" / "build_phases.json"
 
 
 def memory_mb() -> dict[str, int]:
@@ -51,6 +54,9 @@ def main() -> None:
         settings = Settings(documents_dir=documents, index_dir=Path(tmp) / "index", model="hashed-stand-in")
         build_index(settings, embedder, hook=record)
     print(json.dumps({"format": args.format, "posts": args.posts, "steps": steps}))
+    kept = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    kept[f"{args.format} {args.posts}"] = steps
+    RESULTS.write_text(json.dumps(kept, indent=2) + "\n")
 
 
 if __name__ == "__main__":
