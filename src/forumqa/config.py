@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     question_encoder: Literal["onnx", "torch"] = "onnx"
     #: Put a question's misspelt words right before searching, towards the corpus's terms (forumqa.spelling).
     spelling: bool = True
+    #: Search with the question inside a message, its greetings, thanks and "does anyone know" set aside
+    #: (forumqa.question_core); the answer still repeats the message as asked.
+    question_frames: bool = True
 
     # Service hardening
     #: Largest request body accepted, counted while it arrives (413 beyond it); questions need a few KB.

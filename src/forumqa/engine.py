@@ -21,9 +21,10 @@ from forumqa.embedding import Embedder, SentenceTransformerEmbedder
 from forumqa.errors import DocumentNotFoundError, GenerationGoneError, IndexNotFoundError, ReindexInProgressError
 from forumqa.index import BuildHook, BuildReport, IndexSnapshot, build_index, load_index
 from forumqa.inference import InferenceWorker
+from forumqa.question_core import core
 from forumqa.question_encoder import question_encoder
 from forumqa.question_vectors import QueryPlan, QuestionVectors
-from forumqa.questions import resolve, validate
+from forumqa.questions import ResolvedQuestion, resolve, validate
 from forumqa.retrieval import ChunkHit, Query, SentenceEvidence, retrieve_chunks, sentence_evidence, sentence_fit
 from forumqa.spelling import Speller
 
@@ -238,8 +239,16 @@ class Engine:
             elapsed = (time.perf_counter() - started) * 1000
             cached.timings_ms = {"cache": elapsed, "total": elapsed}
             return cached
-        plan = self._vectors.plan(resolve(self._spelled(text, snapshot), turns), snapshot)
+        plan = self._vectors.plan(self._resolved(text, turns, snapshot), snapshot)
         return _Asked(plan, snapshot, top_k, mode, key, started, text)
+
+    def _resolved(self, question: str, history: Sequence[str], snapshot: IndexSnapshot) -> ResolvedQuestion:
+        """What retrieval searches with: the question out of its greetings and thanks, slips put right, joined to
+        the turn before (or to the message's own sentences around it) when it follows up on it."""
+        if self.settings.question_frames:
+            question, context = core(question)
+            history = [core(turn)[0] for turn in history] + ([context] if context else [])
+        return resolve(self._spelled(question, snapshot), history)
 
     def _spelled(self, question: str, snapshot: IndexSnapshot) -> str:
         """The question with its misspelt words put right, towards the terms of the sentences it is answered from."""
@@ -284,7 +293,7 @@ class Engine:
         limit = self.settings.max_question_chars
         question = validate(question, limit)
         snapshot = self.snapshot
-        resolved = resolve(self._spelled(question, snapshot), [validate(h, limit) for h in history if h and h.strip()])
+        resolved = self._resolved(question, [validate(h, limit) for h in history if h and h.strip()], snapshot)
         query = self._vectors.encode(resolved, snapshot)
         hits, sentences = self._gather(snapshot, query, top_k or self.settings.top_k, mode or self.settings.retrieval, True)
         return Evidence(question, snapshot, hits, sentences)
@@ -313,7 +322,7 @@ class Engine:
         """
         query_text = validate(query_text, self.settings.max_question_chars)
         snapshot = self.snapshot
-        query = self._vectors.encode(resolve(self._spelled(query_text, snapshot), []), None)
+        query = self._vectors.encode(self._resolved(query_text, [], snapshot), None)
         return [passage(snapshot, hit) for hit in retrieve_chunks(snapshot, query, self.settings.retrieval, k, self.settings.fusion)]
 
     # ------------------------------------------------------------ documents

@@ -1,0 +1,68 @@
+"""The question inside a chatty message: greetings, thanks, apologies and indirect frames set aside, the rest kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from forumqa.engine import Engine
+from forumqa.question_core import core
+
+BARE = "Which plugin did Ottilie recommend for the backup job?"
+LOWER = "which plugin did Ottilie recommend for the backup job?"
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "message",
+    [
+        f"Hello all! {BARE}",
+        f"hey there, {LOWER}",
+        f"{BARE} Many thanks in advance.",
+        f"{BARE} thx",
+        f"{BARE} Any advice is greatly appreciated. -- Piet",
+        f"Could anybody tell me {LOWER}",
+        f"Do you guys happen to know {LOWER}",
+        f"I'm wondering {LOWER}",
+        f"I would like to find out {LOWER} Best regards, Ines",
+        f"Sorry if this is a silly question, but {LOWER}",
+        f"Noob here. Quick question: {BARE}",
+        f"Good evening everyone. Apologies if this was asked already. Is there somebody who knows {LOWER} Cheers!",
+    ],
+)
+def test_the_framing_around_a_question_is_set_aside(message: str) -> None:
+    question, context = core(message)
+    assert question.lower() == BARE.lower()
+    assert context == ""
+
+
+@pytest.mark.unit
+def test_a_bare_question_and_a_message_of_framing_alone_are_left_as_they_are() -> None:
+    assert core(BARE) == (BARE, "")
+    dotted = "How do I keep the 1.6.0 settings after e.g. a reinstall?"
+    assert core(dotted) == (dotted, "")
+    assert core("Hi everyone, thanks!") == ("Hi everyone, thanks!", "")
+    # words that only look like framing stay: "any ideas" as the question's own subject, thanks in the middle
+    topical = "Which ideas did the panel thank the sponsors for?"
+    assert core(topical) == (topical, "")
+
+
+@pytest.mark.unit
+def test_sentences_that_ask_nothing_are_kept_apart_as_context() -> None:
+    question, context = core("Hi, I run the nightly build on a headless box. How do I stop it from updating itself? Thanks.")
+    assert question == "How do I stop it from updating itself?"
+    assert context == "I run the nightly build on a headless box."
+    # no sentence ends in "?": the message, out of its framing, is the question
+    assert core("Hey folks, I'd like to know who set up the mirror.") == ("who set up the mirror.", "")
+
+
+def test_a_chatty_question_gets_the_answer_the_bare_one_gets(shipped_engine: Engine) -> None:
+    bare = shipped_engine.ask("Who moderated the License-in/out & Commercialization Forum?")
+    chatty = shipped_engine.ask("Hello everyone! Does anybody know who moderated the License-in/out & Commercialization Forum? Thanks!")
+    assert chatty.question.startswith("Hello everyone!")  # the answer repeats the message as asked
+    assert not bare.abstained and chatty.answer == bare.answer
+    assert chatty.short is not None and chatty.short.text == "Becky Wong"
+
+
+def test_context_in_the_message_is_searched_with_a_question_that_leans_on_it(shipped_engine: Engine) -> None:
+    leaning = shipped_engine.ask("I am reading about the License-in/out & Commercialization Forum. Who moderated it?")
+    assert not leaning.abstained and leaning.short is not None and leaning.short.text == "Becky Wong"
