@@ -35,6 +35,8 @@ FORUM_PAGES = (
     "vbulletin3_php_code.html",
     "vbulletin_archive.html",
     "phpbb_print.html",
+    "phpbb30_prosilver_plain.html",
+    "vbulletin3_iso_dates.html",
 )
 BOILERPLATE = (
     "Posts:",
@@ -194,6 +196,23 @@ def test_older_phpbb_table_layout_in_windows_1252() -> None:
     assert "left them in October" not in " ".join(_own(document, "jean-luc"))
     assert_sections_exact(document, thread)
     _assert_no_boilerplate(document, "Ride safe", "Post subject")
+
+
+def test_phpbb30_prosilver_avatar_link_and_unclassed_topic_heading() -> None:
+    """phpBB 3.0's prosilver marks no username class and heads the topic with a bare h2: the author is the profile's
+    first link with a name (the avatar's has none), the title that h2, not the first post's "Re:" subject."""
+    path = FIXTURES / "phpbb30_prosilver_plain.html"
+    document, warnings = read_one(path)
+    thread = _thread(path)
+    assert warnings == []
+    assert document.title == "Slugs under the cold frame"
+    assert [(p.post, p.author, p.date) for p in thread.posts] == [
+        ("9101", "Tamsin", "2019-04-09T07:12"),
+        ("9104", "old_dibber", "2019-04-09T08:30"),
+    ]
+    assert _own(document, "Tamsin") == ["A board laid on the path overnight collects them; lift it at dawn and move them to the far hedge."]
+    assert_sections_exact(document, thread)
+    _assert_no_boilerplate(document, "grows too many courgettes", "Seedling", "Re: Slugs")
 
 
 def test_phpbb33_translated_board_credits_quotes_to_the_quoted_member() -> None:
@@ -458,6 +477,21 @@ def test_vbulletin3_translated_quotes_and_the_plain_postbit_date() -> None:
     _assert_no_boilerplate(document, "Zitat", "Gruß aus dem Schuppen", "Geändert von", "Registriert")
 
 
+def test_vbulletin3_iso_dates_in_the_thead_cell() -> None:
+    """A vB3 board set to ISO dates shows "2017-09-14, 21:05" beside the status icon; the footer gives the zone."""
+    path = FIXTURES / "vbulletin3_iso_dates.html"
+    document, warnings = read_one(path)
+    thread = _thread(path)
+    assert warnings == []
+    assert [(p.post, p.author, p.date) for p in thread.posts] == [
+        ("88101", "Perpetua", "2017-09-14T21:05+01:00"),
+        ("88107", "Lodestar", "2017-09-15T06:40+01:00"),
+    ]
+    assert thread.posts[0].blocks[0] == Quote("The railing wobbles whenever a tram goes past.", "Lodestar", "88077")
+    assert _own(document, "Perpetua") == ["A short refractor on a photo tripod shrugs that off better than any reflector."]
+    assert_sections_exact(document, thread)
+
+
 def test_vbulletin3_php_code_box_is_its_own_block_without_its_label() -> None:
     path = FIXTURES / "vbulletin3_php_code.html"
     document, _ = read_one(path)
@@ -541,6 +575,7 @@ def test_copies_of_one_page_under_two_names_keep_title_and_post_ids(tmp_path: Pa
         ("15th January 2012, 03:45 PM", "2012-01-15T15:45"),
         ("2023-05-06T18:20:00+0000", "2023-05-06T18:20+00:00"),
         ("May 13, 2014 at 5:33 PM", "2014-05-13T17:33"),  # XenForo's DateTime title
+        ("2016-02-01, 02:29", "2016-02-01T02:29"),  # vBulletin 3 set to ISO dates
         ("Today, 10:15", None),
         ("", None),
     ],
@@ -566,6 +601,8 @@ ENGINE_OF = {
     "vbulletin3_php_code.html": "vBulletin",
     "vbulletin_archive.html": "vBulletin archive",
     "phpbb_print.html": "phpBB print view",
+    "phpbb30_prosilver_plain.html": "phpBB",
+    "vbulletin3_iso_dates.html": "vBulletin",
 }
 
 

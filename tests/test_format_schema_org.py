@@ -353,3 +353,22 @@ def test_a_topic_item_around_its_posts_is_no_post(tmp_path: Path) -> None:
     assert thread.posts[1].blocks == (Quote("Vinegar soak.", "ana", "41"), "Then season it straight away.")
     assert _own(document, "bo") == "Then season it straight away."
     assert_sections_exact(document, thread)
+
+
+def test_nodebb_comments_without_a_forum_posting_are_a_thread() -> None:
+    """NodeBB before 3.0 marks each post as a Comment in its ul[component=topic] and no topic item: still a thread,
+    read post by post, the "@X said in …:" quote of a post on the page shown but not X's reply."""
+    path = FIXTURES / "nodebb_topic_comments.html"
+    assert forum_html.sniff(path, head_of(path))
+    document, warnings = read_one(path)
+    thread = _thread(path)
+    assert warnings == []
+    assert document.title == "Kiln shelf cracked on the second firing"
+    assert [(p.post, p.author, p.date, p.reply_to) for p in thread.posts] == [
+        ("30001", "Wendeline", "2020-02-11T08:15+00:00", None),
+        ("30004", "Ruairi", "2020-02-11T10:02+00:00", "30001"),
+    ]
+    assert thread.posts[1].blocks[0] == Quote("The shelf split straight across after I stacked stoneware two high.", "Wendeline", "30001")
+    assert _own(document, "Ruairi") == "Heavy loads on a cold shelf do that; warm the kiln slowly through the first hour."
+    assert "last edited by" not in document.text and "1 Reply" not in document.text
+    assert_sections_exact(document, thread)

@@ -57,6 +57,7 @@ _MARKERS = (
     "post_body",
     "itemdiscussion",
     "itemcomment",
+    'component="topic"',  # NodeBB before 3.0: Comment items in its post list, no forum posting
 )
 #: Tried in this order; the first whose post containers are on the page reads it. The light forms without
 #: post ids (phpBB's printer view, vBulletin's archive) come after them, then schema.org microdata, which some of

@@ -100,11 +100,12 @@ def _owner(tag: Tag, containers: set[int]) -> Tag | None:
     return None
 
 
-def own(container: Tag, selectors: str, containers: set[int], avoid: Tag | None = None) -> Tag | None:
-    """The first match that belongs to this post (not to a post nested in it by broken markup, nor to its body)."""
+def own(container: Tag, selectors: str, containers: set[int], avoid: Tag | None = None, named: bool = False) -> Tag | None:
+    """The first match that belongs to this post (not to a post nested in it by broken markup, nor to its body);
+    `named`: only one with words of its own, as a profile's avatar link, which comes before the name's, has none."""
     for selector in selectors.split(","):
         for tag in container.select(selector.strip()):
-            if _owner(tag, containers) is container and (avoid is None or avoid not in tag.parents):
+            if _owner(tag, containers) is container and (avoid is None or avoid not in tag.parents) and (not named or inline_text(tag)):
                 return tag
     return None
 

@@ -32,6 +32,7 @@ _DATE_FORMATS = (
     "%B %d, %Y, %I:%M:%S %p",  # SMF's default: January 01, 2020, 12:00:00 PM
     "%b %d, %Y at %I:%M %p",  # XenForo title attribute
     "%Y-%m-%d %H:%M",
+    "%Y-%m-%d, %H:%M",  # vBulletin 3 set to ISO dates (AnimeSuki): 2016-02-01, 02:29
 )
 
 

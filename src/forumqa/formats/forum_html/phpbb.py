@@ -23,7 +23,8 @@ def find(soup: BeautifulSoup) -> list[Found]:
         author = own(
             div, "p.author .username, p.author .username-coloured, dl.postprofile dt .username, dl.postprofile dt .username-coloured", ids
         )
-        author = author or own(div, "dl.postprofile dt a, p.author strong", ids)
+        # phpBB 3.0 marks no username class: the profile's first link may be the avatar's, so the first one named
+        author = author or own(div, "dl.postprofile dt a, p.author strong", ids, named=True)
         byline = own(div, "p.author", ids)
         stamp = byline.find("time", datetime=True) if byline else None
         shown = inline_text(byline)
@@ -65,4 +66,5 @@ def titled_quote(tag: Tag) -> QuoteMark:
     return QuoteMark(name_of(flat_text(title)), None, tag)
 
 
-ENGINE = Engine("phpBB", find, "h2.topic-title, a.titles, h3.first", "p{}")
+# phpBB 3.0's prosilver gives the topic's heading no class: it is the h2 right inside #page-body
+ENGINE = Engine("phpBB", find, "h2.topic-title, #page-body > h2, a.titles, h3.first", "p{}")

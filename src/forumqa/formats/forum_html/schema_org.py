@@ -15,9 +15,10 @@ chat quotes and link previews (the linked site's words), Invision's blockquote.i
 A QAPage counts too: Discourse's "solved" categories (and Stack Exchange's pages) mark the topic as a
 Question and the replies as Answers. Only a page with a DiscussionForumPosting or a Question is
 claimed: blogs mark their comments as Comment items too, and an article with comments must stay a
-page. JSON-LD is not read, so a page that has only that stays a plain page: nothing in a JSON-LD
-block tells whole posts from a summary, and the one program found to put whole posts there
-(nopCommerce) writes its quotes in markup not checked here.
+page. NodeBB before 3.0 marks no topic item, only each post as a Comment, in its `ul[component=topic]`
+post list: Comment items there are a thread too. JSON-LD is not read, so a page that has only that
+stays a plain page: nothing in a JSON-LD block tells whole posts from a summary, and the one program
+found to put whole posts there (nopCommerce) writes its quotes in markup not checked here.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ _BODY, _AUTHOR, _DATE = ("text", "articleBody"), ("author", "creator"), ("datePu
 _NUMBER_ATTRIBUTES = ("id", "data-pid", "data-post-id", "data-commentid")
 _DISCOURSE_TOPIC = re.compile(r"/t/(?:[^/?#]+/)?(\d+)")
 _NODEBB_POST = re.compile(r"/post/(\d+)")
+#: NodeBB's post list (`component="topic"`), around Comment items with no forum posting on the page (before 3.0).
+_NODEBB_TOPIC = "topic"
 _SAID_IN = re.compile(r"^(.+? (?:said|wrote)) in .+:$")
 #: Furniture inside a post's text: Discourse's image captions ("a.png 800×600 97 KB"), poll counters and
 #: buttons, footnote back links and a chat quote's header; Invision's "Edited … by" line and spoiler label.
@@ -127,7 +130,9 @@ def find(soup: BeautifulSoup) -> list[Found]:
     with neither text nor postings inside is one without a body, which the reader reports.
     """
     postings = [tag for tag in soup.find_all(itemtype=True) if any(t.endswith(_POSTINGS) for t in _types(tag))]
-    if not any(t.endswith(_THREADS) for tag in postings for t in _types(tag)):
+    if not any(t.endswith(_THREADS) for tag in postings for t in _types(tag)) and not any(
+        tag.find_parent(attrs={"component": _NODEBB_TOPIC}) for tag in postings
+    ):
         return []
     owned = _properties(soup)
     ids = {id(tag) for tag in postings}
@@ -216,4 +221,9 @@ def tidy(body: Tag, topic: str | None) -> None:
         _said_line(block)
 
 
-ENGINE = Engine("schema.org microdata", find, "#topic-title h1, h1[itemprop=headline], h1.ipsType_pageTitle .ipsType_break", "")
+ENGINE = Engine(
+    "schema.org microdata",
+    find,
+    "#topic-title h1, h1[itemprop=headline], h1.ipsType_pageTitle .ipsType_break, [component='topic/title']",
+    "",
+)
