@@ -340,6 +340,21 @@ def test_a_saved_eml_is_read_as_one_message() -> None:
     assert document.sections[0].date == "2024-03-19T15:20:00+00:00" and document.sections[0].url == "mid:fan-reply@example.org"
 
 
+def test_mails_with_a_content_disposition_are_read() -> None:
+    """Mutt marks every mail "Content-Disposition: inline", and an attachment is marked too: neither stops the mail being read.
+
+    The body is the inline text part; an attachment (a log file here) is not the sender's post.
+    """
+    warnings: list[Skipped] = []
+    (document,) = read_file(FIXTURES / "dispositions.mbox", "lists/dispositions.mbox", warnings)
+    assert warnings == []
+    assert _sections(document) == [
+        ("Tobias Lindqvist", "1", True, "The glaze pulls back into beads on every pot I fire twice."),
+        ("Ines Okafor", "1", False, "Dust on the bisque does that; wipe each pot with a damp sponge before glazing."),
+        ("Tobias Lindqvist", "2", False, "The sponge fixed it, and my firing log is attached for anyone curious."),
+    ]
+
+
 def test_a_quoted_patch_is_one_quote() -> None:
     """Consecutive quote lines of one depth and writer make one Quote, whatever their length.
 

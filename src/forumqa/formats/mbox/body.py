@@ -34,12 +34,25 @@ _ESCAPED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
+class _Message(EmailMessage):
+    """EmailMessage as the compat32 policy leaves it: header values are plain strings.
+
+    `get_body` skips attachments by asking each part `is_attachment`, which EmailMessage answers
+    from a parsed header object (`.content_disposition`); under compat32 the header is a str, so
+    every mail with a Content-Disposition header (mutt writes "inline" on all of them, and any
+    attachment has one) failed to read. `get_content_disposition` reads the str.
+    """
+
+    def is_attachment(self) -> bool:
+        return self.get_content_disposition() == "attachment"
+
+
 def parse(handle: IO[bytes], from_mbox: bool) -> EmailMessage:
     """The message; one read out of an mbox file has its "From " escaping undone first (`unescape_from`)."""
     data = handle.read()
     if from_mbox:
         data = unescape_from(data)
-    return cast(EmailMessage, email.message_from_bytes(data, _class=EmailMessage, policy=POLICY))
+    return cast(EmailMessage, email.message_from_bytes(data, _class=_Message, policy=POLICY))
 
 
 def unescape_from(data: bytes) -> bytes:
