@@ -68,6 +68,19 @@ def test_posts_fetched_without_their_topic_take_its_name_and_links_from_the_post
     assert [s.url for s in document.sections] == [s.url for s in whole.sections]
 
 
+def test_earlier_posts_sent_newest_first_are_read_in_topic_order() -> None:
+    """`/t/<id>/posts.json?post_number=N` ("load earlier posts") lists the posts before N newest first."""
+    document, warnings = _read(FIXTURES / "discourse" / "earlier_posts_8810.json", "forums/earlier_posts_8810.json")
+    assert warnings == []
+    assert [(s.post, s.author, s.quoted) for s in document.sections] == [
+        ("12", "marisol", False),
+        ("13", "tevita", False),
+        ("14", "marisol", False),  # its quote of post 13 is shown, not indexed again
+    ]
+    assert document.date == "2024-05-01T07:31:12+00:00"  # the earliest post's: the file has no topic date
+    assert document.text.index("two weeks") < document.text.index("lukewarm") < document.text.index("four days")
+
+
 def test_the_solution_post_is_kept_as_the_accepted_answer(tmp_path: Path) -> None:
     topic = json.loads(TOPIC.read_text(encoding="utf-8"))
     posts = topic["post_stream"]["posts"]

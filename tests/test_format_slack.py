@@ -173,6 +173,20 @@ def test_unreadable_users_json_costs_only_the_names(tmp_path: Path) -> None:
     assert {"U01ANA", "ben", "Eve Martin"} <= authors  # the id, else the name the message carries
 
 
+def test_an_old_export_file_share_is_its_uploaders_comment_credited_by_the_mention_it_carries() -> None:
+    """A 2015-16 export writes a file share as Slack's notice ("<@U…|login> uploaded a file: <…>") and the
+    uploader's comment after " and commented: ", and its `username` as that mention token: the notice is no
+    one's words, and a user missing from users.json is named by the login."""
+    documents, warnings = load(Path(__file__).parent / "fixtures" / "forums" / "slack" / "darkroom-2016-export", "darkroom-2016-export")
+    assert warnings == []
+    (document,) = documents.values()
+    assert [(author, text) for author, _, _, text, _ in spans(document)] == [
+        ("petra", "Twelve frames from the expired film, all a little warm."),
+        ("Oswin Tarrant", "A cooler filter when printing would pull that cast back."),
+    ]  # Oswin's share without a comment has no words
+    assert "uploaded a file" not in document.text
+
+
 def test_an_export_without_day_files_is_unreadable(tmp_path: Path) -> None:
     export = tmp_path / "empty-export"
     export.mkdir()

@@ -73,10 +73,22 @@ def test_posts_xml_is_recognised_by_its_root_and_rows_and_claimed_by_no_other_fo
         "From ana@example.org Mon Jan  3 10:00:00 2022\nSubject: posts\n\n<posts><row/></posts>",
         "<!DOCTYPE html><html><body><div id='p12' class='post'><row></row></div></body></html>",
         '<?xml version="1.0"?>\n<comments>\n  <row Id="1" PostId="2" Text="hi" />\n</comments>',
+        '<?xml version="1.0"?>\n<!DOCTYPE posts [<!ENTITY a "aaaa">]>\n<posts>\n  <row Id="1" Body="&a;" />\n</posts>',
     ],
 )
 def test_other_files_are_not_claimed(head: str) -> None:
     assert not stackexchange.sniff(Path("Posts.xml"), head)
+
+
+def test_a_dump_given_a_document_type_is_read_with_its_users() -> None:
+    """`<!DOCTYPE posts SYSTEM 'posts.dtd'>` before the root (a copy made to be validated) is still the dump's table."""
+    path = FIXTURES / "doctype" / "Posts.xml"
+    assert [f.name for f in THREAD_FORMATS if f.sniff(path, _head(path))] == [NAME]
+    documents, warnings = load(path, "doctype/Posts.xml")
+    assert warnings == []
+    (document,) = documents.values()
+    assert document.title == "Knot for a wet ridge line"
+    assert [(s.post, s.author) for s in document.sections] == [("31", "Oksana W."), ("32", "Rafael Quint")]  # names from Users.xml
 
 
 # ---------------------------------------------------------------- the fixture dump

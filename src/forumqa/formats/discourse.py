@@ -270,7 +270,19 @@ def read(path: Path, warn: Warn) -> Iterator[Thread]:
             warn(f"post {post.post or '?'} (id {raw.get('id')}): no text; left out")
             continue
         thread.posts.append(post)
+    _in_topic_order(thread.posts)
     yield thread
+
+
+def _in_topic_order(posts: list[Post]) -> None:
+    """Posts by post number, as the topic shows them.
+
+    `/t/<id>/posts.json?post_number=N` (the request behind "load earlier posts") sends the posts
+    before N newest first; a topic read in that order would answer before it asks. Left as they
+    are when a post has no number.
+    """
+    if all(post.post and post.post.isdigit() for post in posts):
+        posts.sort(key=lambda post: int(post.post or 0))
 
 
 FORMAT = ThreadFormat("Discourse topic JSON", sniff, read)

@@ -31,6 +31,10 @@ from forumqa.documents import UnreadableDocument
 from forumqa.threads import Post, Quote, Thread, ThreadFormat, Warn
 
 _DAY_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.json$")
+#: A mention token, `<@U123>` or an old export's `<@U123|login>`, standing for a whole field.
+_MENTION = re.compile(r"<@(\w+)(?:\|([^<>|]+))?>")
+#: What a 2015-16 export writes as a file share's text, before the uploader's own comment (if any).
+_UPLOAD_NOTICE = re.compile(r"^<@[^<>]+> (?:uploaded|shared) a file: <[^<>]*>(?: and commented: )?")
 #: Message subtypes that are someone's words; joins, leaves, topic changes and bot posts are not.
 _SPOKEN = frozenset({"thread_broadcast", "reply_broadcast", "me_message", "file_share"})
 
@@ -83,14 +87,10 @@ class Names:
     def author(self, message: dict[str, Any]) -> str | None:
         user = _text(message.get("user"))
         profile = _dict(message.get("user_profile"))
-        return (
-            self.users.get(user)
-            or _text(profile.get("real_name"))
-            or _text(profile.get("display_name"))
-            or _text(message.get("username"))
-            or user
-            or None
-        )
+        username = _text(message.get("username"))
+        if mention := _MENTION.fullmatch(username):  # a 2015-16 export's file share: "<@U061A3E0G|javier>"
+            username = self.users.get(mention[1]) or mention[2] or mention[1]
+        return self.users.get(user) or _text(profile.get("real_name")) or _text(profile.get("display_name")) or username or user or None
 
 
 def _records(data: Any) -> list[dict[str, Any]]:
@@ -280,6 +280,8 @@ def _messages(folder: Path, export: Path, people: Names, warn: Warn) -> list[_Me
                 warn(f"{name}: message {number} has no valid ts; left out")
                 continue
             text = _text_raw(message.get("text"))
+            if subtype == "file_share":  # an old export's "<@U1|ana> uploaded a file: <…>": Slack's words, not Ana's
+                text = _UPLOAD_NOTICE.sub("", text, count=1)
             text = text if text.strip() else rich_text(message.get("blocks"))
             blocks = message_blocks(text, people) + _shared(message, people)
             if not blocks or str(ts) in out:
