@@ -163,6 +163,19 @@ def test_the_loader_reads_the_export_as_one_source(tmp_path: Path) -> None:
     assert len(result.skipped) == 3
 
 
+def test_an_export_unzipped_into_the_documents_folder_itself_is_read(tmp_path: Path) -> None:
+    """users.json and channels.json at the top of the documents folder: the folder is the export, not three bad files."""
+    documents_dir = tmp_path / "documents"
+    shutil.copytree(EXPORT, documents_dir)
+    result = load_documents(documents_dir)
+    assert sorted(d.doc_id for d in result.documents) == [
+        "documents/general-2024-03-04",
+        "documents/general-2024-03-05",
+        "documents/ops-2024-03-04",
+    ]
+    assert {s.source for s in result.skipped} == {"documents"}  # the partly-read warnings, as above; no file skipped alone
+
+
 def test_unreadable_users_json_costs_only_the_names(tmp_path: Path) -> None:
     export = tmp_path / "acme-export"
     shutil.copytree(EXPORT, export)

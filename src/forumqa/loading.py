@@ -125,8 +125,14 @@ def _link_problem(path: Path, root: Path) -> str | None:
 
 
 def _candidates(folder: Path, result: LoadResult) -> Iterable[Path]:
-    """Files (and export folders) under `folder`, sorted; hidden ones ignored, stray links reported."""
+    """Files (and export folders) under `folder`, sorted; hidden ones ignored, stray links reported.
+
+    `folder` may itself be an export folder: a Slack export unzipped straight into the documents folder.
+    """
     root = folder.resolve()
+    if any(f.sniff(folder, "") for f in FOLDER_FORMATS):
+        yield folder
+        return
     for current, dirs, files in os.walk(folder, followlinks=False):
         here = Path(current)
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -164,7 +170,7 @@ def load_documents(folder: Path, max_file_bytes: int | None = None) -> LoadResul
     result = LoadResult()
     seen: dict[str, str] = {}
     for path in _candidates(folder, result):
-        source = path.relative_to(folder).as_posix()
+        source = path.relative_to(folder).as_posix() if path != folder else folder.resolve().name
         if max_file_bytes is not None and path.is_file() and (size := path.stat().st_size) > max_file_bytes:
             limit = f"{max_file_bytes / 2**20:g} MB"
             result.skipped.append(Skipped(source, f"{size / 2**20:.1f} MB is over the {limit} limit per file (FORUMQA_MAX_FILE_MB)"))
