@@ -51,8 +51,11 @@ def test_sentences_that_ask_nothing_are_kept_apart_as_context() -> None:
     question, context = core("Hi, I run the nightly build on a headless box. How do I stop it from updating itself? Thanks.")
     assert question == "How do I stop it from updating itself?"
     assert context == "I run the nightly build on a headless box."
-    # no sentence ends in "?": the message, out of its framing, is the question
-    assert core("Hey folks, I'd like to know who set up the mirror.") == ("who set up the mirror.", "")
+    # a question left as the tail of a statement, or typed without its mark, is searched as a question
+    assert core("Hey folks, I'd like to know who set up the mirror.") == ("who set up the mirror?", "")
+    assert core("who set up the mirror") == ("who set up the mirror?", "")
+    # no sentence asks: the message, out of its framing, is the question
+    assert core("Hi, I need the mirror's address.") == ("I need the mirror's address.", "")
 
 
 def test_a_chatty_question_gets_the_answer_the_bare_one_gets(shipped_engine: Engine) -> None:
