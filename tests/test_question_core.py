@@ -47,6 +47,13 @@ def test_a_bare_question_and_a_message_of_framing_alone_are_left_as_they_are() -
 
 
 @pytest.mark.unit
+def test_phone_apostrophes_and_clipped_question_words_read_as_typed_in_full() -> None:
+    assert core("What’s Ottilie’s favourite plugin?") == ("What's Ottilie's favourite plugin?", "")
+    assert core("whats the backup plugin") == ("what's the backup plugin?", "")
+    assert core("Whos running the mirror?") == ("Who's running the mirror?", "")
+
+
+@pytest.mark.unit
 def test_sentences_that_ask_nothing_are_kept_apart_as_context() -> None:
     question, context = core("Hi, I run the nightly build on a headless box. How do I stop it from updating itself? Thanks.")
     assert question == "How do I stop it from updating itself?"

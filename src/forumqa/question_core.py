@@ -72,6 +72,10 @@ _ONLY_FRAMING = re.compile(
     re.I,
 )
 _SENTENCE_BREAK = re.compile(r"[.!?…]\s")
+#: Phones and word processors type ’ for ': the patterns here and the answer types are written with '.
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
+#: A question word typed in chat without its apostrophe: "whats the total", "whos the moderator".
+_CLIPPED = re.compile(r"\b(what|who|where|when|how|why)s\b", re.I)
 #: A question typed without its question mark ("who moderated the forum"), or left as the tail of a statement
 #: ("I'd like to know who moderated the forum."): it is searched with one, as the model's vector of the same
 #: words differs without it (questions_v2.jsonl typed without "?": tuning answer accuracy 0.707, with 0.739).
@@ -92,6 +96,7 @@ def core(message: str) -> tuple[str, str]:
     searched alone, so "I've been searching for ages" adds nothing. A message that is all framing, or has no
     sentence ending in "?", is the question whole.
     """
+    message = _CLIPPED.sub(r"\1's", message.translate(_APOSTROPHES))
     pieces = _segmenter().segment(message) if _SENTENCE_BREAK.search(message) else [message]
     kept = []
     for piece in pieces:
