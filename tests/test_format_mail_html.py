@@ -586,3 +586,53 @@ def test_the_loader_reads_the_archive_folder_with_exact_sections_and_no_quote_cr
                 assert quoting and section.author not in {p.author for p in quoting}, (document.source, text)
             else:  # a post's own section is none of the lines it quotes
                 assert section.post not in {p.post for p in quoting}, (document.source, text)
+
+
+# ---------------------------------------------------------------- HyperKitty 1.3.12's thread layout
+
+HK_LEVELS = FIXTURES / "hyperkitty-thread-levels.html"  # reply depths as `reply-level-N` classes, not inline margins
+
+
+def test_hyperkitty_reply_level_classes_say_which_mail_each_reply_answers() -> None:
+    thread = _thread(HK_LEVELS)
+    first, casimir, noor, pavel = "smoker-1@example.de", "smoker-2@example.sn", "smoker-3@example.jo", "smoker-5@example.cz"
+    assert [(p.author, p.post, p.reply_to) for p in thread.posts] == [
+        ("Wiebke Assendorp", first, None),
+        ("Casimir Ndiaye", casimir, first),  # first reply level: no class
+        ("Noor Haddad", noor, casimir),  # reply-level-1
+        ("Wiebke Assendorp", "smoker-4@example.de", noor),  # reply-level-2
+        ("Pavel Růžička", pavel, first),  # back to the first level: answers the first mail, not the mail above it
+        ("Casimir Ndiaye", "smoker-6@example.sn", pavel),
+    ]
+    # a quote with no "wrote:" line is the words of the mail it answers, whoever wrote the first mail
+    quotes = [[(b.author, b.post) for b in p.blocks if isinstance(b, Quote)] for p in thread.posts]
+    assert quotes == [
+        [],
+        [("Wiebke Assendorp", first)],
+        [("Casimir Ndiaye", casimir)],
+        [("Noor Haddad", noor), ("Casimir Ndiaye", casimir)],
+        [("Wiebke Assendorp", first)],
+        [("Pavel Růžička", pavel)],
+    ]
+    document = read_clean(HK_LEVELS)
+    assert _sections(document, quoted=True) == []
+    assert [author for author, _, _ in _sections(document, quoted=False)] == [p.author for p in thread.posts]
+    for furniture in ("Heideweg apiary", "Use email software", "Sign in", "Show replies", "newer", "comments", "Powered by", "..."):
+        assert furniture not in document.text, furniture
+
+
+def test_a_hyperkitty_thread_saved_before_its_replies_loaded_is_read_with_a_warning(tmp_path: Path) -> None:
+    text = HK_LEVELS.read_text(encoding="utf-8")
+    start, end = text.index('<div class="replies">'), text.index('</div>\n            <div class="col-12 col-md-3">')
+    # what HyperKitty sends a browser (or curl) in their place; the script fills it in
+    loading = (
+        '<div class="replies">\n<img alt="Loading..." class="ajaxloader" src="/static/hyperkitty/img/ajax-loader.gif" />\n'
+        '<noscript><a href="?noscript">Visit here for a non-javascript version of this page.</a></noscript>\n</div>\n</div>\n'
+    )
+    path = tmp_path / HK_LEVELS.name
+    path.write_text(text[:start] + loading + text[end:], encoding="utf-8")
+    warnings: list[str] = []
+    (thread,) = mail_html.read(path, warnings.append)
+    assert [p.author for p in thread.posts] == ["Wiebke Assendorp"]
+    assert len(warnings) == 1 and "replies had not loaded when the page was saved" in warnings[0]
+    assert "non-javascript" not in read_one(path)[0].text

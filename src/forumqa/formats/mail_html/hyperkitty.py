@@ -13,9 +13,13 @@ writes a `blockquote.quoted-text` per level. Each becomes `>` lines again, its "
 dropped; a PGP signature, which `snip_pgp` folds the same way, is left out.
 
 A thread page (thread.html) holds the first mail, then the replies (ajax/replies.html): written
-into the page for clients without JavaScript, which `wget` is, fetched by script in a browser, so
-a page saved from a browser has them once they have loaded. In the default thread order each reply
-sits in a `div` whose `margin-left: <2L>em` gives its depth L below the first reply level
+into the page for clients it takes for robots, which `wget` is (and, in later versions, at
+`?noscript`), fetched by script for a browser, so a page saved from a browser has them once they
+have loaded. Until then the page holds a "Loading..." image (`div.replies img.ajaxloader`) that the
+script removes after the last reply; a page saved with it (curl, a browser without JavaScript) is
+read with a warning that replies are missing. In the default thread order each reply sits in a
+`div` whose `reply-level-L` class (later templates; their stylesheet indents it 2L em) or inline
+`margin-left: <2L>em` (earlier ones) gives its depth L below the first reply level
 (views/thread.py: thread_depth - 1, capped at 5): the mail it answers is the nearest one above it a
 level up. Sorted by date (the page then offers "Show replies by thread"), depths are not shown, and
 which mail a reply answers is left unsaid.
@@ -41,6 +45,7 @@ from forumqa.threads import Thread, Warn
 #: Class names every HyperKitty mail carries; a page without them is not parsed to sniff it.
 _MARKERS = ("email-header", "email-body")
 _INDENT = re.compile(r"margin-left:\s*(\d+(?:\.\d+)?)em")
+_LEVEL = re.compile(r"(?<!\S)reply-level-(\d+)(?!\S)")
 #: escapeemail's "＠" and urlize's "jane(a)example.org", in addresses as the page shows them.
 _HIDDEN_AT = re.compile(r"([\w.+'-]+)(?:\(a\)|\uff20)((?:[\w-]+\.)+[A-Za-z]{2,})")
 _DATE_FORMATS = (
@@ -93,6 +98,8 @@ def read(text: str, stem: str, warn: Warn) -> Thread:
             mails.append(mail)
     if not mails:
         raise UnreadableDocument("a HyperKitty page whose mails have no text")
+    if soup.select_one("div.replies img.ajaxloader") is not None:  # the script removes it once every reply is in
+        warn("the replies had not loaded when the page was saved (HyperKitty fetches them by script): some are missing; save it with wget")
     return thread(_subject(soup, found[0]), stem, mails)
 
 
@@ -170,6 +177,9 @@ def _parents(soup: BeautifulSoup, mails: list[Tag]) -> dict[int, int]:
 
 
 def _indent(wrapper: Tag | None) -> int:
+    """The reply's level L: a `reply-level-L` class in later templates (their stylesheet indents it 2L em), an inline margin before."""
+    if level := _LEVEL.search(attr(wrapper, "class")):
+        return int(level[1])
     match = _INDENT.search(attr(wrapper, "style"))
     return int(float(match[1]) / 2) if match else 0
 
