@@ -51,6 +51,7 @@ eval: $(STAMP)
 	rm -rf index/eval-v2-docs && mkdir -p index/eval-v2-docs && cp -r eval/corpus/. index/eval-v2-docs/ && cp ../shared/forums/corpus/* index/eval-v2-docs/
 	$(VENV)/bin/forumqa eval eval/questions_v2.jsonl --documents-dir index/eval-v2-docs --index-dir index/eval-v2
 	$(VENV)/bin/forumqa eval eval/forums_real_questions.jsonl --documents-dir index/eval-v2-docs --index-dir index/eval-v2 --mode hybrid
+	$(VENV)/bin/forumqa eval eval/questions_v2_keywords.jsonl --documents-dir index/eval-v2-docs --index-dir index/eval-v2 --mode hybrid
 
 # Every benchmark in one run (about an hour on 2 cores; `--quick` for minutes). Never beside the tests.
 bench: $(STAMP)

@@ -114,6 +114,14 @@ def test_expected_types() -> None:
         ("What will the new kiln do to firing costs?", "other"),
         # "which year" asks for a date wherever it stands.
         ("Sales fell in 2023 compared with which year?", "date"),
+        # A search-box query asks with a noun: the noun names the type, unless a question word asks instead.
+        ("pottery fair moderator", "name"),
+        ("kiln deal value", "money"),
+        ("glaze workshop attendance", "number"),
+        ("open studio date", "date"),
+        ("ceramics expo venue", "place"),
+        ("new kiln firing costs this year", "other"),  # costs and years a query is about, not what it asks for
+        ("What did the moderator say about glazes?", "other"),
     ],
 )
 def test_the_answer_type_is_what_the_question_word_asks_for(question: str, wanted: str) -> None:

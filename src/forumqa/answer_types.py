@@ -85,11 +85,33 @@ _YEAR = re.compile(r"(?:19|20)\d{2}")
 _MONEY = re.compile(r"[$€£¥]|\b(?:US\$|USD|RMB|CNY|HK\$|million|billion|trillion|bn|mn)\b", re.I)
 
 
+#: Search-box queries ("ai summit moderator", "roche pathoai deal value") ask with a noun instead of a question
+#: word: the noun names the type. Only for a query with no question word and no "?" (a question's own nouns,
+#: as in "What did the CEO say?", are what it is about, not what it asks for).
+_QUERY_TYPES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
+    ("money", re.compile(r"\b(value|price|worth|valuation|fee)s?\b", re.I)),
+    ("number", re.compile(r"\b(count|number|attendance|attendees|size|capacity|percentage)\b", re.I)),
+    ("date", re.compile(r"\bdates?\b", re.I)),
+    ("place", re.compile(r"\b(city|country|venue|location)\b", re.I)),
+    (
+        "name",
+        re.compile(
+            r"\b(moderator|chair|chairman|chairwoman|ceo|cio|cto|cfo|coo|founder|co-founder|president|head|director|executive|exec"
+            r"|speaker|organi[sz]er|host|company|firm|organi[sz]ation|association|institute|investor|officer)s?\b",
+            re.I,
+        ),
+    ),
+)
+_QUESTION_WORD = re.compile(r"\b(who|whom|whose|what|which|when|where|why|how)\b|\?", re.I)
+
+
 def expected_type(question: str) -> AnswerType:
     for answer_type, pattern in _TYPE_PATTERNS:
         match = pattern.search(question)
         if match and not _embedded(question, match):
             return answer_type
+    if not _QUESTION_WORD.search(question):
+        return next((answer_type for answer_type, pattern in _QUERY_TYPES if pattern.search(question)), "other")
     return "other"
 
 
