@@ -44,6 +44,11 @@ def test_a_bare_question_and_a_message_of_framing_alone_are_left_as_they_are() -
     # words that only look like framing stay: "any ideas" as the question's own subject, thanks in the middle
     topical = "Which ideas did the panel thank the sponsors for?"
     assert core(topical) == (topical, "")
+    # a framing word inside a compound is the question's own: "Hi-Fi", "So-called", "post-processing"
+    for compound in ("Hi-Fi settings for the amp?", "So-called headless boxes, which need a monitor?", "First post-processing step?"):
+        assert core(compound) == (compound, "")
+    assert core("OK button does nothing in the dialog?")[0] == "OK button does nothing in the dialog?"
+    assert core("New to this version, what changed?")[0] == "New to this version, what changed?"
 
 
 @pytest.mark.unit

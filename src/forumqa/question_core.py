@@ -42,7 +42,8 @@ _APOLOGY = (
     r"|(?:a )?(?:quick|simple|small|silly|dumb|stupid|newbie|noob|basic|probably obvious) (?:question|one)"
     r"|(?:i )?(?:have|got) a (?:quick |simple |small |silly |dumb |stupid |newbie |noob |basic )?question"
     r"(?: for (?:you|you all|everyone|the forum))?"
-    r"|(?:newbie|noob|new) (?:here|to this)|first (?:time )?post(?:er|ing)?(?: here)?|long time lurker(?: first time poster)?"
+    r"|(?:newbie|noob|new) here|new to (?:this|the) (?:forum|list|group|site|community|board)|first (?:time )?post(?:er|ing)?(?: here)?"
+    r"|long time lurker(?: first time poster)?"
     r"|this (?:might|may|could) be (?:obvious|a silly question|a dumb question)[^,.!?:;]*)"
 )
 _INDIRECT = (
@@ -62,7 +63,9 @@ _INDIRECT = (
     rf"{_IF}"
 )
 #: What may open a sentence before its question: one framing phrase after another, each with its punctuation.
-_OPENING = re.compile(rf"^(?:(?:{_GREETING}|{_APOLOGY}|{_INDIRECT}|so|ok|okay|um|erm)\b[\s,.!:;…-]*(?:but\b|so\b)?\s*)+", re.I)
+#: A phrase ends at a word's end, not inside a compound: "Hi-Fi settings?", "So-called…", "First post-processing…".
+_PHRASE_END = r"\b(?![-'’]\w)"
+_OPENING = re.compile(rf"^(?:(?:{_GREETING}|{_APOLOGY}|{_INDIRECT}|so|um|erm){_PHRASE_END}[\s,.!:;…-]*(?:but\b|so\b)?\s*)+", re.I)
 #: Thanks closing the question's own sentence: "…held? thx", "…held, thanks in advance!".
 _CLOSING = re.compile(rf"(?:(?<=[?!.])\s*|\s*[,;]\s*|\s+[-–—]+\s*)\b(?:{_THANKS})\b[\s.!]*$", re.I)
 #: A sentence that is only framing: "Thanks in advance!", "Hope you're all well.", "-- Mark".
