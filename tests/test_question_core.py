@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from forumqa.engine import Engine
 from forumqa.question_core import core
@@ -81,3 +85,37 @@ def test_a_chatty_question_gets_the_answer_the_bare_one_gets(shipped_engine: Eng
 def test_context_in_the_message_is_searched_with_a_question_that_leans_on_it(shipped_engine: Engine) -> None:
     leaning = shipped_engine.ask("I am reading about the License-in/out & Commercialization Forum. Who moderated it?")
     assert not leaning.abstained and leaning.short is not None and leaning.short.text == "Becky Wong"
+
+
+_FRAGMENTS = [
+    "Hi",
+    "thanks",
+    "does anyone know",
+    "who",
+    "moderated",
+    "the",
+    "forum",
+    "?",
+    ".",
+    ",",
+    "!",
+    "-",
+    "’s",
+    "sorry if",
+    "so",
+    "I",
+    "run",
+    "it",
+    " ",
+]
+
+
+@pytest.mark.unit
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_FRAGMENTS) | st.text(max_size=8), max_size=30).map(" ".join))
+def test_the_question_is_never_empty_and_says_nothing_the_message_does_not(message: str) -> None:
+    question, context = core(message)
+    assert question.strip() or not message.strip()
+    said = message.replace("’", "'").lower()
+    for word in re.findall(r"\w+", question + " " + context):
+        assert word.lower() in said or word.lower() == "s", word  # "whats" reads "what's"
