@@ -122,6 +122,10 @@ def test_expected_types() -> None:
         ("ceramics expo venue", "place"),
         ("new kiln firing costs this year", "other"),  # costs and years a query is about, not what it asks for
         ("What did the moderator say about glazes?", "other"),
+        # which release did or fixed something: a version
+        ("Which kiln-monitor version fixed the drift?", "version"),
+        ("In which release did the timer come back?", "version"),
+        ("What did the release notes say about timers?", "other"),
     ],
 )
 def test_the_answer_type_is_what_the_question_word_asks_for(question: str, wanted: str) -> None:
@@ -187,3 +191,21 @@ def test_abstention_counts_a_missing_answer_type_checked_for_the_best_sentence_o
     neutral, _ = decide(evidence, "hybrid", fit=fit(0.5))  # a question that wants no type
     assert missing < found == neutral
     assert asked == [1, 1, 1]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "short"),
+    [
+        (
+            "I pushed a new build, 2.4.1 (waiting for review), which should install.",
+            "Which version did Ines push after the 2.4.0 problem?",
+            "2.4.1",
+        ),
+        ("Only 2.4.0 refuses to install here.", "Which version refuses to install?", "2.4.0"),
+        ("I run Windows 11 with Python 3.12.1 on the studio laptop.", "What version of Python does the studio laptop run?", "3.12.1"),
+        ("Fedora 12 shipped the passwordless installs.", "Which release shipped the passwordless installs?", "Fedora 12"),
+    ],
+)
+def test_a_version_question_gets_the_release_and_not_the_product_it_names(sentence: str, question: str, short: str) -> None:
+    span = short_answer(sentence, question)
+    assert span is not None and sentence[span[0] : span[1]] == short

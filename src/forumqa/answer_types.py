@@ -2,7 +2,8 @@
 
 No reader model is available offline, so the short answer and the answer-type signal come from
 surface patterns: a "who" question wants a name, "when" a date, "how many / how much / how big"
-a number or an amount, "where" a place; of several, the one nearest the question's words. A question
+a number or an amount, "where" a place, "which version / release" a release number ("1.6.1", "Fedora 12");
+of several, the one nearest the question's words. A question
 that wants none of these ("which package…", "what is X based on?") gets the phrase it leaves open
 (forumqa.phrases). Spans are (start, end) offsets into the sentence text.
 """
@@ -15,7 +16,7 @@ from typing import Literal
 
 from forumqa.phrases import nearness, open_phrase
 
-AnswerType = Literal["name", "date", "number", "money", "place", "other"]
+AnswerType = Literal["name", "date", "number", "money", "place", "version", "other"]
 
 _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     # "when" opens the question; "which year" asks for a date wherever it stands ("…fell in 2023 compared with which year?")
@@ -40,6 +41,15 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         ),
     ),
     ("place", re.compile(r"^\s*(where|in which (city|country|place|region|town)|which (city|country|venue|place|region))\b", re.I)),
+    # forum threads ask which release did or fixed something: "Which version did the maintainer push?"
+    (
+        "version",
+        re.compile(
+            r"\b(?:which|what)\s+(?:(?!(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should)\b)[\w.+-]+\s+){0,2}"
+            r"(?:version|release|build)s?\b(?!\s+notes?\b)",
+            re.I,
+        ),
+    ),
     (
         "name",
         re.compile(
@@ -82,6 +92,11 @@ _NOT_NAMES = frozenset(
     | {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
 )
 _YEAR = re.compile(r"(?:19|20)\d{2}")
+#: A release: "1.6.1", "v2.0-rc1", "3.11", or a product and its number ("Fedora 12", "Windows 10", "Python 3.11").
+_VERSION = re.compile(
+    r"\b(?:[A-Z][\w+-]*\s)?v?\d+(?:\.\d+){1,3}(?:[-.]?(?:rc|beta|alpha|dev|post|b|a|p)\d*)?\b(?!\.\d)"
+    r"|\b[A-Z][\w+-]*\s\d{1,4}\b(?!\.\d)"
+)
 _MONEY = re.compile(r"[$€£¥]|\b(?:US\$|USD|RMB|CNY|HK\$|million|billion|trillion|bn|mn)\b", re.I)
 
 
@@ -175,6 +190,8 @@ def _without_roles(sentence: str, start: int, end: int) -> Iterable[tuple[int, i
 
 def candidates(sentence: str, answer_type: AnswerType) -> list[tuple[int, int]]:
     """Phrases of the wanted type in the sentence, in order of appearance."""
+    if answer_type == "version":
+        return [m.span() for m in _VERSION.finditer(sentence)]
     if answer_type == "date":
         return [m.span() for m in _DATE.finditer(sentence)]
     if answer_type == "number":  # a bare year is a date, not a quantity: quantities first
@@ -211,6 +228,8 @@ def short_answer(sentence: str, question: str, answer_type: AnswerType | None = 
     found = []
     for start, end in candidates(sentence, answer_type):
         phrase = sentence[start:end].strip(" ,.;:")
+        if answer_type == "version" and len(phrase.split()) == 2 and _not_product(phrase.split()[0], asked):
+            phrase = phrase.split()[1]  # "Which Python version…?": the product is asked, its number is the answer
         if not phrase or 2 * len(_words(phrase) - asked) <= len(_words(phrase)):
             continue  # mostly the question's own words: "Zhejiang Haichang Biotech Co" for "…of Zhejiang Haichang Biotech?"
         offset = sentence.index(phrase, start)
@@ -222,7 +241,8 @@ def short_answer(sentence: str, question: str, answer_type: AnswerType | None = 
 
     def order(span: tuple[int, int]) -> tuple[bool, bool, int, int, int, bool]:
         apart, to_names, to_any, before = distance(*span)  # apart: in no clause with a name the question says
-        return _lesser(sentence[span[0] : span[1]], answer_type), apart, _unlike(sentence, span, kind), to_names, to_any, before
+        lesser = _lesser(sentence[span[0] : span[1]], answer_type) or (answer_type == "version" and not _of_product(sentence, span, asked))
+        return lesser, apart, _unlike(sentence, span, kind), to_names, to_any, before
 
     return min(found, key=order)
 
@@ -300,6 +320,19 @@ def _title_of(sentence: str, question: str) -> tuple[int, int] | None:
         title = sentence[start:end].rstrip()
         return (start, start + len(title)) if title else None
     return None
+
+
+def _not_product(word: str, asked: set[str]) -> bool:
+    """The word before a version number is no product the question leaves open: asked already ("Which **Python**
+    version…?"), the word "version" itself, or a capitalised word that opens a sentence ("Only 1.6.0 fails")."""
+    return word in _NOT_NAMES or word in {"Only", "Just", "Version", "Release", "Build"} or _words(word) <= asked
+
+
+def _of_product(sentence: str, span: tuple[int, int], asked: set[str]) -> bool:
+    """The version follows the product the question names ("What version of **Python**…?": "Python **3.12.1**");
+    a release after any other word ("I run Windows 11") is a lesser reading, so the named product's wins."""
+    before = sentence[: span[0]].split()[-1:]
+    return bool(before) and before[0][:1].isupper() and _words(before[0]) <= asked
 
 
 def _lesser(phrase: str, answer_type: AnswerType) -> bool:
