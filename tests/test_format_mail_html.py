@@ -26,9 +26,12 @@ LATIN1 = FIXTURES / "pipermail-000146-latin1.html"
 MHONARC = FIXTURES / "mhonarc-msg00087.html"
 FLOWED = FIXTURES / "mhonarc-msg00088-flowed.html"
 PRE22 = FIXTURES / "mhonarc-msg00041-pre22.html"  # the layout of MHonArc before 2.2, <b> labels
+ATTACHMENTS = FIXTURES / "mhonarc-msg00112-attachments.html"  # MHonArc 2.6.19's own output, a PDF and a mail attached
+SPAMMODE = FIXTURES / "mhonarc-msg00113-spammode.html"  # 2.6.19 with <SPAMMODE>, answering a mail whose id it does not link
+MHONARC_INDEX = FIXTURES / "mhonarc-threads.html"  # 2.6.19's thread index: a list of the mails, skipped
 HK_MESSAGE = FIXTURES / "hyperkitty-message.html"
 HK_THREAD = FIXTURES / "hyperkitty-thread.html"
-PAGES = sorted(p.name for p in FIXTURES.glob("*.html"))
+PAGES = sorted(p.name for p in FIXTURES.glob("*.html") if p != MHONARC_INDEX)
 
 
 def _thread(path: Path) -> Thread:
@@ -253,6 +256,8 @@ def test_mhonarc_quote_without_attribution_is_credited_to_the_sender_of_the_mail
 
 def test_mhonarc_parent_outside_the_archive_leaves_the_quote_unattributed(tmp_path: Path) -> None:
     path = _edited(tmp_path, MHONARC, '<li><em>In-reply-to</em>: &lt;<a href="msg00085.html">', "<li><em>In-reply-to</em>: &lt;<a>")
+    listed = MHONARC.read_text(encoding="utf-8").split("<!--X-References-->")[1].split("<!--X-References-End-->")[0]
+    path = _edited(tmp_path, path, listed, "\n")  # MHonArc lists no mail the archive lacks
     quote = next(b for b in _thread(path).posts[0].blocks if isinstance(b, Quote))
     assert (quote.author, quote.post) == (None, None)  # whose mail it was, the page does not say
 
@@ -400,6 +405,73 @@ def test_an_mhonarc_subject_that_is_all_brackets_stays_the_title(tmp_path: Path)
     old = "<!--X-Subject: Re: Treadling export drops the last pick -->"
     path = _edited(tmp_path, PRE22, old, "<!--X-Subject: [priya@weft.example.org: Treadling export drops the last pick] -->")
     assert _thread(path).title == "[priya@weft.example.org: Treadling export drops the last pick]"
+
+
+def test_mhonarc_attachment_notes_and_the_attached_mails_frame_are_not_text() -> None:
+    document = read_clean(ATTACHMENTS)
+    for furniture in ("Attachment", "wax-points.pdf", "Description", "Adobe PDF", "Begin Message", "End Message", "Subject:"):
+        assert furniture not in document.text, furniture
+    assert _sections(document, quoted=False) == [
+        (
+            "Ottoline Brindle",
+            "heddle-2@kestrel.org",
+            "Clock oil is fine on the pivots but the bar ends want beeswax.\n"
+            "From what Cuthbert wrote last year, a thin coat lasts a season.\n"  # the mbox's ">From" escaping undone
+            "Drawing of where to wax attached, and his mail below.\nOttoline",
+        )
+    ]
+    # the attached mail is its sender's, read from its From field; the quote is the answered mail's sender's
+    assert [(author, text) for author, _, text in _sections(document, quoted=True)] == [
+        ("Ambrose Quarles", "Is clock oil too thin for the bar ends?"),
+        ("Cuthbert Halloran", "Rub a block of beeswax along both bar ends, then buff with a rag."),
+    ]
+
+
+def test_mhonarc_attachment_note_in_a_frame_is_not_text(tmp_path: Path) -> None:
+    note = (
+        '<p><strong>Attachment:\n<a href="pdfWnD4_DhAfy.pdf" ><tt>wax-points.pdf</tt></a></strong><br>\n'
+        "<em>Description:</em> Adobe PDF document</p>"
+    )
+    framed = note.replace("<p>", '<table border="1" cellspacing="0" cellpadding="4">\n<tr><td>').replace("</p>", "</td></tr></table>")
+    document = read_clean(_edited(tmp_path, ATTACHMENTS, note, framed))
+    assert "wax-points.pdf" not in document.text and "Description" not in document.text
+
+
+def test_mhonarc_spammode_quote_is_credited_to_the_named_sender_of_the_mail_an_unlinked_in_reply_to_names() -> None:
+    document = read_clean(SPAMMODE)
+    # In-reply-to <CAKq3=wb…@mail.gmail.com> has no link (MHonArc links no id with "="), but the record's references
+    # and the References list are the same two mails; SPAMMODE lists their senders by name alone
+    assert _sections(document, quoted=True) == [
+        ("Ambrose Quarles", "CAKq3=wbReed2+x@mail.gmail.com", "A ten-dent reed sleyed two per dent.")
+    ]
+    (post,) = _thread(SPAMMODE).posts
+    assert (post.author, post.post, post.reply_to) == ("Cuthbert Halloran", "reed-3@pibbet.org", "CAKq3=wbReed2+x@mail.gmail.com")
+
+
+def test_mhonarc_unlinked_in_reply_to_whose_mail_the_references_list_cannot_pick_leaves_the_quote_unattributed(
+    tmp_path: Path,
+) -> None:
+    first = (
+        '<li><strong><a name="00000" href="msg00000.html">[loomwork] Reed spacing for linen warp</a></strong>\n'
+        "<ul><li><em>From:</em> Ottoline Brindle</li></ul></li>\n"
+    )
+    path = _edited(tmp_path, SPAMMODE, first, "")  # one mail of the record not in the archive: no telling which is which
+    quote = next(b for b in _thread(path).posts[0].blocks if isinstance(b, Quote))
+    assert (quote.author, quote.post) == (None, None)
+
+
+def test_an_mhonarc_index_page_is_claimed_and_skipped_with_its_reason(tmp_path: Path) -> None:
+    assert mail_html.sniff(MHONARC_INDEX, head_of(MHONARC_INDEX))
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    shutil.copy(MHONARC_INDEX, folder / "threads.html")
+    shutil.copy(MHONARC_INDEX, folder / "maillist.html")
+    result = load_documents(folder)
+    assert result.documents == []
+    assert sorted((s.source, "an MHonArc index page" in s.reason) for s in result.skipped) == [
+        ("maillist.html", True),
+        ("threads.html", True),
+    ]
 
 
 # ---------------------------------------------------------------- HyperKitty
@@ -574,7 +646,7 @@ def test_the_loader_reads_the_archive_folder_with_exact_sections_and_no_quote_cr
     folder = tmp_path / "lists"
     shutil.copytree(FIXTURES, folder)
     result = load_documents(folder)
-    assert result.skipped == []
+    assert [s.source for s in result.skipped] == [MHONARC_INDEX.name]  # a mirror holds the index pages too
     assert sorted(d.source for d in result.documents) == PAGES
     for document in result.documents:
         thread = _thread(folder / document.source)

@@ -70,6 +70,10 @@ BODY_END = "<!--X-Body-of-Message-End-->"
 REFS = "<!--X-References-->"
 REFS_END = "<!--X-References-End-->"
 _ID_RECORD = "<!--X-Message-Id:"
+#: The comment MHonArc opens every page it writes with (after the SSMARKUP resource, if set), index pages too.
+_VERSION = re.compile(r"<!--\s*MHonArc v\d")
+#: mboxrd's escaping of a body line that reads "From " (mbox.body.unescape_from), which MHonArc shows as it was stored.
+_ESCAPED_FROM = re.compile(r"^>(>*From )")
 _CHARACTER_REFERENCE = re.compile(r"&#(\d+);")
 #: MHonArc's mrot13: tr/@A-Z[a-z/N-Z[@A-Mn-za-m/, its own inverse (Sympa decodes X-From-R13 the same way).
 _MROT13 = str.maketrans(
@@ -86,19 +90,33 @@ def claims(text: str) -> bool:
 
     A page with the header block's marker (2.3 on) is claimed as before; one without (2.2 and
     older) needs the record closed by `<!--X-Head-End-->` and a message block or body marker after it.
+    An index page is claimed too, so that it is skipped with its reason rather than read as a page.
     """
     record = text.find(_ID_RECORD)
     if record < 0:
-        return False
+        return is_index(text)
     if HEAD in text:
         return True
     end = text.find(RECORD_END, record)
     return end >= 0 and any(text.find(marker, end) >= 0 for marker in (MSGBODY, BODY))
 
 
+def is_index(text: str) -> bool:
+    """An index page (maillist.html, threads.html, mail2.html…): MHonArc's version comment near the top, and no message.
+
+    It lists each mail's subject and sender, linked to the mail's own page: read as a page it would
+    be a document of subjects and names that matches every question on them and credits no one.
+    """
+    return _VERSION.search(text, 0, 2048) is not None and not any(marker in text for marker in (MSGBODY, BODY, _ID_RECORD))
+
+
 def read(text: str, stem: str, warn: Warn) -> Thread:
+    if is_index(text):
+        raise UnreadableDocument(
+            "an MHonArc index page (maillist.html, threads.html): it lists the mails, which are read from their own pages"
+        )
     body = _body(text)
-    lines = rendered_lines(body) if body is not None else []
+    lines = _lines(body) if body is not None else []
     if not any(line.strip() for line in lines):
         raise UnreadableDocument(
             "an MHonArc message page with no message between <!--X-Body-of-Message--> and "
@@ -115,6 +133,8 @@ def read(text: str, stem: str, warn: Warn) -> Thread:
     reply_to = message_id(_value(fields.get("in-reply-to")) or refs[-1])
     parent_page = attr(_link(fields.get("in-reply-to")), "href") if "in-reply-to" in fields else None
     references = BeautifulSoup(between(text, REFS, REFS_END) or "", "html.parser")
+    if parent_page == "" and reply_to:
+        parent_page = _listed_page(references, [message_id(ref) for ref in refs], reply_to)
     mail = Mail(
         lines,
         author=display_name(name, address),
@@ -127,6 +147,72 @@ def read(text: str, stem: str, warn: Warn) -> Thread:
     )
     subject = _words(_first(record, "subject")) or _value(fields.get("subject")) or flat_text(top.find("title"))
     return thread(subject, stem, [mail])
+
+
+def _lines(body: str) -> list[str]:
+    """The body's lines as the mail had them: MHonArc's notes on attachments and its frame of an attached mail out, mbox escaping undone.
+
+    An attachment saved to its own file leaves a note (mhexternal.pl: "Attachment: <a><tt>name</tt></a>"
+    over "<em>Description:</em> type") that is the archive's words, not the sender's, like
+    pipermail's scrubber notes. An attached mail (message/rfc822) is framed by "--- Begin Message ---"
+    and "--- End Message ---" (readmail.pl) with its header fields as a list; its From and Date are
+    given back as the header block the quote rules read, so its text is credited to its sender.
+    MHonArc shows a mail as its mbox stored it, and mboxrd writes a body line "From …" as ">From …":
+    one ">" comes off as the mbox reader takes it off, or the sender's own line would be read as a quote.
+    """
+    soup = BeautifulSoup(body, "html.parser")
+    changed = _drop_attachment_notes(soup) + _unframe_attached_mails(soup)
+    return [_ESCAPED_FROM.sub(r"\1", line) for line in rendered_lines(str(soup) if changed else body)]
+
+
+def _drop_attachment_notes(soup: BeautifulSoup) -> int:
+    """Take out mhexternal.pl's notes (a `<p>`, or with its frame option a one-cell table); how many there were."""
+    notes = 0
+    for label in soup.find_all("em"):
+        holder = label.parent
+        if flat_text(label) != "Description:" or not isinstance(holder, Tag) or holder.name not in ("p", "td"):
+            continue
+        name = holder.find("strong")
+        link = name.find("a", href=True) if isinstance(name, Tag) else None
+        if isinstance(link, Tag) and link.find("tt") is not None:
+            table = holder.find_parent("table") if holder.name == "td" else None
+            (table or holder).decompose()
+            notes += 1
+    return notes
+
+
+def _unframe_attached_mails(soup: BeautifulSoup) -> int:
+    """An attached mail's frame markers out, its header list turned into "From:" and "Date:" lines; how many mails."""
+    mails = 0
+    for marker in soup.find_all("small"):
+        words = flat_text(marker)
+        if words not in ("--- Begin Message ---", "--- End Message ---"):
+            continue
+        header = marker.find_next_sibling() if words.startswith("--- Begin") else None
+        if isinstance(header, Tag) and header.name == "ul":
+            fields = _fields(header)
+            shown = [f"{name}: {_value(fields[name.lower()])}" for name in ("From", "Date") if name.lower() in fields]
+            pre = soup.new_tag("pre")
+            pre.string = "\n".join(shown) + "\n"
+            header.replace_with(pre)
+            mails += 1
+        marker.decompose()
+    return mails
+
+
+def _listed_page(references: BeautifulSoup, recorded: list[str | None], reply_to: str) -> str:
+    """The References list's page of the mail an unlinked In-reply-to names; "" when the list cannot say which it is.
+
+    MHonArc links an id only where it reads as an address with a 2-4 letter top-level domain
+    ($AddrExp in mhinit.pl), so "CAHk-=wx…@mail.gmail.com" or "…@host.localdomain" is shown bare
+    although that mail's page is in the archive. The record lists every reference, the References
+    list those the archive holds, both in the mail's order (mhamain.pl); when the two are as long,
+    they are the same mails one for one.
+    """
+    pages = [page for page, _ in _listed(references)]
+    if reply_to not in recorded or len(pages) != len(recorded):
+        return ""
+    return pages[recorded.index(reply_to)]
 
 
 def _body(text: str) -> str | None:
@@ -187,7 +273,7 @@ def _words(value: str) -> str:
     return " ".join(value.split())
 
 
-def _fields(head: BeautifulSoup) -> dict[str, Tag]:
+def _fields(head: Tag) -> dict[str, Tag]:
     """The header fields' list items by lower-case field name: `<li><em>From</em>: …</li>`, or with `<strong>`, `<b>`, no markup."""
     fields: dict[str, Tag] = {}
     for item in head.find_all("li"):
@@ -235,10 +321,10 @@ def _ancestors(references: BeautifulSoup, parent_page: str | None, reply_to: str
     """The reply chain the References list names, nearest first; the first is the mail this one answers.
 
     With an In-reply-to field, that mail's page must be in the list (its link in the field is the
-    list item's); an In-reply-to without a link is a mail the archive lacks, whose sender the page
-    does not say. Without the field, the newest listed mail is taken, as the mbox reader does.
+    list item's); an In-reply-to without a link whose mail `_listed_page` cannot find is a mail the
+    archive lacks, whose sender the page does not say. Without the field, the newest listed mail is taken, as the mbox reader does.
     """
-    listed = [_reference(label) for label in references.find_all(_LABELS) if flat_text(label).rstrip(":").strip().lower() == "from"]
+    listed = _listed(references)
     pages = [page for page, _ in listed]
     if parent_page is not None:
         if not parent_page or parent_page not in pages:
@@ -250,10 +336,19 @@ def _ancestors(references: BeautifulSoup, parent_page: str | None, reply_to: str
     return tuple(chain)
 
 
+def _listed(references: BeautifulSoup) -> list[tuple[str, Known]]:
+    """(page, sender) of each References list entry, oldest first."""
+    return [_reference(label) for label in references.find_all(_LABELS) if flat_text(label).rstrip(":").strip().lower() == "from"]
+
+
 def _reference(label: Tag) -> tuple[str, Known]:
-    """(its page, its sender) of one References list entry, from the entry's "From:" line."""
+    """(its page, its sender) of one References list entry, from the entry's "From:" line.
+
+    With SPAMMODE the line holds the sender's name alone ($FROMNAME$), which is a name, not an address.
+    """
     item = label.find_parent("li")
     entry = item.find_parent("li") if isinstance(item, Tag) else None
-    name, address = sender(_value(item) if isinstance(item, Tag) else "")
+    shown = _value(item) if isinstance(item, Tag) else ""
+    name, address = sender(shown) if "@" in shown or "<" in shown else (shown, None)
     page = attr(_link(entry), "href") if isinstance(entry, Tag) else ""
     return page, Known(display_name(name, address), address, None)
