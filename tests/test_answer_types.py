@@ -120,6 +120,7 @@ def test_expected_types() -> None:
         ("glaze workshop attendance", "number"),
         ("open studio date", "date"),
         ("ceramics expo venue", "place"),
+        ("kiln monitor version that fixed the drift", "version"),
         ("new kiln firing costs this year", "other"),  # costs and years a query is about, not what it asks for
         ("What did the moderator say about glazes?", "other"),
         # which release did or fixed something: a version

@@ -108,6 +108,7 @@ _QUERY_TYPES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("number", re.compile(r"\b(count|number|attendance|attendees|size|capacity|percentage)\b", re.I)),
     ("date", re.compile(r"\bdates?\b", re.I)),
     ("place", re.compile(r"\b(city|country|venue|location)\b", re.I)),
+    ("version", re.compile(r"\bversions?\b", re.I)),
     (
         "name",
         re.compile(
