@@ -355,6 +355,19 @@ def test_mails_with_a_content_disposition_are_read() -> None:
     ]
 
 
+def test_a_mail_attached_whole_is_its_writers_quote() -> None:
+    """A "Forward as attachment" sends the mail as a message/rfc822 part: its words are its writer's, quoted by the
+    forwarder, as in an inline forward; before, they were lost."""
+    warnings: list[Skipped] = []
+    (document,) = read_file(FIXTURES / "attached-mail.mbox", "lists/attached-mail.mbox", warnings)
+    assert warnings == []
+    assert _sections(document) == [
+        ("Rosalind Okoye", "1", False, "How long should a bisque firing hold at peak?"),
+        ("Priya Nair", "2", False, "Our studio tech answered this last autumn; his mail is attached."),
+        ("Tomasz Weber", "2", True, "Ten minutes at peak is plenty for a bisque; longer only wastes power."),
+    ]
+
+
 def test_a_quoted_patch_is_one_quote() -> None:
     """Consecutive quote lines of one depth and writer make one Quote, whatever their length.
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import re
+from collections.abc import Iterator
 from email.message import EmailMessage, Message
 from typing import IO, cast
 
@@ -97,11 +98,42 @@ def body_lines(message: EmailMessage, label: str, warn: Warn) -> list[str] | Non
         return None
     content = _text(part, label, warn).replace("\r\n", "\n").replace("\r", "\n")
     if part.get_content_type() == "text/html":
-        return _html_lines(content)
-    lines = _without_scrubber_notes(content.split("\n"))  # "From " escaping is undone in `parse`
-    if str(part.get_param("format", "")).lower() == "flowed":
-        return unflow(lines, str(part.get_param("delsp", "")).lower() == "yes")
+        lines = _html_lines(content)
+    else:
+        lines = _without_scrubber_notes(content.split("\n"))  # "From " escaping is undone in `parse`
+        if str(part.get_param("format", "")).lower() == "flowed":
+            lines = unflow(lines, str(part.get_param("delsp", "")).lower() == "yes")
+    return lines if digests else lines + _attached_mails(message, label, warn)
+
+
+def _attached_mails(message: EmailMessage, label: str, warn: Warn) -> list[str]:
+    """Each mail attached whole (message/rfc822, as "Forward as attachment" sends it), as the lines an inline forward has.
+
+    Its text is its writer's, not the forwarder's: written out under "---------- Forwarded message
+    ---------" with its From and Date, the quote rules credit it to its writer as they do an inline
+    forward. Left out, it was lost; read as the forwarder's, it would put words in their mouth.
+    """
+    lines: list[str] = []
+    for part in _parts_outside_attached_mails(message):
+        payload = part.get_payload() if part.get_content_type() == "message/rfc822" else None
+        attached = payload[0] if isinstance(payload, list) and payload else None
+        if not isinstance(attached, EmailMessage):
+            continue
+        text = body_lines(attached, label, warn)
+        if not text:
+            continue
+        fields = [f"{name}: {attached[name]}" for name in ("From", "Date", "Subject") if attached[name]]
+        lines += ["", "---------- Forwarded message ---------", *fields, "", *text]
     return lines
+
+
+def _parts_outside_attached_mails(message: Message) -> Iterator[Message]:
+    """The parts of a mail, not those inside a mail attached to it (that one's own reading finds those)."""
+    for part in message.get_payload() if message.is_multipart() and message.get_content_type() != "message/rfc822" else []:
+        if isinstance(part, Message):
+            yield part
+            if part.get_content_type() != "message/rfc822":
+                yield from _parts_outside_attached_mails(part)
 
 
 def rendered_lines(html: str) -> list[str]:
