@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -252,6 +253,20 @@ def test_mhonarc_quote_without_attribution_is_credited_to_the_sender_of_the_mail
         )
     ]
     assert [author for author, _, _ in _sections(document, quoted=False)] == ["Bashir Okonjo"]
+
+
+def test_mhonarc_page_without_its_record_is_read_from_its_header_block(tmp_path: Path) -> None:
+    """An archive made with NOPRINTXCOMMENTS writes no record comments; its markers and header list stay, and suffice."""
+    text = MHONARC.read_text(encoding="utf-8")
+    path = tmp_path / MHONARC.name
+    path.write_text(re.sub(r"<!--X-[\w-]+: [^>]*-->\n?", "", text), encoding="utf-8")
+    assert "<!--X-Message-Id:" not in path.read_text(encoding="utf-8")
+    assert mail_html.sniff(path, head_of(path))
+    (post,) = _thread(path).posts
+    assert (post.author, post.date) == ("Bashir Okonjo", "2024-03-06T07:15:42+00:00")
+    document = read_clean(path)
+    assert [author for author, _, _ in _sections(document, quoted=False)] == ["Bashir Okonjo"]
+    assert [author for author, _, _ in _sections(document, quoted=True)] == ["Dorothea Kłos"]
 
 
 def test_mhonarc_parent_outside_the_archive_leaves_the_quote_unattributed(tmp_path: Path) -> None:

@@ -91,10 +91,12 @@ def claims(text: str) -> bool:
     A page with the header block's marker (2.3 on) is claimed as before; one without (2.2 and
     older) needs the record closed by `<!--X-Head-End-->` and a message block or body marker after it.
     An index page is claimed too, so that it is skipped with its reason rather than read as a page.
+    An archive made with NOPRINTXCOMMENTS has no record at all: its header block and body markers are
+    still there, and the header block's list gives what the record would (`read` falls back to it).
     """
     record = text.find(_ID_RECORD)
     if record < 0:
-        return is_index(text)
+        return (HEAD in text and BODY in text) or is_index(text)
     if HEAD in text:
         return True
     end = text.find(RECORD_END, record)
