@@ -242,8 +242,7 @@ def short_answer(sentence: str, question: str, answer_type: AnswerType | None = 
 
     def order(span: tuple[int, int]) -> tuple[bool, bool, int, int, int, bool]:
         apart, to_names, to_any, before = distance(*span)  # apart: in no clause with a name the question says
-        lesser = _lesser(sentence[span[0] : span[1]], answer_type) or (answer_type == "version" and not _of_product(sentence, span, asked))
-        return lesser, apart, _unlike(sentence, span, kind), to_names, to_any, before
+        return _lesser(sentence, span, answer_type, asked), apart, _unlike(sentence, span, kind), to_names, to_any, before
 
     return min(found, key=order)
 
@@ -329,15 +328,14 @@ def _not_product(word: str, asked: set[str]) -> bool:
     return word in _NOT_NAMES or word in {"Only", "Just", "Version", "Release", "Build"} or _words(word) <= asked
 
 
-def _of_product(sentence: str, span: tuple[int, int], asked: set[str]) -> bool:
-    """The version follows the product the question names ("What version of **Python**…?": "Python **3.12.1**");
-    a release after any other word ("I run Windows 11") is a lesser reading, so the named product's wins."""
-    before = sentence[: span[0]].split()[-1:]
-    return bool(before) and before[0][:1].isupper() and _words(before[0]) <= asked
-
-
-def _lesser(phrase: str, answer_type: AnswerType) -> bool:
-    """A weaker reading of the type: a bare year for "how many", an amount with no currency for "how much money"."""
+def _lesser(sentence: str, span: tuple[int, int], answer_type: AnswerType, asked: set[str]) -> bool:
+    """A weaker reading of the type: a bare year for "how many", an amount with no currency for "how much money",
+    a release that does not follow the product the question names ("What version of **Python**…?": "Python
+    **3.12.1**", not the "Windows 11" after "I run")."""
+    phrase = sentence[span[0] : span[1]]
+    if answer_type == "version":
+        before = sentence[: span[0]].split()[-1:]
+        return not (before and before[0][:1].isupper() and _words(before[0]) <= asked)
     if answer_type == "number":
         return bool(_YEAR.fullmatch(phrase))
     if answer_type == "money":

@@ -42,7 +42,8 @@ class Chunk:
 
 
 @lru_cache(maxsize=1)
-def _segmenter() -> pysbd.Segmenter:
+def segmenter() -> pysbd.Segmenter:
+    """The one sentence splitter, built once: documents' paragraphs and a question's message are split alike."""
     return pysbd.Segmenter(language="en", clean=False, char_span=False)
 
 
@@ -123,7 +124,7 @@ def _sentence_offsets(paragraph: str, max_chars: int) -> list[tuple[int, int]]:
             offsets += [(window_start + start, window_start + end)] if start < end else []
             continue
         cursor = 0
-        for piece in _segmenter().segment(window):
+        for piece in segmenter().segment(window):
             piece = piece.strip()
             if not piece:
                 continue

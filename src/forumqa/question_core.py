@@ -18,9 +18,8 @@ is left as it is.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
-import pysbd
+from forumqa.chunking import segmenter
 
 _WHO = r"(?:any|some|every)(?:one|body)(?: (?:here|out there|else))?"
 _YOU = r"(?:you|u|ya|y'all|you guys|you all|any of you|folks|guys)"
@@ -87,11 +86,6 @@ _ASKING = re.compile(
 )
 
 
-@lru_cache(maxsize=1)
-def _segmenter() -> pysbd.Segmenter:
-    return pysbd.Segmenter(language="en", clean=False, char_span=False)
-
-
 def core(message: str) -> tuple[str, str]:
     """The question as it would read bare, and the sentences around it that ask nothing ("I run 10.04 on a
     server."), for the engine to treat as the turn before it: a question that leans on them ("How do I stop it
@@ -100,7 +94,7 @@ def core(message: str) -> tuple[str, str]:
     sentence ending in "?", is the question whole.
     """
     message = _CLIPPED.sub(r"\1's", message.translate(_APOSTROPHES))
-    pieces = _segmenter().segment(message) if _SENTENCE_BREAK.search(message) else [message]
+    pieces = segmenter().segment(message) if _SENTENCE_BREAK.search(message) else [message]
     kept = []
     for piece in pieces:
         text = piece.strip()
