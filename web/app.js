@@ -203,19 +203,6 @@ async function followRebuild() {
 
 // ---------------------------------------------------------------- answers
 
-// One card per document, its best passage, best documents first: several chunks of one long
-// document would otherwise crowd out the other candidates.
-function bestPerDocument(passages, limit) {
-  const best = new Map();
-  passages.forEach((passage) => {
-    const known = best.get(passage.doc_id);
-    if (!known || passage.score > known.score) best.set(passage.doc_id, passage);
-  });
-  return Array.from(best.values())
-    .sort((a, b) => b.score - a.score)
-    .slice(0, limit);
-}
-
 // The quoted sentence, with the phrase that answers (`short`, in document offsets) in bold.
 function appendAnswer(node, result) {
   const first = result.citations[0];
@@ -244,7 +231,9 @@ function citationButton(citation, label, generation) {
 
 function renderAnswer(question, result) {
   const bubble = el("div", "bubble answer");
-  const sources = result.abstained ? bestPerDocument(result.related, RELATED_CARDS) : result.citations;
+  // With "not found", the closest passages in the server's order (best first), several from one document when
+  // it has them: one card per document hid the passage holding the answer on most abstentions (README).
+  const sources = result.abstained ? result.related.slice(0, RELATED_CARDS) : result.citations;
   if (result.abstained) {
     bubble.classList.add("abstained");
     if (result.message) bubble.appendChild(el("p", "abstain-message", result.message));

@@ -54,6 +54,10 @@ class EvalReport:
     latency_p50_ms: float
     latency_p95_ms: float
     failures: list[str] = field(default_factory=list)
+    #: Of the answerable questions it abstained on: the expected answer is in one of the first RELATED_SHOWN
+    #: related passages, which the page and the API still show with "not found" (None: no such abstention).
+    related_on_abstention: float | None = None
+    false_abstentions: int = 0
 
 
 def load_questions(path: Path) -> list[EvalQuestion]:
@@ -93,6 +97,9 @@ def _same_phrase(got: str, want: str) -> bool:
     return norm(got) == norm(want)
 
 
+#: How many related passages count as seen beside a "not found": the chat page shows the first three.
+RELATED_SHOWN = 3
+
 #: Confidence bins of the reliability table.
 BINS = (0.0, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 1.01)
 
@@ -119,7 +126,7 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 def evaluate(engine: Engine, questions: Sequence[EvalQuestion], mode: RetrievalMode) -> EvalReport:
-    correct = source = abstained_off = abstained_on = authored = credited = shorts = short_hits = 0
+    correct = source = abstained_off = abstained_on = authored = credited = shorts = short_hits = related_hits = 0
     outcomes: list[tuple[float, bool]] = []
     latencies = []
     failures = []
@@ -134,6 +141,8 @@ def evaluate(engine: Engine, questions: Sequence[EvalQuestion], mode: RetrievalM
                 failures.append(f"answered an unanswerable question: {item.q!r} -> {result.answer!r}")
             continue
         abstained_on += result.abstained
+        if result.abstained:
+            related_hits += any(item.is_right(p.text) for p in result.related[:RELATED_SHOWN])
         top = result.citations[0] if result.citations else (result.related[0] if result.related else None)
         source += bool(top and _same_doc(top.doc_id, item.doc))
         if item.author and result.citations:
@@ -162,6 +171,8 @@ def evaluate(engine: Engine, questions: Sequence[EvalQuestion], mode: RetrievalM
         latency_p50_ms=percentile(latencies, 50),
         latency_p95_ms=percentile(latencies, 95),
         failures=failures,
+        related_on_abstention=related_hits / abstained_on if abstained_on else None,
+        false_abstentions=abstained_on,
     )
 
 
@@ -195,4 +206,9 @@ def format_reports(reports: dict[str, list[EvalReport]]) -> str:
             if r.mode == "hybrid" and r.reliability:
                 cells = ", ".join(f"{b}: {share:.2f} of {n}" for b, n, share in r.reliability)
                 lines.append(f"reliability ({half}, hybrid; confidence: share right of questions): {cells}")
+            if r.mode == "hybrid" and r.related_on_abstention is not None:
+                lines.append(
+                    f"related passages ({half}, hybrid): on {r.related_on_abstention:.2f} of its {r.false_abstentions} false abstentions"
+                    f' the answer is in one of the first {RELATED_SHOWN} passages shown with "not found"'
+                )
     return "\n".join(lines)
