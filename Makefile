@@ -52,6 +52,7 @@ eval: $(STAMP)
 	$(VENV)/bin/forumqa eval eval/questions_v2.jsonl --documents-dir index/eval-v2-docs --index-dir index/eval-v2
 	$(VENV)/bin/forumqa eval eval/forums_real_questions.jsonl --documents-dir index/eval-v2-docs --index-dir index/eval-v2 --mode hybrid
 	$(VENV)/bin/forumqa eval eval/questions_v2_keywords.jsonl --documents-dir index/eval-v2-docs --index-dir index/eval-v2 --mode hybrid
+	$(VENV)/bin/forumqa eval eval/questions_tune_extra.jsonl --documents-dir index/eval-v2-docs --index-dir index/eval-v2 --mode hybrid
 
 # Every benchmark in one run (about an hour on 2 cores; `--quick` for minutes). Never beside the tests.
 bench: $(STAMP)
