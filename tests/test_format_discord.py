@@ -60,7 +60,7 @@ def test_messages_carry_author_id_date_reply_and_link() -> None:
 
 def test_events_and_attachment_only_messages_are_left_out_silently() -> None:
     posts = _posts()
-    assert set(posts) == {f"11000000000000000{n:02d}" for n in (2, 3, 5, 7, 8, 9, 10)}
+    assert set(posts) == {f"11000000000000000{n:02d}" for n in (2, 3, 5, 7, 8, 9, 10, 11, 12)}
     document, warnings = _read()
     assert "Pinned a message" not in document.text and warnings == []
 
@@ -110,9 +110,30 @@ def test_chat_markdown_to_text() -> None:
     assert "the mirror is fine 👍" in text
 
 
+def test_a_numbered_step_keeps_its_number() -> None:
+    """A real export's how-to, posted a step per message ("2. Then move…"): CommonMark would read each as
+    a list item and drop the number; code keeps its lines as written."""
+    document, _ = _read()
+    (steps,) = covering(document, "Let the mirror cool outside")
+    assert document.text[steps.start : steps.end] == (
+        "How I collimate before a session:\n"
+        "1. Let the mirror cool outside for forty minutes.\n"
+        "2) Centre the laser dot on the primary's donut."
+    )
+    (step,) = covering(document, "Star-test on Vega")
+    assert document.text[step.start : step.end].startswith("3. Star-test on Vega")
+    (code,) = covering(document, "this line is code")
+    assert document.text[code.start : code.end] == "4. this line is code, not a step"
+    assert "\\" not in document.text
+
+
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
+        ("1. cool it\n2) collimate", "1\\. cool it\n2\\) collimate"),
+        ("> 3. a quoted step\nmine", "> 3\\. a quoted step\n\nmine"),
+        ("```\n1. code\n```\n2. after", "```\n1. code\n```\n2\\. after"),
+        ("version 1.5 is out", "version 1.5 is out"),
         ("> one line\nmy reply", "> one line\n\nmy reply"),
         (">>> all\nof this", "> all\n> of this"),
         ("plain\n> q\n> q2", "plain\n> q\n> q2"),

@@ -295,3 +295,53 @@ def test_a_shared_message_is_a_quote_of_its_author_and_a_quoted_parent_is_the_pa
 )
 def test_rich_text_as_mrkdwn(blocks: object, mrkdwn: str) -> None:
     assert slack.rich_text(blocks) == mrkdwn
+
+
+# ---------------------------------------------------------------- an export published without users.json
+
+ORCHARD = Path(__file__).parent / "fixtures" / "forums" / "slack" / "orchard-no-users-export"
+
+
+def test_an_export_without_users_json_is_read_with_the_names_its_messages_carry() -> None:
+    """People publish exports without users.json (it holds everyone's e-mail address): channels.json and a
+    folder it lists still make an export, and each user is named by the profile any of their messages
+    carries, so a file share without a profile, a mention and a message on another day are named too."""
+    assert [f.name for f in FOLDER_FORMATS if f.sniff(ORCHARD, "")] == [NAME]
+    documents, warnings = load(ORCHARD, "orchard-no-users-export")
+    assert warnings == []
+    assert [(a, p, r, t[:30]) for d in documents.values() for a, p, r, t, _ in spans(d)] == [
+        ("Maren Holt", "1707555700.000200", None, "Winter pruning starts Saturday"),
+        ("Idris Calder", "1707556000.000300", "1707555700.000200", "Photo of the canker on the nor"),
+        ("Idris Calder", "1707642000.000500", None, "@Maren Holt the canker goes ba"),
+    ]
+    text = " ".join(d.text for d in documents.values())
+    assert "has joined" not in text and "U0" not in text
+
+
+def test_an_apps_post_by_a_user_the_export_does_not_name_is_not_text(tmp_path: Path) -> None:
+    """slackdump writes an app's post (`bot_id`, `bot_profile`) with a `user` that is in no users.json: a
+    bot's words, not a person's to be credited under a raw id; with or without users.json."""
+    documents, _ = load(ORCHARD, "orchard-no-users-export")
+    assert all("Frost warning" not in d.text for d in documents.values())
+    export = tmp_path / "orchard-export"
+    shutil.copytree(ORCHARD, export)
+    people = [{"id": "U0MAREN1", "name": "maren.holt", "real_name": "Maren Holt"}, {"id": "U0IDRIS2", "name": "idris.c"}]
+    (export / "users.json").write_text(json.dumps(people), encoding="utf-8")
+    documents, warnings = load(export, "orchard-export")
+    assert warnings == []
+    assert all("Frost warning" not in d.text for d in documents.values())
+    assert {a for d in documents.values() for a, *_ in spans(d)} == {"Maren Holt", "idris.c"}  # users.json first
+
+
+def test_a_channels_json_alone_is_no_export(tmp_path: Path) -> None:
+    """channels.json is a common name (TV channel lists): only a folder of day files it lists makes an export."""
+    folder = tmp_path / "iptv"
+    (folder / "sports").mkdir(parents=True)
+    (folder / "channels.json").write_text(json.dumps([{"id": "1", "name": "news"}]), encoding="utf-8")
+    (folder / "sports" / "2024-01-01.json").write_text("[]", encoding="utf-8")
+    assert not slack.sniff(folder, "")
+    (folder / "news").mkdir()
+    (folder / "news" / "2024-01-01.json").write_text("[]", encoding="utf-8")
+    assert slack.sniff(folder, "")
+    (folder / "channels.json").write_text("[{", encoding="utf-8")
+    assert not slack.sniff(folder, "")

@@ -11,6 +11,12 @@ of the same day (typically a reply quoting its parent), the Quote is credited to
 the words are shown but never counted as the replier's; otherwise it is outside material.
 A message is read from `text`; only when that is empty (some apps and clients send blocks alone)
 from its `rich_text` blocks. A shared message (an attachment with `is_share`) is a Quote of its author.
+An app's post (`bot_id`) is a bot's words unless its `user` is a person the export names: some apps'
+users are not in users.json at all (slackdump's exports), and such a post is not someone's words either.
+
+An export published without users.json (it holds everyone's profile, e-mail address included, so
+people leave it out) is still one: channels.json and a folder it lists. Names then come from the
+profile each message carries.
 
 Memory: one channel's messages at a time (replies can land in any later day file).
 """
@@ -40,7 +46,39 @@ _SPOKEN = frozenset({"thread_broadcast", "reply_broadcast", "me_message", "file_
 
 
 def sniff(path: Path, head: str) -> bool:
-    return path.is_dir() and (path / "users.json").is_file() and (path / "channels.json").is_file()
+    """users.json and channels.json; or, for an export published without users.json, channels.json and a
+    folder of day files that it (or groups.json, mpims.json, dms.json) lists: a channels.json alone is
+    a common name (TV channel lists), a folder named in it with Slack's day files is not."""
+    if not path.is_dir() or not (path / "channels.json").is_file():
+        return False
+    if (path / "users.json").is_file():
+        return True
+    listed = _listed_conversations(path)
+    try:
+        return any(folder.name in listed for folder in _channel_folders(path))
+    except OSError:  # a folder that cannot be listed: not claimed, rather than failing the whole load
+        return False
+
+
+def _listed_conversations(folder: Path) -> set[str]:
+    """The names (ids, for dms.json) of the conversations the export's lists name; unreadable lists name none."""
+    names: set[str] = set()
+    for listing, key in (("channels.json", "name"), ("groups.json", "name"), ("mpims.json", "name"), ("dms.json", "id")):
+        try:
+            data = json.loads((folder / listing).read_bytes())
+        except (OSError, ValueError, RecursionError):
+            continue
+        names.update(name for record in _records(data) if (name := _text(record.get(key))))
+    return names
+
+
+def _channel_folders(path: Path) -> list[Path]:
+    """The export's conversation folders: those holding day files."""
+    return [
+        folder
+        for folder in sorted(path.iterdir())
+        if folder.is_dir() and not folder.name.startswith(".") and any(_DAY_FILE.match(f.name) for f in folder.iterdir())
+    ]
 
 
 # ---------------------------------------------------------------- files
@@ -72,7 +110,10 @@ class Names:
 
     @classmethod
     def of(cls, folder: Path, warn: Warn) -> Names:
-        names: dict[str, str] = {}
+        if not (folder / "users.json").exists():
+            names = _profile_names(folder)  # an export published without users.json
+            return cls(names, frozenset(), cls._channels(folder, warn))
+        names = {}
         bots: set[str] = set()
         for user in _records(_load(folder / "users.json", folder, warn)):
             profile = _dict(user.get("profile"))
@@ -81,8 +122,12 @@ class Names:
                 names[str(user["id"])] = name
             if user.get("is_bot") or user.get("id") == "USLACKBOT":
                 bots.add(str(user["id"]))
+        return cls(names, frozenset(bots), cls._channels(folder, warn))
+
+    @staticmethod
+    def _channels(folder: Path, warn: Warn) -> dict[str, str]:
         channels = {str(c["id"]): _text(c.get("name")) for c in _records(_load(folder / "channels.json", folder, warn))}
-        return cls(names, frozenset(bots), {k: v for k, v in channels.items() if v})
+        return {k: v for k, v in channels.items() if v}
 
     def author(self, message: dict[str, Any]) -> str | None:
         user = _text(message.get("user"))
@@ -91,6 +136,29 @@ class Names:
         if mention := _MENTION.fullmatch(username):  # a 2015-16 export's file share: "<@U061A3E0G|javier>"
             username = self.users.get(mention[1]) or mention[2] or mention[1]
         return self.users.get(user) or _text(profile.get("real_name")) or _text(profile.get("display_name")) or username or user or None
+
+
+def _profile_names(export: Path) -> dict[str, str]:
+    """Each user's name from the `user_profile` their messages carry, for an export without users.json.
+
+    Read in a pass of its own, so a mention or a message without a profile (a file share) is named by any
+    message of that user, in any channel; a file that cannot be read is named by the main pass, not here.
+    """
+    names: dict[str, str] = {}
+    for folder in _channel_folders(export):
+        for path in sorted(folder.iterdir()):
+            if not _DAY_FILE.match(path.name) or not path.is_file():
+                continue
+            try:
+                data = json.loads(path.read_bytes())
+            except (OSError, ValueError, RecursionError):
+                continue
+            for message in _dicts(data):
+                profile = _dict(message.get("user_profile"))
+                name = _text(profile.get("real_name")) or _text(profile.get("display_name")) or _text(profile.get("name"))
+                if (user := _text(message.get("user"))) and name:
+                    names.setdefault(user, name)
+    return names
 
 
 def _records(data: Any) -> list[dict[str, Any]]:
@@ -273,8 +341,9 @@ def _messages(folder: Path, export: Path, people: Names, warn: Warn) -> list[_Me
                 continue
             if (subtype := message.get("subtype")) is not None and str(subtype) not in _SPOKEN:
                 continue
-            if _text(message.get("user")) in people.bots or (message.get("bot_id") and not message.get("user")):
-                continue
+            user = _text(message.get("user"))
+            if user in people.bots or (message.get("bot_id") and user not in people.users):
+                continue  # a bot's, or an app's whose user the export does not name
             ts = message.get("ts")
             if _epoch(ts) is None:
                 warn(f"{name}: message {number} has no valid ts; left out")
@@ -341,11 +410,7 @@ def _channel_threads(folder: Path, export: Path, people: Names, warn: Warn) -> I
 
 def read(path: Path, warn: Warn) -> Iterator[Thread]:
     people = Names.of(path, warn)
-    channels = [
-        folder
-        for folder in sorted(path.iterdir())
-        if folder.is_dir() and not folder.name.startswith(".") and any(_DAY_FILE.match(f.name) for f in folder.iterdir())
-    ]
+    channels = _channel_folders(path)
     if not channels:
         raise UnreadableDocument("a Slack export without channel folders of day files (<channel>/YYYY-MM-DD.json)")
     for folder in channels:
