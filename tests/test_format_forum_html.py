@@ -576,6 +576,13 @@ def test_copies_of_one_page_under_two_names_keep_title_and_post_ids(tmp_path: Pa
         ("2023-05-06T18:20:00+0000", "2023-05-06T18:20+00:00"),
         ("May 13, 2014 at 5:33 PM", "2014-05-13T17:33"),  # XenForo's DateTime title
         ("2016-02-01, 02:29", "2016-02-01T02:29"),  # vBulletin 3 set to ISO dates
+        # SMF's language packs: their month names and the words between a date's parts
+        ("14 de Marzo de 2021, 06:40:22 pm", "2021-03-14T18:40:22"),
+        ("2. Februar 2020, 08:15:00", "2020-02-02T08:15"),
+        ("7 août 2019 à 21:04:30", "2019-08-07T21:04:30"),
+        ("3 de Maio de 2019, às 23:10", "2019-05-03T23:10"),
+        ("11 listopada 2022, 13:45:00", "2022-11-11T13:45"),
+        ("Hoy a las 08:43:50 pm", None),
         ("Today, 10:15", None),
         ("", None),
     ],

@@ -372,3 +372,25 @@ def test_nodebb_comments_without_a_forum_posting_are_a_thread() -> None:
     assert _own(document, "Ruairi") == "Heavy loads on a cold shelf do that; warm the kiln slowly through the first hour."
     assert "last edited by" not in document.text and "1 Reply" not in document.text
     assert_sections_exact(document, thread)
+
+
+def test_nodebb_byline_inside_the_post_text_is_not_text() -> None:
+    """A NodeBB theme (forums.opera.com's) writes the byline, group badge, "@ana" reply button and "last edited by"
+    note inside the text element: the author still comes from its property, the reply from the button, the link from
+    the permalink, and none of them is the post's words."""
+    path = FIXTURES / "nodebb_byline_in_text.html"
+    document, warnings = read_one(path)
+    thread = _thread(path)
+    assert warnings == []
+    assert document.title == "Bicycle dynamo light flickers at low speed"
+    assert [(p.post, p.author, p.date, p.reply_to, p.url) for p in thread.posts] == [
+        ("7001", "Marit", "2022-04-02T07:30+00:00", None, "https://riders.example.net/post/7001"),
+        ("7004", "Joost", "2022-04-02T09:12+00:00", "7001", "https://riders.example.net/post/7004"),
+    ]
+    assert _own(document, "Marit") == "My hub dynamo light flickers below walking pace and goes steady once I am rolling."
+    assert _own(document, "Joost") == (
+        "@Marit That is normal for a light without a standlight capacitor; newer lamps keep glowing for a few minutes."
+    )
+    for chrome in ("last edited by", "Mechanics", "1 Reply"):
+        assert chrome not in document.text
+    assert_sections_exact(document, thread)

@@ -41,3 +41,18 @@ def test_page_furniture_is_not_text() -> None:
     assert "bar 18in / pitch .325 / gauge .063" in document.text  # a code box keeps its code
     for section in document.sections:
         assert document.text[section.start : section.end].strip() == document.text[section.start : section.end]
+
+
+def test_dates_in_the_board_language_are_read() -> None:
+    """A Spanish board writes its dates with its language pack's month names ("14 de Marzo de 2021, 06:40:22 pm")."""
+    document = read_clean(PAGE.with_name("smf_topic_spanish.html"))
+    own = [s for s in document.sections if not s.quoted]
+    assert [(s.post, s.author, s.date) for s in own] == [
+        ("5120", "Rosalba", "2021-03-14T09:05:10"),
+        ("5127", "Teodoro", "2021-03-14T18:40:22"),
+    ]
+    assert (
+        document.text[own[1].start : own[1].end] == "La ventana enfría mucho de noche. Pon la bandeja encima de la nevera hasta que asomen."
+    )
+    for chrome in ("Cita de", "Última modificación", "Reportar", "Mensajes: 64"):
+        assert chrome not in document.text

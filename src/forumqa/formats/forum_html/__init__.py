@@ -133,7 +133,7 @@ def read(path: Path, warn: Warn) -> Iterator[Thread]:
                 author=item.author,
                 date=iso_date(item.date, zone),
                 post=item.post or None,
-                reply_to=collected.reply_to,
+                reply_to=item.reply_to or collected.reply_to,
                 url=item.url or f"{base or ''}{anchor}" or None,
             )
         )

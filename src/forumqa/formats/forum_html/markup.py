@@ -90,6 +90,8 @@ class Found:
     date: str | None
     #: The post's own address where the markup gives one (schema.org's url property); else the page's, with an anchor.
     url: str | None = None
+    #: The post it answers where the markup says so apart from a quote (NodeBB's "@ana" reply button); a quote's post else.
+    reply_to: str | None = None
 
 
 def _owner(tag: Tag, containers: set[int]) -> Tag | None:

@@ -35,6 +35,38 @@ _DATE_FORMATS = (
     "%Y-%m-%d, %H:%M",  # vBulletin 3 set to ISO dates (AnimeSuki): 2016-02-01, 02:29
 )
 
+#: Month names as the common board languages' packs write them (SMF's $txt['months'], phpBB's and vBulletin's date
+#: strings): Spanish, Portuguese, French, Italian, German, Dutch and Polish (genitive), to their English abbreviation.
+_MONTHS = {
+    name: english
+    for english, names in (
+        ("Jan", "enero janeiro janvier gennaio januar januari stycznia"),
+        ("Feb", "febrero fevereiro février febbraio februar februari lutego"),
+        ("Mar", "marzo março mars märz maart marca"),
+        ("Apr", "abril avril aprile april kwietnia"),
+        ("May", "mayo maio mai maggio mei maja"),
+        ("Jun", "junio junho juin giugno juni czerwca"),
+        ("Jul", "julio julho juillet luglio juli lipca"),
+        ("Aug", "agosto août august augustus sierpnia"),
+        ("Sep", "septiembre setiembre setembro septembre settembre september września"),
+        ("Oct", "octubre outubro octobre ottobre oktober października"),
+        ("Nov", "noviembre novembro novembre november listopada"),
+        ("Dec", "diciembre dezembro décembre dicembre dezember december grudnia"),
+    )
+    for name in names.split()
+}
+#: The words those languages put between a date's parts ("25 de Octubre de 2013", "25 octobre 2013 à 12:12", "25. Oktober").
+_DATE_FILLERS = re.compile(r"\b(?:de|del|à|às|a las|alle|om|um)\b|(?<=\d)\.(?=\s)", re.IGNORECASE)
+#: A translated date once its month is English and its fillers are gone: "25 Oct 2013, 12:12:00 pm".
+_TRANSLATED_FORMATS = (
+    "%d %b %Y, %I:%M:%S %p",
+    "%d %b %Y, %I:%M %p",
+    "%d %b %Y, %H:%M:%S",
+    "%d %b %Y, %H:%M",
+    "%d %b %Y %H:%M:%S",
+    "%d %b %Y %H:%M",
+)
+
 
 def page_timezone(soup: BeautifulSoup) -> tzinfo | None:
     """phpBB's "All times are UTC-06:00" / vBulletin's "All times are GMT -5": the zone the page's dates are in."""
@@ -68,10 +100,28 @@ def iso_date(value: str | None, zone: tzinfo | None) -> str | None:
             except ValueError:
                 continue
     if parsed is None:
+        parsed = _translated(text)
+    if parsed is None:
         return parse_date(text)
     if parsed.tzinfo is None and zone is not None:
         parsed = parsed.replace(tzinfo=zone)
     return parsed.isoformat(timespec="minutes" if parsed.second == 0 else "seconds")
+
+
+def _translated(text: str) -> datetime | None:
+    """A date in a board language's words, as SMF writes it in its language pack's format ("25 de Octubre de 2013,
+    12:12:00 pm", "25. Oktober 2013, 12:12:00", "25 octobre 2013 à 12:12:00"); None when no month was translated."""
+    words = text.split()
+    english = [_MONTHS.get(word.lower().rstrip(","), word) for word in words]
+    if english == words:
+        return None
+    line = " ".join(_DATE_FILLERS.sub(" ", " ".join(english)).split()).replace(" ,", ",")
+    for fmt in _TRANSLATED_FORMATS:
+        try:
+            return datetime.strptime(line, fmt)
+        except ValueError:
+            continue
+    return None
 
 
 #: The "mark of the web" a browser's "Save page as" writes first: `<!-- saved from url=(0042)https://… -->`.

@@ -44,10 +44,16 @@ _NODEBB_POST = re.compile(r"/post/(\d+)")
 _NODEBB_TOPIC = "topic"
 _SAID_IN = re.compile(r"^(.+? (?:said|wrote)) in .+:$")
 #: Furniture inside a post's text: Discourse's image captions ("a.png 800×600 97 KB"), poll counters and
-#: buttons, footnote back links and a chat quote's header; Invision's "Edited … by" line and spoiler label.
+#: buttons, footnote back links and a chat quote's header; Invision's "Edited … by" line and spoiler label;
+#: NodeBB's "last edited by" note and "@ana" reply button, which some themes (forums.opera.com's) put in the text.
 _CHROME = (
-    ".lightbox-wrapper .meta, .poll-info, .poll-buttons, .footnote-backref, .chat-transcript-user, [data-excludequote], .ipsSpoiler_header"
+    ".lightbox-wrapper .meta, .poll-info, .poll-buttons, .footnote-backref, .chat-transcript-user, [data-excludequote], "
+    ".ipsSpoiler_header, [component='post/editor'], [component='post/parent']"
 )
+#: NodeBB's "@ana" button over a reply: the post it answers, by id (data-topid), whether or not the reply quotes it.
+_NODEBB_PARENT = "[component='post/parent'][data-topid]"
+#: A byline longer than this is no byline: the words around an author property inside a post's text are dropped only up to it.
+_BYLINE_CHARS = 200
 
 
 def _is_item(tag: Tag) -> bool:
@@ -94,14 +100,17 @@ def _date(item: Tag, props: list[tuple[str, Tag]], body: Tag | None, items: set[
     return (attr(stamp, "datetime") or _text(stamp) or None) if stamp is not None else None
 
 
-def _url(props: list[tuple[str, Tag]], item: Tag, base: str | None, topic_link: str | None) -> str | None:
-    """The post's url property, else the page's address with the item element's id (Discourse's post_N) as anchor.
+def _url(props: list[tuple[str, Tag]], item: Tag, base: str | None, topic_link: str | None, permalink: Tag | None = None) -> str | None:
+    """The post's url property, else its permalink (NodeBB's a.permalink to /post/N), else the page's address with the
+    item element's id (Discourse's post_N) as anchor.
 
     Discourse's crawler pages of some versions give a post neither: its permalink is then the topic's
     address and its position ("/t/slug/177814/2"), as the forum itself links it.
     """
     link = _first(props, ("url",))
     if link is not None and (href := attr(link, "href") or _text(link)):
+        return urljoin(base or "", href)
+    if href := attr(permalink, "href"):
         return urljoin(base or "", href)
     if attr(item, "id"):
         return f"{base or ''}#{attr(item, 'id')}"
@@ -145,11 +154,25 @@ def find(soup: BeautifulSoup) -> list[Found]:
     found: list[Found] = []
     for (item, props), number in zip(items, _numbers(items), strict=True):
         body = _first(props, _BODY, shown=True)
+        by = _first(props, _AUTHOR)
+        author, date = _author(by, owned), _date(item, props, body, ids)
+        parent = attr(own(item, _NODEBB_PARENT, ids), "data-topid")
+        url = _url(props, item, base, topic_link, own(item, "a.permalink[href]", ids))
         if body is not None:
+            _drop_byline(body, by)
             tidy(body, topic)
-        author = _author(_first(props, _AUTHOR), owned)
-        found.append(Found(number, item, body, author, _date(item, props, body, ids), _url(props, item, base, topic_link)))
+        found.append(Found(number, item, body, author, date, url, parent if parent.isdigit() else None))
     return found if any(f.body is not None for f in found) else []
+
+
+def _drop_byline(body: Tag, author: Tag | None) -> None:
+    """A theme that writes the byline (name, group badge, "@ana" reply button) at the top of the post's text, as
+    forums.opera.com's NodeBB theme does, puts the author property inside the body: that byline is no text of the post."""
+    if author is None or body not in author.parents:
+        return
+    line = next(parent for parent in [author, *author.parents] if parent.parent is body)
+    if len(flat_text(line)) <= _BYLINE_CHARS and line.name not in ("p", "blockquote", "pre"):
+        line.decompose()
 
 
 # ---------------------------------------------------------------- quote forms → XenForo's
