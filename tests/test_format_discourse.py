@@ -149,7 +149,7 @@ def test_lists_headings_code_and_non_ascii_survive() -> None:
 def test_small_actions_are_silent_and_empty_posts_and_missing_posts_are_reported() -> None:
     document, warnings = _read(TOPIC)
     reasons = [w.reason for w in warnings]
-    assert any("2 of the topic's 9 posts are not in this file" in r and "/posts/<id>.json" in r for r in reasons)
+    assert any("2 of the topic's 9 posts are not in this file" in r and "/t/<topic id>/posts.json?post_ids[]=" in r for r in reasons)
     assert any("post 6 (id 9022): no text" in r for r in reasons)
     assert len(reasons) == 2  # the pinned notice (post 3) is not a post anyone wrote
     assert {s.post for s in document.sections} == {"1", "2", "4", "5", "7"}
@@ -275,7 +275,8 @@ def test_real_topic_1148() -> None:
     assert {s.post for s in document.sections} == {str(n) for n in range(1, 21)}  # nothing skipped (post 7 is all blockquote)
     assert [w.reason for w in warnings] == [
         "partly read (Discourse topic JSON): 2 of the topic's 22 posts are not in this file (Discourse sends them in chunks); "
-        "fetch them with /posts/<id>.json for the ids in post_stream.stream, or save the topic with ?print=true"
+        "fetch them with /t/<topic id>/posts.json?post_ids[]=<id>&post_ids[]=… for the ids in post_stream.stream, "
+        "or save the topic with ?print=true"
     ]
     thread, _ = _thread(path)
     post19 = next(p for p in thread.posts if p.post == "19")
@@ -322,3 +323,30 @@ def test_a_moderator_action_notice_is_no_ones_words(tmp_path: Path) -> None:
     path.write_text(json.dumps(topic), encoding="utf-8")
     document, warnings = _read(path, "topic_42.json")
     assert "pinned" not in document.text and [s.post for s in document.sections] == ["1"] and not warnings
+
+
+# ---------------------------------------------------------------- a posts.json page: replies to posts in other chunks
+
+PAGE = FIXTURES / "discourse" / "posts_page_3310.json"
+
+
+def test_hand_made_quote_in_a_reply_to_a_post_outside_the_file_is_the_replied_writers() -> None:
+    """A 20-post page of /t/<id>/posts.json: post 42 replies to post 38 (another page) and pastes its line under `>`."""
+    document, warnings = _read(PAGE, "forums/posts_page_3310.json")
+    assert warnings == []
+    (quoted,) = covering(document, "A rye starter wants feeding twice a day")
+    assert (quoted.author, quoted.post, quoted.quoted) == ("hilde_b", "38", True)  # reply_to_user, never the replier
+    (own,) = covering(document, "I only fed mine once a day")
+    assert (own.author, own.post, own.quoted) == ("tomas_k", "42", False)
+
+
+def test_a_quote_in_a_reply_to_a_post_in_the_file_or_naming_no_user_stays_unattributed() -> None:
+    thread, _ = _thread(PAGE)
+    posts = {p.post: p for p in thread.posts}
+    # Post 43 replies to post 42, which the file holds: the flour bag's words are outside material, the poster's to bring in.
+    assert Quote("Store below 20 degrees and use within three months of milling.") in posts["43"].blocks
+    # Post 44 replies to post 39 but Discourse named no user (suppress_reply_when_quoting): nobody to credit but the poster.
+    assert Quote("Keep the jar somewhere warm, near the boiler if you can.") in posts["44"].blocks
+    document, _ = _read(PAGE, "forums/posts_page_3310.json")
+    (flour,) = covering(document, "Store below 20 degrees")
+    assert (flour.author, flour.post, flour.quoted) == ("hilde_b", "43", True)

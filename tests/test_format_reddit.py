@@ -254,3 +254,23 @@ def test_a_link_post_says_its_link(tmp_path: Path) -> None:
 @given(data=st.data())
 def test_any_damaged_value_in_a_crosspost_gives_documents_or_a_named_skip(tmp_path: Path, data: st.DataObject) -> None:
     read_damaged(reddit.FORMAT, CROSSPOST, data, tmp_path)
+
+
+OLD_THREAD = FIXTURES / "reddit" / "old_thread_no_comment_links.json"
+
+
+def test_comments_without_a_permalink_are_linked_under_the_submissions() -> None:
+    """Before about 2017 the API gave comments no permalink; Reddit's own is the submission's plus the comment id."""
+    warnings: list[Skipped] = []
+    (document,) = read_file(OLD_THREAD, "forums/old_thread_no_comment_links.json", warnings)
+    base = "https://www.reddit.com/r/bicycling/comments/1dq3zv/front_hub_creaks_only_in_the_cold/"
+    assert {s.post: s.url for s in document.sections} == {"1dq3zv": base, "c9t1a55": f"{base}c9t1a55/", "c9t2b07": f"{base}c9t2b07/"}
+
+
+def test_missing_comments_advice_names_only_files_the_reader_takes() -> None:
+    """/api/morechildren answers {"json": {"data": {"things": …}}}, which is no thread: the advice does not send anyone there."""
+    warnings: list[Skipped] = []
+    read_file(OLD_THREAD, "forums/old_thread_no_comment_links.json", warnings)
+    (more,) = [w.reason for w in warnings if "not in the file" in w.reason]
+    assert "7 comments not in the file (behind 3 'load more comments' links)" in more
+    assert "morechildren" not in more and "<permalink>.json" in more

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -229,7 +230,9 @@ def _missing_warning(stream: object, posts: list[Any]) -> str | None:
         return None
     return (
         f"{missing} of the topic's {len(stream)} posts are not in this file (Discourse sends them in chunks); "
-        "fetch them with /posts/<id>.json for the ids in post_stream.stream, or save the topic with ?print=true"
+        # /t/<id>/posts.json answers in this same post_stream shape; /posts/<id>.json is one bare post this reader cannot take.
+        "fetch them with /t/<topic id>/posts.json?post_ids[]=<id>&post_ids[]=… for the ids in post_stream.stream, "
+        "or save the topic with ?print=true"
     )
 
 
@@ -248,6 +251,7 @@ def read(path: Path, warn: Warn) -> Iterator[Thread]:
     thread = Thread(title, date=parse_date(created or "") or created)
     if (missing := _missing_warning(stream.get("stream"), posts)) is not None:
         warn(missing)
+    repliers: dict[int, str] = {}  # index in thread.posts → the replied-to user the post names
     for index, raw in enumerate(posts):
         posts[index] = None  # each raw post is let go once read: a long topic is not held twice
         if not isinstance(raw, dict):
@@ -269,9 +273,41 @@ def read(path: Path, warn: Warn) -> Iterator[Thread]:
         if not any(post.blocks):
             warn(f"post {post.post or '?'} (id {raw.get('id')}): no text; left out")
             continue
+        if (replied := _reply_to_user(raw)) is not None:
+            repliers[len(thread.posts)] = replied
         thread.posts.append(post)
+    _credit_replied_quotes(thread.posts, repliers)
     _in_topic_order(thread.posts)
     yield thread
+
+
+def _reply_to_user(raw: dict[str, Any]) -> str | None:
+    """The username of the post this one replies to, as Discourse serialises it beside reply_to_post_number."""
+    replied = raw.get("reply_to_user")
+    return _text(replied.get("username")) if isinstance(replied, dict) else None
+
+
+def _credit_replied_quotes(posts: list[Post], repliers: dict[int, str]) -> None:
+    """A plain `>` quote in a reply to a post this file lacks: the replied-to writer's words, as far as can be told.
+
+    Replying to a post and pasting its lines under `>` is how Discourse users quote by hand (a
+    /t/<id>/posts.json page holds 20 posts, so the replied post is often in another chunk). Left
+    unattributed, those lines would be credited to the replier. With the replied post in the file
+    the quote stays as it is: its words are then matched against that post when the thread is laid
+    out, and a quote found nowhere is outside material (docs, an error message). Reddit's reader
+    makes the same guess (forumqa.formats.reddit.attribute).
+    """
+    held = {post.post for post in posts if post.post}
+    for index, user in repliers.items():
+        post = posts[index]
+        if post.reply_to is None or post.reply_to in held:
+            continue
+        blocks = tuple(
+            Quote(block.text, user, post.reply_to) if isinstance(block, Quote) and block.author is None and block.post is None else block
+            for block in post.blocks
+        )
+        if blocks != post.blocks:
+            posts[index] = replace(post, blocks=blocks)
 
 
 def _in_topic_order(posts: list[Post]) -> None:

@@ -225,7 +225,8 @@ class Tally:
             warn(
                 # A "continue this thread" stub counts 0: how many replies lie behind it is not in the file.
                 f"{self.more_comments or 'some'} comments not in the file (behind {self.more_stubs} 'load more comments' links); "
-                "save the thread with ?limit=500 or fetch them with /api/morechildren"
+                # Not /api/morechildren: its answer ({"json": {"data": {"things": …}}}) is no thread this reader takes.
+                "save the thread with ?limit=500, and each 'continue this thread' branch as its parent comment's <permalink>.json"
             )
         if self.removed:
             shown = ", ".join(self.removed_named) + (" …" if self.removed > 5 else "")
@@ -234,13 +235,19 @@ class Tally:
             warn(f"{self.malformed} entries of the comment tree are not comments; left out")
 
 
-def _post(data: dict[str, Any], body_key: str, chain: tuple[Source, ...]) -> tuple[Post, Source]:
-    """A submission or comment, and what a later quote of it would be matched against."""
+def _post(data: dict[str, Any], body_key: str, chain: tuple[Source, ...], thread_link: str | None = None) -> tuple[Post, Source]:
+    """A submission or comment, and what a later quote of it would be matched against.
+
+    `thread_link`: the submission's permalink, for a comment that carries none of its own (the API
+    added comment permalinks around 2017; an older saved thread has them on the submission only).
+    """
     post_id, author = _str(data.get("id")), _str(data.get("author"))
     raw = str(data.get(body_key) or "")
     removed = _REMOVED.fullmatch(raw.strip()) is not None
     blocks = () if removed else attribute(markdown_segments(_body(raw), superscript=True), chain)
     permalink = _str(data.get("permalink"))
+    if permalink is None and thread_link and post_id:
+        permalink = f"{thread_link.rstrip('/')}/{post_id}/"  # how Reddit writes a comment's permalink
     post = Post(
         blocks=blocks,
         author=author,
@@ -252,11 +259,12 @@ def _post(data: dict[str, Any], body_key: str, chain: tuple[Source, ...]) -> tup
     return post, Source(author, post_id, None if removed else post_text(post))
 
 
-def comment_tree(listing: object, submission: tuple[Source, ...], tally: Tally) -> Iterator[Post]:
+def comment_tree(listing: object, submission: tuple[Source, ...], tally: Tally, thread_link: str | None = None) -> Iterator[Post]:
     """The comment tree depth-first, in page order; an explicit stack, so no nesting depth can overflow.
 
     `submission`: where a top-level comment's quote may come from, the submission first. Also walks
     the tree a data dump's flat comments are put back into (forumqa.formats.reddit_dump).
+    `thread_link`: the submission's permalink, that a comment without its own is linked under.
     """
     stack: list[tuple[Iterator[Any], tuple[Source, ...]]] = [(iter(_children(listing)), submission)]
     while stack:
@@ -278,7 +286,7 @@ def comment_tree(listing: object, submission: tuple[Source, ...], tally: Tally) 
         parent = unprefixed(data.get("parent_id"))
         if parent is not None and parent != chain[0].post:  # replies to a comment this file does not hold
             chain = (Source(None, parent, None), *chain)
-        post, source = _post(data, "body", chain)
+        post, source = _post(data, "body", chain, thread_link)
         if post.blocks:
             yield post
         else:
@@ -318,7 +326,8 @@ def read(path: Path, warn: Warn) -> Iterator[Thread]:
     title = html.unescape(_str(fields.get("title")) or "")
     thread = Thread(title or path.stem, posts, date=_date(fields.get("created_utc")))
     tally = Tally()
-    thread.posts.extend(comment_tree(data[1] if len(data) > 1 else None, sources, tally))
+    link = _str(fields.get("permalink"))
+    thread.posts.extend(comment_tree(data[1] if len(data) > 1 else None, sources, tally, link if link and link.startswith("/") else None))
     tally.report(warn)
     yield thread
 
