@@ -112,7 +112,7 @@ def test_chat_markdown_to_text() -> None:
 
 def test_a_numbered_step_keeps_its_number() -> None:
     """A real export's how-to, posted a step per message ("2. Then move…"): CommonMark would read each as
-    a list item and drop the number; code keeps its lines as written."""
+    a list item without its number; code keeps its lines as written."""
     document, _ = _read()
     (steps,) = covering(document, "Let the mirror cool outside")
     assert document.text[steps.start : steps.end] == (
@@ -130,9 +130,6 @@ def test_a_numbered_step_keeps_its_number() -> None:
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        ("1. cool it\n2) collimate", "1\\. cool it\n2\\) collimate"),
-        ("> 3. a quoted step\nmine", "> 3\\. a quoted step\n\nmine"),
-        ("```\n1. code\n```\n2. after", "```\n1. code\n```\n2\\. after"),
         ("version 1.5 is out", "version 1.5 is out"),
         ("> one line\nmy reply", "> one line\n\nmy reply"),
         (">>> all\nof this", "> all\n> of this"),

@@ -106,7 +106,7 @@ def test_markdown_becomes_plain_text() -> None:
     text = document.text
     assert "20 minutes & then" in text and "&amp;" not in text and "&gt;" not in text
     assert "Logs are here if that helps." in text and "pastebin" not in text  # a link keeps its text
-    assert "Updated the firmware to 7.2\nTurned off energy saver on the switch" in text
+    assert "1. Updated the firmware to 7.2\n2. Turned off energy saver on the switch" in text  # a list keeps its numbers
     assert "\u200b" not in text
     assert "Spoiler: the second drive never sleeps" in text and ">!" not in text and "!<" not in text
     (code,) = covering(document, "hdparm -C /dev/sda")

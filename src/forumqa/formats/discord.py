@@ -40,9 +40,6 @@ _EMOJI = re.compile(r"<a?(:\w+:)\d+>")
 _TIMESTAMP = re.compile(r"<t:(-?\d{1,12})(?::[tTdDfFR])?>")
 _COMMAND = re.compile(r"</([\w -]+):\d+>")
 _SPOILER = re.compile(r"\|\|(.+?)\|\|", re.DOTALL)
-#: A numbered line, "2. Then move…" (after any quote markers): CommonMark would make it a list item and
-#: drop the number, which in a chat is often the point ("step 2" posted as a message of its own).
-_NUMBERED = re.compile(r"^((?:\s{0,3}>)*\s{0,3}\d{1,9})([.)])(?=\s|$)")
 _SNIFF = tuple(re.compile(rf'"{key}"\s*:\s*{opener}') for key, opener in (("guild", r"\{"), ("channel", r"\{"), ("messages", r"\[")))
 
 
@@ -55,12 +52,11 @@ def chat_markdown(content: str) -> str:
     """Discord's quoting rules in CommonMark terms.
 
     `>>> ` quotes everything after it; a `> ` line quotes that line only, so the line after it
-    must not run on into the quote as CommonMark's lazy continuation would have it. A numbered line
-    keeps its number (escaped, so it is no list item), outside code blocks.
+    must not run on into the quote as CommonMark's lazy continuation would have it.
     """
     lines = _SPOILER.sub(r"\1", content).replace("\r\n", "\n").split("\n")
     out: list[str] = []
-    rest_quoted = in_code = False
+    rest_quoted = False
     for line in lines:
         if not rest_quoted and line.startswith(">>> "):
             rest_quoted, line = True, line[4:]
@@ -69,9 +65,7 @@ def chat_markdown(content: str) -> str:
             line = "> " + line
         if out and out[-1].startswith(">") and not quoted:
             out.append("")
-        out.append(line if in_code else _NUMBERED.sub(r"\1\\\2", line))  # "2\. Then…": the number stays
-        if line.count("```") % 2:
-            in_code = not in_code
+        out.append(line)
     return "\n".join(out)
 
 

@@ -76,6 +76,7 @@ def markdown_segments(
     lines: list[str] = []
     row: list[str] | None = None
     depth = 0
+    number = ""  # an ordered list item's "2. ", put back before its text: "step 2" is often the point
 
     def flush() -> None:
         if lines:
@@ -90,6 +91,8 @@ def markdown_segments(
             flush()
             if token.content.strip():
                 segments.append(Segment(token.content.rstrip("\n"), depth))
+        elif token.type == "list_item_open":
+            number = f"{token.info}{token.markup} " if token.info else ""
         elif token.type == "tr_open":
             row = []
         elif token.type == "tr_close" and row is not None:
@@ -97,6 +100,8 @@ def markdown_segments(
             row = None
         elif token.type == "inline":
             content = _inline_text(token, line_breaks, superscript).strip()
+            if number and content:
+                content, number = number + content, ""
             if row is not None:
                 row.append(content)
             elif content:
