@@ -49,6 +49,18 @@ pytestmark = pytest.mark.unit
         # A job title asked by the name: the title, up to the place the question already names.
         ("What is Ana Ruiz's job at Kelp Works?", "The panel was led by Ana Ruiz, Project Lead of Kelp Works in Porto.", "Project Lead"),
         ("What was the title of Ana Ruiz's talk?", "Ana Ruiz, Treasurer of Kelp Works, gave “Farming the Tide”.", "Farming the Tide"),
+        # A person asked by their role ("Which … partner"), a title opening with "General", a company's legal form.
+        (
+            "Which Reef Capital partner joined the panel?",
+            "Panelists were Lia Moss, Partner of Reef Capital; and Tom Hale, General Manager of Sales at Tidal.",
+            "Lia Moss",
+        ),
+        (
+            "Who spoke for Tidal?",
+            "Panelists were Lia Moss, Partner of Reef Capital; and Tom Hale, General Manager of Sales at Tidal.",
+            "Tom Hale",
+        ),
+        ("Which company does Tom Hale work for?", "Tom Hale, Director of Kelp Engineering Co., Ltd., spoke.", "Kelp Engineering Co., Ltd"),
     ],
 )
 def test_short_answer(question: str, sentence: str, short: str | None) -> None:

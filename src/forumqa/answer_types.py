@@ -18,6 +18,12 @@ from forumqa.phrases import nearness, open_phrase
 
 AnswerType = Literal["name", "date", "number", "money", "place", "version", "other"]
 
+#: Roles a "which …" question names a person by ("Which of the speakers…?"). A "partner" is as often a company.
+_ROLE_ASKED = (
+    r"(?:founder|co-founder|ceo|cfo|coo|cto|cio|cso|chairman|chairwoman|chair|director|manager|president|officer|"
+    r"investigator|professor|executive|speaker|panelist|panellist|member|moderator|host|organi[sz]er|keynote speaker)"
+)
+
 _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     # "when" opens the question; "which year" asks for a date wherever it stands ("…fell in 2023 compared with which year?")
     ("date", re.compile(r"^\s*(when|since when)\b|\b(what|which) (year|date|day|month)\b", re.I)),
@@ -54,8 +60,9 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         "name",
         re.compile(
             r"^\s*(who|whom|whose|which (company|companies|firm|organi[sz]ation|person|speaker|panelist|executive|user|member|"
-            r"consultancy|association|institute|university|bank|fund|investor|partner|author|poster)|what (company|firm|organi[sz]ation)|"
-            r"which \w+ (executive|speaker|panelist|member))\b",
+            r"consultancy|association|institute|university|bank|fund|investor|partner|author|poster)|what (company|firm|organi[sz]ation))\b"
+            # "Which Vertex Ventures China partner…", "Which of the speakers…": someone named by their role
+            rf"|\bwhich (?:[\w.&'’-]+ ){{0,3}}?(?:{_ROLE_ASKED}|partner)s?\b",
             re.I,
         ),
     ),
@@ -81,7 +88,10 @@ _NUMBER = re.compile(
     re.I,
 )
 _NAME_WORD = r"(?:[A-Z][\w&.'’-]*|[A-Z]{2,}|\d+[A-Z][\w-]*)"
-_NAME = re.compile(rf"{_NAME_WORD}(?:(?: (?:of|and|for|de|van|von|the|&) )?[ -]?{_NAME_WORD})*")
+#: A company's legal form after a comma is part of its name: "Shanghai BiBo Biopharma Engineering Co., Ltd."
+_NAME = re.compile(
+    rf"{_NAME_WORD}(?:(?: (?:of|and|for|de|van|von|the|&) )?[ -]?{_NAME_WORD})*(?:, (?:Ltd|Inc|LLC|GmbH|AG|PLC|Corp|S\.A)\b\.?)*"
+)
 _WORD = re.compile(r"[\w$€£¥%.'’-]+")
 #: Capitalised words that open sentences or name months, not people or organisations.
 _NOT_NAMES = frozenset(
@@ -149,7 +159,7 @@ _ROLES = frozenset(
     {"President", "Vice", "Executive", "Director", "Chairman", "Chairwoman", "Chair", "Founder", "Co-founder", "Cofounder"}
     | {"CEO", "COO", "CFO", "CTO", "CIO", "CSO", "CMO", "VP", "SVP", "EVP", "Head", "Chief", "Officer", "Manager", "Partner"}
     | {"Principal", "Investigator", "Secretary", "Board", "Professor", "Dean", "Senior", "Managing", "Moderator", "Panelists"}
-    | {"Speaker", "Treasurer"}
+    | {"Speaker", "Treasurer", "General", "Deputy", "Assistant", "Associate"}
 )
 _HONORIFICS = frozenset(["Dr.", "Dr", "Mr.", "Mr", "Mrs.", "Mrs", "Ms.", "Ms", "Prof.", "Prof", "Sir", "Dame"])
 _QUOTED = re.compile(r"[“\"][^“”\"]*[”\"]")
@@ -248,7 +258,9 @@ def short_answer(sentence: str, question: str, answer_type: AnswerType | None = 
 
 
 _PERSON_ASKED = re.compile(
-    r"^\s*(?:who|whom|whose)\b|\bwhich (?:\w+ )?(?:person|people|speaker|panelist|executive|member|user|author|poster)\b", re.I
+    r"^\s*(?:who|whom|whose)\b|\bwhich (?:\w+ )?(?:person|people|speaker|panelist|executive|member|user|author|poster)\b"
+    rf"|\bwhich (?:[\w.&'’-]+ ){{0,3}}?{_ROLE_ASKED}s?\b",
+    re.I,
 )
 _ORG_ASKED = re.compile(
     r"\b(?:which|what) (?:company|companies|firm|organi[sz]ation|consultancy|association|institute|university|bank|fund|investor)\b", re.I
