@@ -771,3 +771,78 @@ def test_a_posted_file_after_a_dash_dash_line_is_kept_and_a_signature_is_not(tmp
     assert sections[0][3].startswith("Here is the new version of shuttle.el.\n;; step 1:") and "step 20" in sections[0][3]
     assert "--" not in sections[0][3].split("\n")
     assert sections[1][1:] == ("2", False, "It loads fine here.")
+
+
+# ---------------------------------------------------------------- fourth round: producers seen in real mail
+
+
+def test_a_lotus_notes_attribution_with_its_date_and_a_snip_mark_names_the_quoted_writer() -> None:
+    # Notes writes "X <x@…> wrote on 03/05/2024 10:14:47 AM:", and its users cut the quote's head with "..snip...".
+    (document,) = read_file(FIXTURES / "lotus-notes-reply.eml", "lists/lotus-notes-reply.eml")
+    assert [(author, quoted) for author, _, quoted, _ in _sections(document)] == [
+        ("Mirela Kovac", True),
+        ("Mirela Kovac", True),
+        ("Teodor Lindqvist", False),
+    ]
+    assert "wrote on" not in document.text and "snip" not in document.text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Jane Roe <jane@example.org> wrote on 07/12/2006 06:24:14 PM:",
+        "Jane Roe <jane@example.org> wrote on 05.03.2012 11:26:08:",
+    ],
+)
+def test_lotus_notes_attributions(line: str) -> None:
+    assert attributed(line) == ("Jane Roe", "jane@example.org")
+    assert split_attribution(["Hi,", "", line, "", "[...]"]) == (["Hi,", ""], line)
+
+
+def test_prose_about_writing_on_a_day_is_no_attribution() -> None:
+    own = ["See what Jane wrote on the list:"]
+    assert split_attribution(own) == (own, None)
+
+
+def test_webmail_history_blocks_in_any_field_order_are_quotes() -> None:
+    # Yahoo Mail: From, To, Sent (here in German); GMX: Sent, From, To, Subject. Both left the history as the replier's.
+    threads = _threads(FIXTURES / "webmail-history.mbox")
+    yahoo, gmx = threads.values()
+    assert yahoo.posts[0].blocks == (
+        "Hallo,\nich habe die Zeitzone umgestellt, jetzt stimmt die Woche.\nViele Grüße, Ines",
+        Quote("Guten Tag, bitte prüfe die Zeitzone in deinem Profil.", "help", None),
+    )
+    assert gmx.posts[0].blocks == (
+        "Danke, das hat geholfen.\nBruno",
+        Quote("Die Wochenansicht beginnt jetzt am Montag.", "Helpdesk Team", None),
+    )
+
+
+def test_apple_mail_attribution_inside_the_quote_and_a_list_that_hides_its_senders() -> None:
+    threads = _threads(FIXTURES / "apple-mail-and-anonymous-list.mbox")
+    lid, glaze = threads.values()
+    # Apple Mail puts "On …, Jane Roe <…> wrote:" inside the quote it introduces.
+    assert lid.posts[1].blocks == (
+        "Mine did the same until I moved the sensor away from the vent.",
+        Quote("The lid thermocouple reads about 40 degrees above the probe in the chamber.\nHas anyone recalibrated one?", "Jane Roe", "1"),
+    )
+    # From: is the list's own posting address (List-Post): the sender is hidden, so the mail and the quote are nobody's.
+    (post,) = glaze.posts
+    assert post.author is None
+    assert post.blocks == (
+        "Wipe the rim with a damp sponge before glazing; dust makes it crawl.",
+        Quote("My glaze pulls back from the rim into beads after firing.", None, None),
+    )
+
+
+def test_a_list_that_rewrites_from_for_dmarc_keeps_the_senders_name(tmp_path: Path) -> None:
+    path = tmp_path / "dmarc.mbox"
+    path.write_text(
+        "From list@example.org  Mon Apr  1 09:00:00 2024\n"
+        'From: "Jane Roe via kiln-helpers" <kiln-helpers@lists.example.org>\n'
+        "List-Post: <mailto:kiln-helpers@lists.example.org>\nSubject: Cone 6 schedule\nMessage-ID: <d1@example.org>\n\n"
+        "Hold at the top for ten minutes.\n",
+        encoding="utf-8",
+    )
+    (thread,) = mbox.read(path, print)
+    assert thread.posts[0].author == "Jane Roe"

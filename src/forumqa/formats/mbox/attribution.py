@@ -12,10 +12,14 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from forumqa.formats.mbox.headers import Head
+from forumqa.formats.mbox.headers import Head, is_via_list, without_via
 
+#: Lotus Notes puts the date after the verb: "Jane Roe <jane@example.org> wrote on 07/12/2006 06:24:14 PM:" (or
+#: "05.03.2012 11:26:08:"); the date is digits, separators and AM/PM, so prose ("wrote on the list:") is not one.
+_NOTES_DATE = r"(?:\s+on\s+\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?:\s+\d{1,2}:\d\d(?::\d\d)?(?:\s*[AP]M)?)?)?"
 _ATTRIBUTION_VERB = re.compile(
-    r"\s*\b(?:wrote|writes|said|a écrit|escribió|ha scritto|schreef|skrev|kirjoitti|napisał)\s*:\s*$", re.IGNORECASE
+    r"\s*\b(?:wrote|writes|said|a écrit|escribió|ha scritto|schreef|skrev|kirjoitti|napisał)" + _NOTES_DATE + r"\s*:\s*$",
+    re.IGNORECASE,
 )
 _SCHRIEB = re.compile(r"\bschrieb\s+(?P<name>[^:]+?)\s*:\s*$", re.IGNORECASE)
 _ATTRIBUTION_OPENER = re.compile(r"^(?:On|Am|Le|El|Il|Op|Em|Den|Dne|W dniu)\b", re.IGNORECASE)
@@ -56,6 +60,9 @@ class People:
     def __init__(self, heads: Sequence[Head]) -> None:
         self._spelling: dict[str, str] = {}
         self._by_address: dict[str, str] = {}
+        masks = [head.masked_by for head in heads if head.masked_by]
+        self._masking_lists = {address for _, address in masks}
+        self._masking_names = {_name_key(name) for name, _ in masks if name}
         for head in heads:
             if head.name:
                 name = self._spelling.setdefault(_name_key(head.name), head.name)
@@ -63,6 +70,11 @@ class People:
                     self._by_address.setdefault(head.address, name)
 
     def name(self, name: str | None, address: str | None) -> str | None:
+        """The name a person goes by; None for a list that hid them ("Users list <users@…> wrote:" is no one's name)."""
+        if name and is_via_list(name):
+            name, address = without_via(name), None
+        elif (address and address.lower() in self._masking_lists) or (name and _name_key(name) in self._masking_names):
+            return None
         if name:
             return self._spelling.get(_name_key(name), name)
         if address:
@@ -158,10 +170,18 @@ def _ends_attribution(line: str) -> bool:
     return bool(quoting and ADDRESS.search(_MANGLED_ADDRESS.sub(r"\1@\2", quoting.group("who"))))
 
 
+#: A mark that the writer cut the quote ("[...]", "<snip>", "..snip..."): it may stand between an attribution and its quote.
+_SNIP = re.compile(r"^\s*(?:\[\s*(?:\.\.\.|…)\s*\]|[\[<(]?\s*\.*\s*snip(?:ped)?\s*\.*\s*[\]>)]?)\s*$", re.IGNORECASE)
+
+
 def split_attribution(lines: list[str]) -> tuple[list[str], str | None]:
-    """The own lines less a trailing attribution ("X wrote:", wrapped over up to three lines) and its text."""
+    """The own lines less a trailing attribution ("X wrote:", wrapped over up to three lines) and its text.
+
+    A snip mark below the attribution ("X wrote on …:" / "..snip..." / "> …", as Lotus Notes users cut a
+    quote's head) goes with it: the quote is still X's.
+    """
     end = len(lines) - 1
-    while end >= 0 and not lines[end].strip():
+    while end >= 0 and (not lines[end].strip() or _SNIP.match(lines[end])):
         end -= 1
     if end < 0 or not _ends_attribution(lines[end]):
         return lines, None

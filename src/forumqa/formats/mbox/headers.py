@@ -49,6 +49,8 @@ _REPLY_PREFIX = re.compile(r"^\s*(?:\[[^\]]*\]\s*)*(?:re|aw|sv|vs|antw|odp|r)\s*
 #: "Jane Roe via users": how Mailman and Google Groups rename senders whose domain forbids relaying.
 _VIA_LIST = re.compile(r"\s+via\s+\S.*$", re.IGNORECASE)
 _HEADER_LIMIT = 1 << 20
+#: The list's posting address in its List-Post header (RFC 2369): "<mailto:users@lists.example.org>".
+_LIST_POST = re.compile(r"<mailto:([^>?\s]+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,7 @@ class Head:
     when: float  # UTC timestamp; a message without a date takes the one before it in the file
     date: str | None
     url: str | None  # "mid:<Message-ID>" (RFC 2392): finds the mail in any archive or mail client
+    masked_by: tuple[str | None, str] | None = None  # (name, posting address) a list wrote into From: in the sender's place
 
 
 def message_file(box: mailbox.mbox | None, path: Path, key: str) -> IO[bytes]:
@@ -115,6 +118,33 @@ def sender(value: str) -> tuple[str | None, str | None]:
     return (name if name and "@" not in name else None), (address.lower() or None)
 
 
+def _unmasked(from_value: str, list_post: str) -> tuple[str | None, str | None, tuple[str | None, str] | None]:
+    """The sender as `sender` reads them, less what a list put in their place, and the list's address if it did.
+
+    A list that hides its senders (Mailman's anonymous_list, as Red Hat's blinux-list is set)
+    writes its own name and posting address (List-Post) into From:; crediting that name would put
+    every member's words on the list, so such a mail is nobody's. A list that rewrites From for DMARC
+    keeps the sender's name ("Jane Roe via users"), which stays; the list's address is never theirs.
+    """
+    name, address = sender(from_value)
+    posting = _LIST_POST.search(list_post)
+    if address is None or posting is None or posting.group(1).lower() != address:
+        return name, address, None
+    if is_via_list(email.utils.parseaddr(from_value)[0]):
+        return name, None, None
+    return None, None, (name, address)
+
+
+def is_via_list(display_name: str) -> bool:
+    """ "Jane Roe via users": the sender's name, as a list that rewrites From for DMARC keeps it."""
+    return bool(_VIA_LIST.search(_decoded(display_name)))
+
+
+def without_via(display_name: str) -> str:
+    """ "Jane Roe via users" → "Jane Roe"."""
+    return _VIA_LIST.sub("", display_name).strip()
+
+
 def _date(value: str) -> datetime | None:
     try:
         parsed = email.utils.parsedate_to_datetime(value)
@@ -148,12 +178,12 @@ def _read_head(box: mailbox.mbox | None, path: Path, key: str, index: int, last_
     references = _ids(_header(headers, "References"))
     refs = tuple(dict.fromkeys(r for r in (*in_reply_to, *reversed(references)) if r != msgid))
     raw_subject = _decoded(_header(headers, "Subject"))
-    name, address = sender(_header(headers, "From"))
+    name, address, masked_by = _unmasked(_header(headers, "From"), _header(headers, "List-Post"))
     when = _date(_header(headers, "Date"))
     date = when.isoformat(timespec="seconds") if when else None
     stamp = when.timestamp() if when else last_when
     subject, is_reply = normalise_subject(raw_subject), bool(_REPLY_PREFIX.match(raw_subject))
-    return Head(key, index, msgid, refs, subject, is_reply, name, address, stamp, date, url)
+    return Head(key, index, msgid, refs, subject, is_reply, name, address, stamp, date, url, masked_by)
 
 
 def scan(box: mailbox.mbox | None, path: Path, warn: Warn) -> list[Head]:

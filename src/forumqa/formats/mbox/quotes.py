@@ -21,9 +21,13 @@ _GLUED_FROM = re.compile(r"^(?P<marks>(?:>[ \t]?)*>)(?=From )")
 #: Outlook and Gmail put the history below such a line, unquoted.
 _ORIGINAL = re.compile(r"^\s*-{2,}\s*(?:Original Message|Forwarded message|Ursprüngliche Nachricht|Message d'origine)\s*-{2,}\s*$", re.I)
 _RULE = re.compile(r"^\s*[-_=*]{20,}\s*$")
-_FROM_FIELD = re.compile(r"^\s*(?:From|Von|De|Van):\s*\S", re.IGNORECASE)
+_FROM_FIELD = re.compile(r"^\s*(?:From|Von|De|Van|Da):\s*\S", re.IGNORECASE)
 _MAILTO = re.compile(r"\[mailto:([^\]\s]+)\]", re.IGNORECASE)
-_SENT_FIELD = re.compile(r"^\s*(?:Sent|Date|Gesendet|Datum|Envoyé|Enviado|Verzonden):", re.IGNORECASE)
+_SENT_FIELD = re.compile(r"^\s*(?:Sent|Date|Gesendet|Datum|Envoyé|Enviado|Verzonden|Inviato|Data):", re.IGNORECASE)
+#: The other fields of a history's header block, in the languages of `_FROM_FIELD`.
+_OTHER_FIELD = re.compile(r"^\s*(?:To|Cc|Subject|An|Kopie|Betreff|À|Objet|Para|Asunto|Aan|Onderwerp|A|Oggetto):", re.IGNORECASE)
+#: How many lines a history's header block runs to: From, Sent, To, Cc, Subject, and a wrapped To or Cc.
+_HEADER_BLOCK_LINES = 6
 _FOOTER_WORDS = re.compile(r"unsubscribe|mailing list|listinfo|for additional commands|you received this message because", re.I)
 _DEVICE_LINE = re.compile(r"^\s*(?:Sent from my [\w ]+|Get Outlook for \w+)\.?\s*$", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"^\s*(?:\[\d+\]|[-*•]\s|\d{1,2}[.)]\s)")
@@ -124,19 +128,41 @@ def _from_line(lines: list[str]) -> tuple[str | None, str | None]:
         if _FROM_FIELD.match(line):
             value = _MAILTO.sub(r"<\1>", line.split(":", 1)[1].strip())  # Outlook's "Jane Roe [mailto:jane@example.org]"
             name, address = email.utils.parseaddr(value)
-            return (" ".join(name.split()).strip("\"' ") or None), (address.lower() or None)
+            name = " ".join(name.split()).strip("\"' ")
+            # Yahoo writes the address in the name's place ('"jane@example.org" <jane@example.org>'), as headers.sender knows
+            return (name if name and "@" not in name else None), (address.lower() or None)
     return None, None
 
 
 def _original_message(lines: list[str]) -> int | None:
-    """Where an unquoted history starts: "-----Original Message-----", a rule over "From:", or "From:" over "Sent:"."""
+    """Where an unquoted history starts: "-----Original Message-----", a rule over "From:", or a header block.
+
+    A header block is a run of header fields, starting a paragraph, that names a sender and a date.
+    Outlook writes From, Sent, To, Subject; Yahoo Mail From, To, Sent ("Von:", "An:", "Gesendet:" in
+    German); GMX and web.de put Sent first ("Gesendet:", "Von:", "An:", "Betreff:"). Asking for one order
+    only left the others' history, unquoted, as the replier's own words.
+    """
     for at, line in enumerate(lines):
         following = next((after for after in lines[at + 1 : at + 3] if after.strip()), "")
         if _ORIGINAL.match(line) or (_RULE.match(line) and _FROM_FIELD.match(following)):
             return at
-        if _FROM_FIELD.match(line) and _SENT_FIELD.match(following):
+        if (at == 0 or not lines[at - 1].strip()) and _is_header_block(lines[at : at + _HEADER_BLOCK_LINES]):
             return at
     return None
+
+
+def _is_header_block(lines: list[str]) -> bool:
+    """The lines open with header fields, up to the first blank line, among them a From and a Sent (or Date) field."""
+    fields: list[str] = []
+    for line in lines:
+        if not line.strip():
+            break
+        if not (_FROM_FIELD.match(line) or _SENT_FIELD.match(line) or _OTHER_FIELD.match(line)):
+            if not fields:
+                return False
+            continue  # a To or Cc line wrapped onto the next line
+        fields.append(line)
+    return any(_FROM_FIELD.match(f) for f in fields) and any(_SENT_FIELD.match(f) for f in fields)
 
 
 def _header_block_end(lines: list[str], at: int) -> int:
@@ -162,13 +188,37 @@ def _items(lines: list[str], context: Context, level: int, author: str | None, p
             own, attribution = split_attribution(run) if number + 1 < len(runs) else (run, None)
             _add_text(items, _paragraphs(_strip_boilerplate(own), width), level, author, post)
             continue
+        inner = [_ONE_MARK.sub("", line, count=1) for line in run]
+        if attribution is None:
+            attribution, inner = _leading_attribution(inner)
         if attribution is not None:
             last = resolve(context, level + 1, *attributed(attribution))
         elif last is None:
             last = resolve(context, level + 1, None, None)
-        inner = [_ONE_MARK.sub("", line, count=1) for line in run]
+        attribution = None
         items.extend(_items(inner, context, level + 1, *last))
     return items
+
+
+def _leading_attribution(inner: list[str]) -> tuple[str | None, list[str]]:
+    """An attribution that opens the quote itself, and the quote without it.
+
+    Apple Mail puts "On Mar 20, 2023, at 13:59, Jane Roe <jane@example.org> wrote:" inside the quote it
+    introduces, so it reaches the plain text as a `>` line over the `>` lines it names. Only when more
+    of the same quote level follows: an attribution over a deeper quote ("> On …, X wrote:" over
+    ">> …") is the quoted writer quoting X, which that level's own reading credits.
+    """
+    start = next((at for at, line in enumerate(inner) if line.strip()), None)
+    if start is None or _QUOTE_MARKS.match(inner[start]):
+        return None, inner
+    end = next((at for at in range(start, len(inner)) if not inner[at].strip() or _QUOTE_MARKS.match(inner[at])), len(inner))
+    if end - start > 3:
+        return None, inner
+    own, attribution = split_attribution(inner[start:end])
+    following = next((line for line in inner[end:] if line.strip()), None)
+    if attribution is None or own or following is None or _QUOTE_MARKS.match(following):
+        return None, inner
+    return attribution, inner[end:]
 
 
 def _add_text(items: list[str | Quote], text: str, level: int, author: str | None, post: str | None) -> None:
