@@ -744,3 +744,72 @@ def test_real_dostips_thread_page() -> None:
     assert not [s for s in document.sections if s.quoted]  # every quote here is of a post on the page
     _assert_no_boilerplate(document, "Return to", "Jump to", "All times are", "Print view", "Moderator:")
     assert_sections_exact(document, thread)
+
+
+def test_discuz_thread_posts_quotes_and_furniture() -> None:
+    """Discuz! X (many Chinese boards): posts by div#post_N, the relative date's full title, quotes by findpost link."""
+    document, warnings = read_one(FIXTURES / "discuz_thread.html")
+    assert warnings == []
+    assert document.title == "阳台种番茄总是裂果"
+    own = [s for s in document.sections if not s.quoted]
+    assert {(s.post, s.author, s.date) for s in own} == {("7001", "青禾", "2023-06-04T08:15"), ("7004", "老周的菜地", "2023-06-05T21:40")}
+    assert own[0].url == "https://garden.example.cn/thread-5521-1-1.html#pid7001"
+    # the quote of post 7001 is not indexed again; the quote of a post in another thread is its writer's
+    quoted = [(s.author, s.post, document.text[s.start : s.end]) for s in document.sections if s.quoted]
+    assert quoted == [("山间小溪", "4410", "果子转色以后少浇水，甜度也会高一些。")]
+    assert all(s.reply_to == "7001" for s in document.sections if s.post == "7004")
+    for chrome in (
+        "发表于",
+        "本帖最后由",
+        "x7Qp2",
+        "绿篱小站原创",
+        "下载附件",
+        "复制代码",
+        "积分",
+        "当前离线",
+        "只看该作者",
+        "种菜十年",
+        "阳台小菜园",
+    ):
+        assert chrome not in document.text
+    assert "干了两指：浇透" in document.text
+
+
+def test_phpbb2_subsilver_posts_quotes_signature_and_edit_note() -> None:
+    """phpBB 2.0's subSilver tables: <a name="N"> rows, "X wrote:" quote tables, the signature after its rule."""
+    document, warnings = read_one(FIXTURES / "phpbb2_subsilver.html")
+    assert warnings == []
+    assert document.title == "Chuck key keeps slipping"
+    own = [s for s in document.sections if not s.quoted]
+    assert {(s.post, s.author, s.date) for s in own} == {
+        ("40211", "Morwenna", "2013-03-03T21:05"),
+        ("40219", "Ezekiel Pryce", "2013-03-04T07:40"),
+    }
+    quoted = [(s.author, document.text[s.start : s.end]) for s in document.sections if s.quoted]
+    assert quoted == [("Tobias Venn", "A spring-loaded key pops out on its own, so it can never be left in the chuck.")]
+    for chrome in ("Mostly making swarf", "_____", "Last edited by", "Posted:", "Post subject", "Joined:", "Back to top"):
+        assert chrome not in document.text
+
+
+def test_russian_phpbb_dates_are_read() -> None:
+    """phpBB's Russian pack abbreviates months ("14 янв 2024, 08:30"); dates spelled out take the genitive ("января")."""
+    document, warnings = read_one(FIXTURES / "phpbb30_russian.html")
+    assert warnings == []
+    assert [(s.author, s.date) for s in document.sections] == [
+        ("Ярослава", "2024-01-14T08:30"),
+        ("Тимофей Лукин", "2024-01-15T19:05"),
+    ]
+    assert "писал(а)" not in document.text
+
+
+@pytest.mark.parametrize(
+    ("shown", "expected"),
+    [
+        ("04 июл 2024, 17:50", "2024-07-04T17:50"),
+        ("3 мая 2023, 9:05", "2023-05-03T09:05"),
+        ("13-09-2011, 06:41 PM", "2011-09-13T18:41"),  # vBulletin with a day-first language pack (Vietnamese)
+        ("2018-11-1 23:44", "2018-11-01T23:44"),  # Discuz!
+    ],
+)
+def test_board_language_dates(shown: str, expected: str) -> None:
+    assert iso_date(shown, None) == expected

@@ -9,7 +9,8 @@ a page with no post containers is left to the plain page reader.
 One module per engine (phpbb, xenforo, xenforo1, vbulletin: where its posts and quotes are; phpbb_print and
 vbulletin_archive for the light page forms without post ids; schema_org for the boards with no engine of their
 own that mark posts with schema.org microdata, Discourse's crawler view among them; invision for Invision
-Community's pages, which mark no forum posting; smf for Simple Machines Forum; mybb for MyBB; vanilla for Vanilla Forums),
+Community's pages, which mark no forum posting; smf for Simple Machines Forum; mybb for MyBB; vanilla for Vanilla Forums;
+discuz for Discuz!, the engine of many Chinese boards; phpbb2 for phpBB 2's subSilver tables),
 `markup` for what they share, `body` for a post's text and quotes, `page` for the page's zone, address and title.
 """
 
@@ -22,9 +23,11 @@ from bs4 import BeautifulSoup
 
 from forumqa.documents import UnreadableDocument
 from forumqa.formats.forum_html import (
+    discuz,
     invision,
     mybb,
     phpbb,
+    phpbb2,
     phpbb_print,
     schema_org,
     smf,
@@ -58,11 +61,12 @@ _MARKERS = (
     "itemdiscussion",
     "itemcomment",
     'component="topic"',  # NodeBB before 3.0: Comment items in its post list, no forum posting
+    "postmessage_",  # Discuz!
 )
 #: Tried in this order; the first whose post containers are on the page reads it. The light forms without
 #: post ids (phpBB's printer view, vBulletin's archive) come after them, then schema.org microdata, which some of
-#: those engines' pages carry too, and Invision's, SMF's, MyBB's and Vanilla's posts without it: a page an engine read
-#: before is read the same.
+#: those engines' pages carry too, and Invision's, SMF's, MyBB's, Discuz!'s, phpBB 2's and Vanilla's posts without
+#: it: a page an engine read before is read the same.
 _ENGINES = (
     phpbb.ENGINE,
     xenforo.ENGINE,
@@ -74,6 +78,8 @@ _ENGINES = (
     invision.ENGINE,
     smf.ENGINE,
     mybb.ENGINE,
+    discuz.ENGINE,
+    phpbb2.ENGINE,
     vanilla.ENGINE,
 )
 

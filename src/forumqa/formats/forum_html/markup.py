@@ -15,7 +15,18 @@ from bs4.element import NavigableString
 
 _POST_IN_HREF = re.compile(r"(?:[?&]p=|#p|#post-?|[?&]id=)(\d+)")
 _QUOTE_VERBS = (
-    *(" wrote", " said", " schrieb", " hat geschrieben", " a écrit", " ha scritto", " escribió", " escreveu", " napisał"),
+    *(
+        " wrote",
+        " said",
+        " schrieb",
+        " hat folgendes geschrieben",
+        " hat geschrieben",
+        " a écrit",
+        " ha scritto",
+        " escribió",
+        " escreveu",
+        " napisał",
+    ),
     *(" schreef", " skrev", " kirjoitti", " napsal", " írta", " yazdı", " писал(а)", " написал"),
 )
 

@@ -24,6 +24,7 @@ _DATE_FORMATS = (
     "%a %d %b %Y %H:%M",
     "%m-%d-%Y, %I:%M %p",  # vBulletin US default: 01-15-2012, 03:45 PM
     "%m-%d-%Y, %H:%M",
+    "%d-%m-%Y, %I:%M %p",  # vBulletin with a day-first language pack (Vietnamese, 2011): 13-09-2011, 06:41 PM
     "%d-%m-%Y, %H:%M",
     "%d.%m.%Y, %H:%M",
     "%d.%m.%Y %H:%M",
@@ -36,22 +37,23 @@ _DATE_FORMATS = (
 )
 
 #: Month names as the common board languages' packs write them (SMF's $txt['months'], phpBB's and vBulletin's date
-#: strings): Spanish, Portuguese, French, Italian, German, Dutch and Polish (genitive), to their English abbreviation.
+#: strings): Spanish, Portuguese, French, Italian, German, Dutch, Polish (genitive) and Russian (phpBB's abbreviations
+#: and the genitive), to their English abbreviation.
 _MONTHS = {
     name: english
     for english, names in (
-        ("Jan", "enero janeiro janvier gennaio januar januari stycznia"),
-        ("Feb", "febrero fevereiro février febbraio februar februari lutego"),
-        ("Mar", "marzo março mars märz maart marca"),
-        ("Apr", "abril avril aprile april kwietnia"),
-        ("May", "mayo maio mai maggio mei maja"),
-        ("Jun", "junio junho juin giugno juni czerwca"),
-        ("Jul", "julio julho juillet luglio juli lipca"),
-        ("Aug", "agosto août august augustus sierpnia"),
-        ("Sep", "septiembre setiembre setembro septembre settembre september września"),
-        ("Oct", "octubre outubro octobre ottobre oktober października"),
-        ("Nov", "noviembre novembro novembre november listopada"),
-        ("Dec", "diciembre dezembro décembre dicembre dezember december grudnia"),
+        ("Jan", "enero janeiro janvier gennaio januar januari stycznia янв января"),
+        ("Feb", "febrero fevereiro février febbraio februar februari lutego фев февраля"),
+        ("Mar", "marzo março mars märz maart marca мар марта"),
+        ("Apr", "abril avril aprile april kwietnia апр апреля"),
+        ("May", "mayo maio mai maggio mei maja май мая"),
+        ("Jun", "junio junho juin giugno juni czerwca июн июня"),
+        ("Jul", "julio julho juillet luglio juli lipca июл июля"),
+        ("Aug", "agosto août august augustus sierpnia авг августа"),
+        ("Sep", "septiembre setiembre setembro septembre settembre september września сен сентября"),
+        ("Oct", "octubre outubro octobre ottobre oktober października окт октября"),
+        ("Nov", "noviembre novembro novembre november listopada ноя ноября"),
+        ("Dec", "diciembre dezembro décembre dicembre dezember december grudnia дек декабря"),
     )
     for name in names.split()
 }
