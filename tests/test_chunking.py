@@ -58,6 +58,18 @@ def test_headings_are_marked_not_split() -> None:
     assert not is_heading("thanks everyone for the detailed answers about the newco structure and the board seats question earlier")
 
 
+def test_a_short_line_without_a_full_stop_in_a_post_is_a_sentence() -> None:
+    """Chat messages and forum replies often end without punctuation: there only Title Case makes a heading."""
+    text = "Kettle Descaling Tips\nuse citric acid instead\nworked for me"
+    post = Document("t", "t.json", "t", None, text, (Section(0, len(text), author="ana", post="2"),))
+    assert [(s.text, s.heading) for s in split_sentences(post)] == [
+        ("Kettle Descaling Tips", True),
+        ("use citric acid instead", False),
+        ("worked for me", False),
+    ]
+    assert is_heading("use citric acid instead") and not is_heading("use citric acid instead", in_post=True)
+
+
 def test_chunks_respect_the_budget_and_overlap_by_one_sentence() -> None:
     text = " ".join(f"Sentence number {i} has exactly seven words." for i in range(10))
     document = doc(text)

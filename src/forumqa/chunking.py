@@ -47,8 +47,12 @@ def segmenter() -> pysbd.Segmenter:
     return pysbd.Segmenter(language="en", clean=False, char_span=False)
 
 
-def is_heading(line: str) -> bool:
-    """A Markdown heading, or a line with no closing punctuation that is short or in Title Case."""
+def is_heading(line: str, in_post: bool = False) -> bool:
+    """A Markdown heading, or a line with no closing punctuation that is short or in Title Case.
+
+    In a forum post or chat message a short line without a full stop is how people write ("use
+    tasksel instead", "you need xauth for that"), so there only a Title Case line is a heading.
+    """
     stripped = line.strip()
     if stripped.startswith("#"):
         return True
@@ -56,7 +60,7 @@ def is_heading(line: str) -> bool:
         return False
     words = stripped.split()
     capitalised = sum(1 for w in words if w[:1].isupper())
-    return len(words) <= 12 or capitalised >= 0.6 * len(words)
+    return (len(words) <= 12 and not in_post) or capitalised >= 0.6 * len(words)
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
@@ -94,12 +98,13 @@ def split_sentences(document: Document, max_chars: int = MAX_SENTENCE_CHARS) -> 
     seen: set[str] = set()
     pieces_of: dict[str, list[tuple[int, int]]] = {}
     for section_index, section in enumerate(document.sections):
+        in_post = section.author is not None or section.post is not None
         for line in re.finditer(r"[^\n]+", text[section.start : section.end]):
             line_start, line_end = _trimmed(text, section.start + line.start(), section.start + line.end())
             if line_start == line_end:
                 continue
             paragraph = text[line_start:line_end]
-            if is_heading(paragraph):
+            if is_heading(paragraph, in_post):
                 if paragraph not in seen:
                     seen.add(paragraph)
                     sentences.append(Sentence(line_start, line_end, paragraph, section_index, heading=True))
