@@ -200,15 +200,15 @@ def select(
 #: answer costs 1.5 times what a right one earns, so answering pays when P(right) >= 1.5 / (1 + 1.5) = 0.6.
 CALIBRATION: dict[RetrievalMode, Calibration] = {
     "hybrid": Calibration(
-        intercept=-3.763,
-        score=1.832,
-        dense=0.956,
-        margin=2.548,
-        soft_coverage=3.557,
+        intercept=-3.745,
+        score=1.501,
+        dense=0.986,
+        margin=2.453,
+        soft_coverage=3.767,
         answer_above=0.60,
-        type_missing=-1.845,
-        dense_agrees=-0.176,
-        words_agree=0.87,
+        type_missing=-1.77,
+        dense_agrees=-0.19,
+        words_agree=0.938,
     ),
 }
 
