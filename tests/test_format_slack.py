@@ -139,6 +139,7 @@ def test_mrkdwn_becomes_what_a_reader_sees() -> None:
         ("before\n```\nx &gt; 1\n```\nafter", ["before", "x > 1", "after"]),
         ("&gt; quoted\n&gt; twice\nmine\n&gt;&gt;&gt; rest\nall of it", [Quote("quoted\ntwice"), "mine", Quote("rest\nall of it")]),
         ("a 3 &gt; 2 comparison", ["a 3 > 2 comparison"]),
+        ("~_*all three*_~ styles and *_two_*", ["all three styles and two"]),
     ],
 )
 def test_message_blocks(raw: str, blocks: list[str | Quote]) -> None:
@@ -265,6 +266,22 @@ def test_a_shared_message_is_a_quote_of_its_author_and_a_quoted_parent_is_the_pa
         "Teo Varga · 1714551000.000200 · 2024-05-01T08:10:00+00:00\n> Ria Okonkwo wrote:\n> ask @Teo Varga or @Pip Andersen\n" in may1.text
     )
     assert not [t for a, *_, t, q in spans(may1) if a == "Teo Varga" and "ask @Teo" in t]
+
+
+def test_an_ordered_list_in_blocks_keeps_its_numbers_and_stacked_styles_leave_no_markers() -> None:
+    """Slack writes a list broken by a nested one as runs, the later run's "offset" counting the items before it."""
+    documents, warnings = load(ALLOTMENT, "allotment-export")
+    assert warnings == []
+    may3 = spans(documents["allotment-export/garden-2024-05-03"])
+    assert may3[0] == (
+        "Ria Okonkwo",
+        "1714726800.000100",
+        None,
+        "Sowing the leeks:\n1. Fill a deep tray with sieved compost\nno grit\nno feed yet\n"
+        "2. Sow thinly and barely cover\n3. Keep at 15 degrees\na. move them out in June",
+        False,
+    )
+    assert may3[1][3] == "Noted, and never sow them in the cold frame again"
 
 
 @pytest.mark.parametrize(

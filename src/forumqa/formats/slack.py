@@ -212,7 +212,11 @@ def _inline(text: str, people: Names) -> str:
 
     text = _LINK.sub(link, text)
     text = _INLINE_CODE.sub(r"\1", text)
-    return _unescape(_EMPHASIS.sub(r"\2", text))
+    for _ in range(3):  # styles stack: "~_*words*_~" is struck, italic and bold at once
+        text, found = _EMPHASIS.subn(r"\2", text)
+        if not found:
+            break
+    return _unescape(text)
 
 
 def message_blocks(raw: str, people: Names) -> list[str | Quote]:
@@ -268,8 +272,34 @@ def _rich_elements(element: dict[str, Any]) -> str:
     return "".join(_rich_inline(e) for e in _dicts(element.get("elements")))
 
 
+_ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii")
+
+
+def _list_marker(number: int, indent: int) -> str:
+    """An ordered list item's marker as Slack shows it: 1. at the top, a. one level in, i. two levels in."""
+    level = indent % 3
+    if level == 1 and number <= 26:
+        return f"{chr(ord('a') + number - 1)}. "
+    if level == 2 and number <= len(_ROMAN):
+        return f"{_ROMAN[number - 1]}. "
+    return f"{number}. "
+
+
+def _rich_list(element: dict[str, Any]) -> str:
+    """A rich_text_list, an item a line; an ordered list keeps its numbers ("offset": items before this run,
+    as Slack writes a list broken by a nested one), since "step 2" is often the point."""
+    items = [_rich_elements(item) for item in _dicts(element.get("elements"))]
+    if element.get("style") != "ordered":
+        return "\n".join(items)
+    offset = element.get("offset")
+    start = offset if isinstance(offset, int) and not isinstance(offset, bool) and offset >= 0 else 0
+    indent = element.get("indent")
+    level = indent if isinstance(indent, int) and not isinstance(indent, bool) and indent >= 0 else 0
+    return "\n".join(_list_marker(start + number, level) + item for number, item in enumerate(items, start=1))
+
+
 def rich_text(blocks: Any) -> str:
-    """The mrkdwn of a message's `rich_text` blocks: quotes as `&gt;` lines, code fenced, a list item a line."""
+    """The mrkdwn of a message's `rich_text` blocks: quotes as `&gt;` lines, code fenced, a list item a line (an ordered one numbered)."""
     parts: list[str] = []
     for block in _dicts(blocks):
         if block.get("type") != "rich_text":
@@ -283,7 +313,7 @@ def rich_text(blocks: Any) -> str:
             elif kind == "rich_text_preformatted":
                 parts.append(f"```{_rich_elements(element)}```")
             elif kind == "rich_text_list":
-                parts.append("\n".join(_rich_elements(item) for item in _dicts(element.get("elements"))))
+                parts.append(_rich_list(element))
     return "\n".join(part.strip("\n") for part in parts)
 
 
