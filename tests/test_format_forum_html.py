@@ -813,3 +813,47 @@ def test_russian_phpbb_dates_are_read() -> None:
 )
 def test_board_language_dates(shown: str, expected: str) -> None:
     assert iso_date(shown, None) == expected
+
+
+def test_punbb12_posts_quote_signature_and_edit_note() -> None:
+    """PunBB 1.2: div.blockpost#pN posts, the name in the profile's dt, an h4 "X wrote:" quote in a div.incqbox;
+    "Today 07:45:30" names no day, so that post has no date."""
+    path = FIXTURES / "punbb12_topic.html"
+    assert next(f for f in THREAD_FORMATS if f.sniff(path, head_of(path))) is forum_html.FORMAT
+    assert forum_html._find(BeautifulSoup(path.read_bytes(), "html.parser"))[0].name == "PunBB/FluxBB"  # type: ignore[index]
+    document, warnings = read_one(path)
+    assert warnings == []
+    assert document.title == "Antenna tuner clicks but never settles"
+    assert [(s.post, s.author, s.date, s.url) for s in document.sections if not s.quoted] == [
+        ("9101", "ottoline", "2007-05-14T19:20:05", "http://radio.example.org/viewtopic.php?pid=9101#p9101"),
+        ("9107", "Bartholomew Quayle", None, "http://radio.example.org/viewtopic.php?pid=9107#p9107"),
+    ]
+    reply = document.sections[-1]
+    assert document.text[reply.start : reply.end].startswith("Then the wire is close to a half wave")
+    assert "It settles fine on 20 metres" in document.text.split("Bartholomew Quayle", 1)[1]  # the quote is shown
+    for chrome in ("Last edited by", "Seventy-three", "Registered:", "Falmouth", "Moderator", "Online", "Report"):
+        assert chrome not in document.text
+
+
+def test_fluxbb_quote_of_a_post_outside_the_page_is_credited_to_its_writer(tmp_path: Path) -> None:
+    """FluxBB 1.5: a div.quotebox with a cite "X wrote:" before its blockquote; the signature is a div.postsignature.postmsg."""
+    html = (
+        (FIXTURES / "fluxbb_topic.html")
+        .read_text(encoding="utf-8")
+        .replace("Is it ruined?</p></div></blockquote>", "Will it ever rise?</p></div></blockquote>")
+    )
+    path = tmp_path / "fluxbb.html"
+    path.write_text(html, encoding="utf-8")
+    document, warnings = read_one(path)
+    assert warnings == []
+    assert document.title == "Sourdough starter smells of nail varnish"
+    assert [(s.post, s.author, s.date, s.quoted) for s in document.sections] == [
+        ("4410", "Hedwig Crane", "2015-09-21T18:03:44", False),
+        ("4413", "Hedwig Crane", "2015-09-21T20:15:09", True),
+        ("4413", "Ruaridh", "2015-09-21T20:15:09", False),
+    ]
+    quoted = document.sections[1]
+    assert document.text[quoted.start : quoted.end] == "Will it ever rise?"
+    assert document.sections[2].url == "https://bread.example.net/viewtopic.php?id=230#p4413"
+    for chrome in ("Last edited by", "Flour, water, patience", "Registered:", "Inverness", "Offline"):
+        assert chrome not in document.text

@@ -10,7 +10,8 @@ One module per engine (phpbb, xenforo, xenforo1, vbulletin: where its posts and 
 vbulletin_archive for the light page forms without post ids; schema_org for the boards with no engine of their
 own that mark posts with schema.org microdata, Discourse's crawler view among them; invision for Invision
 Community's pages, which mark no forum posting; smf for Simple Machines Forum; mybb for MyBB; vanilla for Vanilla Forums;
-discuz for Discuz!, the engine of many Chinese boards; phpbb2 for phpBB 2's subSilver tables),
+discuz for Discuz!, the engine of many Chinese boards; phpbb2 for phpBB 2's subSilver tables; punbb for PunBB 1.2
+and FluxBB),
 `markup` for what they share, `body` for a post's text and quotes, `page` for the page's zone, address and title.
 """
 
@@ -29,6 +30,7 @@ from forumqa.formats.forum_html import (
     phpbb,
     phpbb2,
     phpbb_print,
+    punbb,
     schema_org,
     smf,
     vanilla,
@@ -62,10 +64,11 @@ _MARKERS = (
     "itemcomment",
     'component="topic"',  # NodeBB before 3.0: Comment items in its post list, no forum posting
     "postmessage_",  # Discuz!
+    "blockpost",  # PunBB, FluxBB
 )
 #: Tried in this order; the first whose post containers are on the page reads it. The light forms without
 #: post ids (phpBB's printer view, vBulletin's archive) come after them, then schema.org microdata, which some of
-#: those engines' pages carry too, and Invision's, SMF's, MyBB's, Discuz!'s, phpBB 2's and Vanilla's posts without
+#: those engines' pages carry too, and Invision's, SMF's, MyBB's, Discuz!'s, phpBB 2's, PunBB's and Vanilla's posts without
 #: it: a page an engine read before is read the same.
 _ENGINES = (
     phpbb.ENGINE,
@@ -80,6 +83,7 @@ _ENGINES = (
     mybb.ENGINE,
     discuz.ENGINE,
     phpbb2.ENGINE,
+    punbb.ENGINE,
     vanilla.ENGINE,
 )
 
