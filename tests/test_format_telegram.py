@@ -177,6 +177,19 @@ def test_a_blockquote_in_a_reply_to_a_message_not_in_the_export() -> None:
     assert (section.author, section.post, section.quoted) == (None, "57", True)
 
 
+def test_a_poll_is_its_posters_question_and_options(tmp_path: Path) -> None:
+    poll = _message(4, "")
+    poll["poll"] = {
+        "question": "Which evening suits the night ride?",
+        "closed": False,
+        "total_voters": 5,
+        "answers": [{"text": "Tuesday", "voters": 3, "chosen": False}, {"text": "Thursday", "voters": 2, "chosen": True}],
+    }
+    (thread,) = telegram.read(_write(tmp_path, _export(poll)), print)
+    (post,) = thread.posts
+    assert clean_block("\n".join(b for b in post.blocks if isinstance(b, str))) == "Which evening suits the night ride?\nTuesday\nThursday"
+
+
 def test_a_reply_to_another_chats_message_is_no_reply_here(tmp_path: Path) -> None:
     path = _write(tmp_path, _export(_message(1, "first"), _message(2, "about that", reply_to_message_id=1, reply_to_peer_id="channel77")))
     (thread,) = telegram.read(path, print)

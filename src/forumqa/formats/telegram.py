@@ -21,8 +21,9 @@ code…), all read as their text; a `blockquote` part is a Quote, credited to th
 when its words are that message's, and a `pre` part is a block of its own. A forwarded message
 (`forwarded_from`) holds someone else's words: all of it is a Quote of the original sender, never
 the forwarder's. Service messages (joins, pins, topic changes) and messages without text (photos,
-stickers, voice) carry no one's words and are left out. The reply quote Telegram's apps can attach
-to a reply is not in the export, so it cannot be read.
+stickers, voice) carry no one's words and are left out; a poll's question and options are its
+poster's (`poll`: `question`, `answers[].text`). The reply quote Telegram's apps can attach to a reply
+is not in the export, so it cannot be read.
 """
 
 from __future__ import annotations
@@ -159,6 +160,18 @@ def segments(text: object) -> list[Segment] | None:
     return out
 
 
+def _poll(poll: object) -> list[Segment]:
+    """A poll's question, then its options a line each: what its poster asked, in their words (the votes are not)."""
+    if not isinstance(poll, dict):
+        return []
+    question = segments(poll.get("question")) or []
+    answers = poll.get("answers")
+    options = (
+        [text.strip() for a in answers if isinstance(text := _field(a, "text"), str) and text.strip()] if isinstance(answers, list) else []
+    )
+    return question + ([Segment("\n".join(options))] if options else [])
+
+
 # ---------------------------------------------------------------- messages → posts
 
 
@@ -244,6 +257,8 @@ class _Chat:
         if kind != "message":
             return  # a service message (join, pin, topic) or one this exporter could not write
         found = segments(message.get("text"))
+        if found is not None:
+            found += _poll(message.get("poll"))
         if found is None:
             self.tally.bad_text.append(message_id)
             return
