@@ -249,6 +249,22 @@ def test_a_link_post_says_its_link(tmp_path: Path) -> None:
     ]
 
 
+def test_a_gallerys_captions_and_a_polls_options_are_the_posters_words(tmp_path: Path) -> None:
+    path = tmp_path / "gallery.json"
+    gallery = {
+        "items": [{"media_id": "m1", "caption": "Hull before sanding"}, {"media_id": "m2"}, {"caption": "After two coats &amp; wax"}]
+    }
+    poll = {"options": [{"id": "1", "text": "Teak oil"}, {"id": "2", "text": "Spar varnish"}], "total_vote_count": 9}
+    head = _submission(is_self=False, url="https://www.reddit.com/gallery/s1", gallery_data=gallery, poll_data=poll)
+    path.write_text(json.dumps([head, {"kind": "Listing", "data": {"children": []}}]))
+    (thread,) = reddit.read(path, print)
+    assert thread.posts[0].blocks == (
+        "Hull before sanding\nAfter two coats & wax",
+        "Teak oil\nSpar varnish",
+        "https://www.reddit.com/gallery/s1",
+    )
+
+
 @pytest.mark.integration  # fuzzing
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())

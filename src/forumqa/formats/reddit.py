@@ -305,9 +305,12 @@ def submission_posts(fields: dict[str, Any]) -> tuple[list[Post], tuple[Source, 
 
     A crosspost's own text is empty: the words are the original post's (`crosspost_parent_list`),
     so that post comes first, credited to its author; a comment quoting it is then a quote of it,
-    never the crossposter's or the commenter's words. A link post's words are its link.
+    never the crossposter's or the commenter's words. A link post's words are its link. A gallery's
+    captions and a poll's options are the poster's words too (a gallery post has no text besides).
     """
     head, source = _post(fields, "selftext", ())
+    if extras := _gallery_and_poll(fields):
+        head = replace(head, blocks=(*head.blocks, *extras))
     parents = fields.get("crosspost_parent_list")
     original = parents[0] if isinstance(parents, list) and parents and isinstance(parents[0], dict) else None
     if original is not None:
@@ -317,6 +320,22 @@ def submission_posts(fields: dict[str, Any]) -> tuple[list[Post], tuple[Source, 
     if fields.get("is_self") is False and link:
         head = replace(head, blocks=(*head.blocks, html.unescape(link)))
     return [head] if head.blocks else [], (source,)
+
+
+def _gallery_and_poll(fields: dict[str, Any]) -> list[str]:
+    """A gallery's captions (`gallery_data.items[].caption`) and a poll's options (`poll_data.options[].text`), a line each."""
+    found = []
+    for holder, key, text_key in (("gallery_data", "items", "caption"), ("poll_data", "options", "text")):
+        block = fields.get(holder)
+        items = block.get(key) if isinstance(block, dict) else None
+        lines = (
+            [html.unescape(t.strip()) for i in items if isinstance(i, dict) and isinstance(t := i.get(text_key), str) and t.strip()]
+            if isinstance(items, list)
+            else []
+        )
+        if lines:
+            found.append("\n".join(lines))
+    return found
 
 
 def read(path: Path, warn: Warn) -> Iterator[Thread]:

@@ -81,7 +81,10 @@ _NAMED = 10
 
 SUBMISSION, COMMENT = 0, 1
 _COMMENT_FIELDS = ("id", "author", "body", "created_utc", "parent_id", "permalink")
-_SUBMISSION_FIELDS = ("id", "author", "title", "selftext", "created_utc", "permalink", "url", "url_overridden_by_dest", "is_self")
+_SUBMISSION_FIELDS = (
+    *("id", "author", "title", "selftext", "created_utc", "permalink", "url", "url_overridden_by_dest", "is_self"),
+    *("gallery_data", "poll_data"),  # a gallery's captions and a poll's options are the poster's words
+)
 #: A crosspost's words are its original's (reddit.submission_posts): only what that needs of it is kept.
 _CROSSPOSTED_FIELDS = ("id", "author", "selftext", "created_utc", "permalink")
 
