@@ -335,6 +335,27 @@ def test_an_export_without_users_json_is_read_with_the_names_its_messages_carry(
     assert "has joined" not in text and "U0" not in text
 
 
+def test_without_users_json_a_user_with_no_profile_anywhere_is_named_by_their_username(tmp_path: Path) -> None:
+    """An old file share carries only the sharer's `username`: that names the same user's other messages too."""
+    export = tmp_path / "shed-export"
+    (export / "tools").mkdir(parents=True)
+    (export / "channels.json").write_text(json.dumps([{"id": "C1", "name": "tools"}]), encoding="utf-8")
+    day = [
+        {
+            "type": "message",
+            "subtype": "file_share",
+            "user": "U0OLGA",
+            "username": "olga.b",
+            "ts": "1707555700.000100",
+            "text": "uploaded a file",
+        },
+        {"type": "message", "user": "U0OLGA", "ts": "1707555800.000200", "text": "The long loppers are back on the hook."},
+    ]
+    (export / "tools" / "2024-02-10.json").write_text(json.dumps(day), encoding="utf-8")
+    documents, _ = load(export, "shed-export")
+    assert {a for d in documents.values() for a, *_ in spans(d)} == {"olga.b"}
+
+
 def test_an_apps_post_by_a_user_the_export_does_not_name_is_not_text(tmp_path: Path) -> None:
     """slackdump writes an app's post (`bot_id`, `bot_profile`) with a `user` that is in no users.json: a
     bot's words, not a person's to be credited under a raw id; with or without users.json."""

@@ -156,6 +156,8 @@ def _profile_names(export: Path) -> dict[str, str]:
             for message in _dicts(data):
                 profile = _dict(message.get("user_profile"))
                 name = _text(profile.get("real_name")) or _text(profile.get("display_name")) or _text(profile.get("name"))
+                if not name and not message.get("bot_id"):  # an old file share carries the sharer's `username` alone
+                    name = _text(message.get("username"))
                 if (user := _text(message.get("user"))) and name:
                     names.setdefault(user, name)
     return names
