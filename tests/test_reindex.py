@@ -86,6 +86,31 @@ def test_unchanged_documents_are_not_split_again(tmp_path: Path, corpus: Path, m
     assert split == ["second"]
 
 
+def test_new_splitting_rules_split_every_document_again_and_embed_only_new_texts(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An index built under other splitting rules (chunking.SPLIT_VERSION) keeps nothing of its split, but its
+    vectors stay good: what the new rules cut alike comes from the embedding cache."""
+    (corpus / "second.txt").write_text("Second Report\nThe second report is short. It has two sentences.\n", encoding="utf-8")
+    settings = Settings(documents_dir=corpus, index_dir=tmp_path / "index")
+    build_index(settings, FakeEmbedder())
+    split: list[str] = []
+    real = chunking.split_sentences
+
+    def recording(document: Document, *rest: Any) -> Any:
+        split.append(document.doc_id)
+        return real(document, *rest)
+
+    monkeypatch.setattr("forumqa.build_plan.split_sentences", recording)
+    monkeypatch.setattr("forumqa.build_plan.SPLIT_VERSION", chunking.SPLIT_VERSION + 1)
+    monkeypatch.setattr("forumqa.index.SPLIT_VERSION", chunking.SPLIT_VERSION + 1)
+    report = build_index(settings, FakeEmbedder())
+    assert len(split) == report.documents and report.embedded == 0 and report.full_rebuild_reason is None
+    split.clear()
+    build_index(settings, FakeEmbedder())  # built under the new rules now: nothing to split again
+    assert split == []
+
+
 def test_serve_watch_picks_up_an_edit_without_restart(tmp_path: Path) -> None:
     documents = tmp_path / "documents"
     shutil.copytree(SHIPPED_DOCUMENTS, documents)

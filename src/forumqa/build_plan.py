@@ -1,8 +1,9 @@
 """What a build will write: the documents, what changed since the live generation, and each document's pieces.
 
-An unchanged document (same content hash, same model and chunking settings) keeps the previous
-generation's sentences and chunks, so its vectors come from the embedding cache; anything the
-previous generation cannot vouch for is split again, and the plan says why in full_rebuild_reason.
+An unchanged document (same content hash, same model and chunking settings, same splitting rules:
+chunking.SPLIT_VERSION) keeps the previous generation's sentences and chunks, so its vectors come from
+the embedding cache; anything the previous generation cannot vouch for is split again, and the plan
+says why in full_rebuild_reason when nothing of it is reused.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from forumqa import generation_db
-from forumqa.chunking import make_chunks, split_sentences
+from forumqa.chunking import SPLIT_VERSION, make_chunks, split_sentences
 from forumqa.config import Settings
 from forumqa.documents import Document, Skipped
 from forumqa.embedding import Embedder
@@ -113,6 +114,9 @@ def _reusable(index_dir: Path, settings: Settings, dimension: int, full: bool) -
         with reading(previous / META):
             hashes, reusable, counts = generation_db.read_reusable(previous / META)
         verify(previous, old, counts)
+        if old.split_version != SPLIT_VERSION:  # same texts, split by other rules: split again, vectors from the cache
+            log.info("sentence splitting changed (version %d → %d): every document is split again", old.split_version, SPLIT_VERSION)
+            reusable = {}
     except IndexCorruptError as error:
         log.info("the previous index is unreadable (%s): rebuilding it in full", error)
         return {}, {}, f"the previous index is unreadable ({error.path}: {error.reason}): rebuilt in full, every text is embedded again"

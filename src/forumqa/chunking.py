@@ -41,6 +41,12 @@ class Chunk:
     last_sentence: int  # inclusive
 
 
+#: The rules that turn a document into sentences and chunks, as a number: raise it whenever a change to this
+#: module would split an unchanged document differently, so that an index built before is split again (its
+#: vectors still come from the embedding cache). 2: a short unpunctuated line in a post is a sentence.
+SPLIT_VERSION = 2
+
+
 @lru_cache(maxsize=1)
 def segmenter() -> pysbd.Segmenter:
     """The one sentence splitter, built once: documents' paragraphs and a question's message are split alike."""

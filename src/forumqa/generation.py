@@ -68,6 +68,8 @@ class Manifest:
     documents: int
     chunks: int
     sentences: int
+    #: chunking.SPLIT_VERSION of the build; generations written before it was recorded are version 1.
+    split_version: int = 1
 
     def settings_key(self) -> tuple[object, ...]:
         """What must match for vectors and offsets to be reused."""

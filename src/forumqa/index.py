@@ -34,6 +34,7 @@ import numpy as np
 from forumqa import __version__, generation_db
 from forumqa.build_lock import build_lock
 from forumqa.build_plan import plan_build
+from forumqa.chunking import SPLIT_VERSION
 from forumqa.config import Settings
 from forumqa.documents import Document, Skipped
 from forumqa.embedding import CachedEmbedder, Embedder
@@ -351,6 +352,7 @@ def _manifest(settings: Settings, dimension: int, report: BuildReport) -> Manife
         documents=report.documents,
         chunks=report.chunks,
         sentences=report.sentences,
+        split_version=SPLIT_VERSION,
     )
 
 
