@@ -177,7 +177,7 @@ def test_direct_messages_and_a_bad_entry(tmp_path: Path) -> None:
     }
     path.write_text(json.dumps(data), encoding="utf-8")
     document, warnings = _read(path, "dm.json")
-    assert document.title == "Direct Messages / #kim"
+    assert document.title == "Direct Messages / kim"  # a person, not a #channel
     assert document.sections[0].url == "https://discord.com/channels/@me/55/1"
     assert [w.reason for w in warnings] == ["partly read (DiscordChatExporter JSON): 1 entries of messages are not messages; left out"]
 

@@ -175,7 +175,10 @@ def read(path: Path, warn: Warn) -> Iterator[Thread]:
     channels = {str(_field(channel, "id")): channel_name, str(_field(channel, "categoryId")): parent or "unknown-channel"}
     if "Thread" in str(_field(channel, "type") or "") and parent:
         channel_name = f"{parent} / {channel_name}"  # 'telescopes / Which eyepiece for planets?'
-    thread = Thread(f"{guild_name} / #{channel_name}" if guild_name else f"#{channel_name}")
+    # A direct message (DCE's "Direct Messages" pseudo-guild, id 0) is named after the person, not a #channel.
+    direct = _str(_field(guild, "id")) == "0" or str(_field(channel, "type") or "").startswith("Direct")
+    shown = channel_name if direct else f"#{channel_name}"
+    thread = Thread(f"{guild_name} / {shown}" if guild_name else shown)
     url_base = _url_base(_str(_field(guild, "id")), _str(_field(channel, "id")))
     people: dict[str, str] = {}  # user id → name, from every author and mention met so far
     by_id: dict[str, Post] = {}
