@@ -383,3 +383,28 @@ def test_a_channels_json_alone_is_no_export(tmp_path: Path) -> None:
     assert slack.sniff(folder, "")
     (folder / "channels.json").write_text("[{", encoding="utf-8")
     assert not slack.sniff(folder, "")
+
+
+def test_direct_and_group_messages_are_titled_after_their_members(tmp_path: Path) -> None:
+    """A DM's folder is its id (dms.json) and a group DM's its mpdm- name (mpims.json): neither is a #channel."""
+    export = tmp_path / "bakery-export"
+    people = [{"id": "U1", "name": "ana", "real_name": "Ana Ruiz"}, {"id": "U2", "name": "ben", "real_name": "Ben Oduya"}]
+    listings = {
+        "users.json": people,
+        "channels.json": [{"id": "C1", "name": "ovens"}],
+        "dms.json": [{"id": "D0AB12", "members": ["U1", "U2"]}],
+        "mpims.json": [{"id": "G0CD34", "name": "mpdm-ana--ben--cy-1", "members": ["U1", "U2", "U3"]}],
+    }
+    for name, data in listings.items():
+        (export / name).parent.mkdir(parents=True, exist_ok=True)
+        (export / name).write_text(json.dumps(data), encoding="utf-8")
+    for folder, text in (("ovens", "Oven two runs hot."), ("D0AB12", "Can you cover Sunday?"), ("mpdm-ana--ben--cy-1", "Rye is sold out.")):
+        (export / folder).mkdir()
+        day = [{"type": "message", "user": "U1", "ts": "1707555700.000100", "text": text}]
+        (export / folder / "2024-02-10.json").write_text(json.dumps(day), encoding="utf-8")
+    documents, _ = load(export, "bakery-export")
+    assert sorted(d.title for d in documents.values()) == [
+        "#ovens, 2024-02-10",
+        "direct messages: Ana Ruiz, Ben Oduya, 2024-02-10",
+        "direct messages: Ana Ruiz, Ben Oduya, U3, 2024-02-10",
+    ]

@@ -420,7 +420,7 @@ def _post(message: _Message, earlier: list[tuple[str, Post]]) -> Post:
     )
 
 
-def _channel_threads(folder: Path, export: Path, people: Names, warn: Warn) -> Iterator[Thread]:
+def _channel_threads(folder: Path, export: Path, people: Names, warn: Warn, label: str) -> Iterator[Thread]:
     """One Thread per day: its top-level messages in time order, each followed by its replies."""
     messages = _messages(folder, export, people, warn)
     tops = {m.ts for m in messages if m.parent is None}
@@ -437,7 +437,7 @@ def _channel_threads(folder: Path, export: Path, people: Names, warn: Warn) -> I
             for item in [message, *replies.get(message.ts, [])]:
                 post = _post(item, posts)
                 posts.append((_folded(" ".join(b for b in post.blocks if isinstance(b, str))), post))
-        yield Thread(f"#{folder.name}, {day}", [post for _, post in posts], key=f"{folder.name}/{day}", date=day)
+        yield Thread(f"{label}, {day}", [post for _, post in posts], key=f"{folder.name}/{day}", date=day)
 
 
 def read(path: Path, warn: Warn) -> Iterator[Thread]:
@@ -445,8 +445,26 @@ def read(path: Path, warn: Warn) -> Iterator[Thread]:
     channels = _channel_folders(path)
     if not channels:
         raise UnreadableDocument("a Slack export without channel folders of day files (<channel>/YYYY-MM-DD.json)")
+    direct = _direct_labels(path, people)
     for folder in channels:
-        yield from _channel_threads(folder, path, people, warn)
+        yield from _channel_threads(folder, path, people, warn, direct.get(folder.name, f"#{folder.name}"))
+
+
+def _direct_labels(export: Path, people: Names) -> dict[str, str]:
+    """Direct and group messages by folder: a DM's folder is its id (dms.json), a group DM's its mpdm- name (mpims.json);
+    either is titled after its members ("direct messages: Ana Ruiz, Ben Oduya"), not as a #channel."""
+    labels: dict[str, str] = {}
+    for listing, key in (("dms.json", "id"), ("mpims.json", "name")):
+        try:
+            data = json.loads((export / listing).read_bytes())
+        except (OSError, ValueError, RecursionError):
+            continue
+        for record in _records(data):
+            folder, members = _text(record.get(key)), record.get("members")
+            names = [people.users.get(str(m)) or str(m) for m in members] if isinstance(members, list) else []
+            if folder:
+                labels[folder] = f"direct messages: {', '.join(names)}" if names else f"direct messages {folder}"
+    return labels
 
 
 FORMAT = ThreadFormat("Slack export", sniff, read, many=True)
