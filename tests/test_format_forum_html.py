@@ -13,6 +13,7 @@ from forumqa.documents import Document, Section, Skipped, UnreadableDocument
 from forumqa.formats import THREAD_FORMATS, forum_html
 from forumqa.formats.forum_html import phpbb, phpbb_print, vbulletin, vbulletin_archive, xenforo, xenforo1
 from forumqa.formats.forum_html.body import blocks
+from forumqa.formats.forum_html.markup import name_of
 from forumqa.formats.forum_html.page import iso_date
 from forumqa.loading import SNIFF_BYTES, load_documents, read_file
 from forumqa.threads import Quote, Thread, clean_block
@@ -857,3 +858,17 @@ def test_fluxbb_quote_of_a_post_outside_the_page_is_credited_to_its_writer(tmp_p
     assert document.sections[2].url == "https://bread.example.net/viewtopic.php?id=230#p4413"
     for chrome in ("Last edited by", "Flour, water, patience", "Registered:", "Inverness", "Offline"):
         assert chrome not in document.text
+
+
+@pytest.mark.parametrize(
+    ("attribution", "name"),
+    [
+        ("Compo wrote:", "Compo"),
+        ("Jan hat folgendes geschrieben:", "Jan"),
+        ("Amélie a dit :", "Amélie"),
+        ("Олег сказал:", "Олег"),
+        ("Quote", None),
+    ],
+)
+def test_a_quotes_writer_is_read_from_the_attribution_in_the_boards_language(attribution: str, name: str | None) -> None:
+    assert name_of(attribution) == name

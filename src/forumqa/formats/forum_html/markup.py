@@ -28,6 +28,8 @@ _QUOTE_VERBS = (
         " napisał",
     ),
     *(" schreef", " skrev", " kirjoitti", " napsal", " írta", " yazdı", " писал(а)", " написал"),
+    # Invision's translated "ana said:" ("ana a dit :", "ana сказал:"), when its quote lacks the name attribute
+    *(" a dit", " disse", " dijo", " sagte", " сказал(а)", " сказал", " сказала", " написала"),
 )
 
 BLOCK_TAGS = frozenset({
