@@ -846,3 +846,80 @@ def test_a_list_that_rewrites_from_for_dmarc_keeps_the_senders_name(tmp_path: Pa
     )
     (thread,) = mbox.read(path, print)
     assert thread.posts[0].author == "Jane Roe"
+
+
+def test_attributions_and_history_blocks_of_other_languages_and_mailers() -> None:
+    # Each of these left the attribution line or the whole history as the replier's words, or credited the quote to them.
+    threads = list(_threads(FIXTURES / "world-replies.mbox").values())
+    blocks = {thread.posts[0].author: thread.posts[0].blocks for thread in threads}
+    # Gmail in Danish puts the verb before the name: "… kl. 08.15 skrev Ole Brandt <…>:".
+    assert blocks["Maren Holt"] == (
+        "They arrived today, thank you.",
+        Quote("The trays ship on Friday with the second batch of labels.", "Ole Brandt", None),
+    )
+    # Polish Thunderbird and Gmail: "napisał(a):", inside a quote too.
+    assert blocks["Paweł Zielonka"] == (
+        Quote("The gauge overflowed twice during the storm.", "Bogdan Lis", None),
+        Quote("Mount a second one on the shed roof.", "Anna Kowal", None),
+        "I moved it to the fence post instead.",
+    )
+    # Mail.ru writes no verb: "<date> от Ivan Petrov <…>:".
+    assert blocks["Lena Orlova"] == (
+        "The vents close on their own now.",
+        Quote("Oil the hinge of the left vent before the frost.", "Ivan Petrov", None),
+    )
+    # Windows Mail in Russian ("От:", "Отправлено:"), its tagline, and a sender named without an address.
+    assert blocks["Tomas Varga"] == (
+        "I will bring the lids on Saturday.",
+        Quote("The bins by the gate have no lids since the wind took them.", "Irina Sokol", None),
+    )
+    # Outlook in Chinese: 发件人 / 日期 / 收件人 / 主题.
+    assert blocks["Chen Wei"] == (
+        "The key is back under the flower pot.",
+        Quote("Who took the tool shed key this morning?", "Li Na", None),
+    )
+    # Zimbra's "- Le …, X a écrit :": the dash and the date are not part of the name.
+    assert blocks["Ines Moreau"] == ("I can take Wednesdays.", Quote("The rota still has a gap on Wednesdays.", "Paul Girard", None))
+    # A history left unquoted under "On …, at …, X <…> wrote:" is X's.
+    assert blocks["Sam Reyes"] == (
+        "Fine, I will order the tulips separately.",
+        Quote("Hi Sam,\nThe supplier cannot add tulips to an order that has shipped.", "Dana Fox", None),
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "name", "address"),
+    [
+        ("4. mar. 2024 kl. 08.15 skrev Ole Brandt <ole@example.org>:", "Ole Brandt", "ole@example.org"),
+        ("Op ma 4 mrt. 2024 om 08:15 schreef Ole Brandt <ole@example.org>:", "Ole Brandt", "ole@example.org"),
+        ("pon., 4 mar 2024 o 10:15 Anna Kowal <anna@example.org> napisał(a):", "Anna Kowal", "anna@example.org"),
+        ("Dnia Mon, Mar 04, 2024 at 10:15:00AM +0100, Anna Kowal napisał(a):", "Anna Kowal", None),
+        ("----- 4 mar 2024 o 10:15, Anna Kowal anna@example.org napisał(a):", "Anna Kowal", "anna@example.org"),
+        ('2024.03.04. 7:31 keltezéssel, "Kiss Anna" írta:', "Kiss Anna", None),
+        ("пн, 4 мар. 2024 г. в 10:20, Ivan Petrov <ivan@example.org>:", "Ivan Petrov", "ivan@example.org"),
+        ("04.03.2024 10:20, Ivan Petrov пишет:", "Ivan Petrov", None),
+        ("po 4. 3. 2024 v 10:20 odesílatel Jan Dvořák <jan@example.org> napsal:", "Jan Dvořák", "jan@example.org"),
+        ("- Le 2024-03-04 12:10, Paul Girard a écrit :", "Paul Girard", None),
+    ],
+)
+def test_attributions_in_more_languages(line: str, name: str, address: str | None) -> None:
+    assert attributed(line) == (name, address)
+    assert split_attribution(["Hi,", "", line, ""]) == (["Hi,", ""], line)
+
+
+@pytest.mark.parametrize("line", ["Hun skrev følgende:", "Call me at 10:30 or mail jane@example.org:", "Inviato da Marco"])
+def test_prose_in_other_languages_stays_the_writers(line: str) -> None:
+    own = ["Tak for hjælpen.", line]
+    assert split_attribution(own) == (own, None)
+
+
+def test_a_plain_attribution_line_over_own_text_is_not_taken_for_unquoted_history(tmp_path: Path) -> None:
+    # Without a time and an address, "On Monday, Jane wrote:" above unquoted text may be the writer's own lead-in.
+    path = tmp_path / "lead.mbox"
+    path.write_text(
+        "From sam@example.org Mon Mar  4 15:00:00 2024\nFrom: Sam Reyes <sam@example.org>\nSubject: Bulbs\n"
+        "Message-ID: <l1@example.org>\n\nA note for the group.\n\nOn Monday, Jane wrote:\n\nthat the tulips are late. I agree.\n",
+        encoding="utf-8",
+    )
+    (thread,) = mbox.read(path, print)
+    assert all(isinstance(block, str) for block in thread.posts[0].blocks)

@@ -18,18 +18,31 @@ from forumqa.formats.mbox.headers import Head, is_via_list, without_via
 #: "05.03.2012 11:26:08:"); the date is digits, separators and AM/PM, so prose ("wrote on the list:") is not one.
 _NOTES_DATE = r"(?:\s+on\s+\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?:\s+\d{1,2}:\d\d(?::\d\d)?(?:\s*[AP]M)?)?)?"
 _ATTRIBUTION_VERB = re.compile(
-    r"\s*\b(?:wrote|writes|said|a écrit|escribió|ha scritto|schreef|skrev|kirjoitti|napisał)" + _NOTES_DATE + r"\s*:\s*$",
+    r"\s*\b(?:wrote|writes|said|a écrit|escribió|escreveu|ha scritto|schreef|skrev|kirjoitti|(?:ezt\s+)?írta"
+    r"|napisał(?:\(a\)|a)?|napsal(?:\(a\)|a)?|pisze|пишет|написал(?:\(а\)|а)?)" + _NOTES_DATE + r"\s*:\s*$",
     re.IGNORECASE,
 )
 _SCHRIEB = re.compile(r"\bschrieb\s+(?P<name>[^:]+?)\s*:\s*$", re.IGNORECASE)
-_ATTRIBUTION_OPENER = re.compile(r"^(?:On|Am|Le|El|Il|Op|Em|Den|Dne|W dniu)\b", re.IGNORECASE)
+#: Gmail in Danish, Norwegian, Swedish and Dutch puts the verb before the name too ("15. marts 2017 kl. 11.00 skrev
+#: Jane Roe <jane@example.org>:", "Op wo 29 jun. 2022 om 12:32 schreef Jane Roe <…>:"); only after a date (a digit)
+#: or with an address, so that prose ("Hun skrev følgende:") stays the writer's.
+_SKREV = re.compile(r"^(?P<date>.*\d.*?)\s\b(?:skrev|schreef)\s+(?P<name>[^:]+?)\s*:\s*$", re.IGNORECASE)
+#: Mail.ru, Yandex and Gmail in Russian write no verb: "Thu, 26 Jun 2014 14:00:51 +0400 от Jane Roe <jane@example.org>:",
+#: "пт, 6 мар. 2020 г. в 01:04, Jane Roe <jane@example.org>:". A time of day and an address ending the line tell it.
+_ADDRESSED = re.compile(r"^(?=.*\d{1,2}:\d\d)(?P<who>.{0,150}?<?[\w.+'-]+@[\w-]+(?:\.[\w-]+)+>?)\s*:\s*$")
+_ATTRIBUTION_OPENER = re.compile(r"^(?:On|Am|Le|El|Il|Op|Em|Den|Dne|Dnia|W dniu)\b", re.IGNORECASE)
+#: Zimbra sets its attribution off with dashes: "- Le 2021-04-09 23:25, Jean Dupont a écrit :", "----- 2 lip 2020 o 11:00, …".
+_LEADING_DASHES = re.compile(r"^\s*[-–—]+\s+")
+#: The time in a date part ("15:33", "11.00"): Gmail writes the name right after it with no comma ("… o 15:33 Jane Roe").
+_CLOCK = re.compile(r"\d{1,2}[:.]\d\d(?::\d\d)?,?")
 #: mutt's "* Jane Roe <jane@example.org> [2008-03-17 10:35 +0100]:": the bracket holds a time or a date, which
 #: tells it from a bulleted line that ends in a footnote mark ("* Step two [1]:").
 _MUTT = re.compile(r"^\s*\*\s+(?P<who>\S.*?)\s*\[[^\[\]]*(?:\d:\d\d|\d[-/.]\d+[-/.]\d)[^\[\]]*\]\s*:\s*$")
 #: Horde/IMP's "Quoting Jane Roe <jane@example.org>:"; without an address it is prose ("Quoting the manual:").
 _QUOTING = re.compile(r"^\s*Quoting\s+(?P<who>\S.*?)\s*:\s*$", re.IGNORECASE)
 _QUOTED_NAME = re.compile(r'"([^"]+)"')
-_COMMENT_NAME = re.compile(r"\(([^()]*[^\W\d_][^()]*)\)")
+_COMMENT_NAME = re.compile(r"\(([^()\d]*[^\W\d_][^()\d]*)\)")  # no digits: Gmail's "(időpont: 2013. febr. 8., 7:31)" is a date
+_DATED_ASIDE = re.compile(r"\([^()]*\d[^()]*\)")  # Gmail's "Jane Roe <…> (időpont: 2013. febr. 8., P, 7:31) ezt írta:"
 _MANGLED_ADDRESS = re.compile(r"\b([\w.+'-]+) at ((?:[\w-]+\.)+[A-Za-z]{2,})\b")
 ADDRESS = re.compile(r"<?([\w.+'-]+@[\w-]+(?:\.[\w-]+)+)>?")
 #: Words of the date part of an attribution ("On Sun, Jan 2, 2022 at 6:02 AM Jane"), left of the name. Gnus and
@@ -41,15 +54,19 @@ _DATE_WORDS = frozenset(
         mon tue wed thu fri sat sun monday tuesday wednesday thursday friday saturday sunday
         jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august
         september october november december
-        today yesterday tonight heute gestern hier aujourd'hui hoy ayer oggi ieri vandaag gisteren idag igår""",
+        today yesterday tonight heute gestern hier aujourd'hui hoy ayer oggi ieri vandaag gisteren idag igår
+        o v в г. от odesílatel keltezéssel""",
     )
 )
+#: What may stand between the time and the name: a zone, or the word for "from" ("14:00:51 +0400 от Jane", "15:33
+#: odesílatel Jan"). Month names are not among them: past the time, "Jan" is a name.
+_AFTER_CLOCK = frozenset(re.findall(r"\S+", "am pm a.m. p.m. utc gmt cet cest est edt pst pdt от odesílatel"))
 #: "15:02", "2008-03-17", "+0100", and "3pm", "10h30", "2nd" in the date part.
 _DATE_NUMBER = re.compile(r"[\d:./+-]+|\d[\d:./+-]*(?:am|pm|h\d*|st|nd|rd|th)", re.IGNORECASE)
 #: What prose puts before "wrote:" where an attribution puts a name: "As I wrote:", "Yesterday, you said:".
-_PRONOUNS = frozenset(re.findall(r"\S+", "i you we they someone somebody everyone everybody nobody"))
+_PRONOUNS = frozenset(re.findall(r"\S+", "i you we they me us him them someone somebody everyone everybody nobody"))
 _NOT_A_NAME_START = frozenset(
-    re.findall(r"\S+", "as what that which who like then and but so also because if when where here there this the my our your")
+    re.findall(r"\S+", "as what that which who like then and but or so also because if when where here there this the my our your")
 )
 _LONE_PRONOUNS = frozenset({"he", "she", "it"})  # "He Wei" is a name, "he" alone is not
 
@@ -132,9 +149,13 @@ def attributed(text: str) -> tuple[str | None, str | None]:
     The cousins: "Yesterday at 15:02, Jane Roe wrote:" (a relative date, no opener), mutt's
     "* Jane Roe <jane@example.org> [2008-03-17 10:35]:" and Horde's "Quoting Jane Roe <jane@example.org>:".
     """
-    form = _MUTT.match(text) or _QUOTING.match(text)
+    text = _LEADING_DASHES.sub("", text)
+    form = _MUTT.match(text) or _QUOTING.match(text) or _SKREV.match(text)
     schrieb = _SCHRIEB.search(text)
-    text = form.group("who") if form else schrieb.group("name") if schrieb else _ATTRIBUTION_VERB.sub("", text)
+    if form is None and schrieb is None and not _ATTRIBUTION_VERB.search(text):
+        form = _ADDRESSED.match(text)
+    name_group = "name" if form is not None and form.re is _SKREV else "who"
+    text = form.group(name_group) if form else schrieb.group("name") if schrieb else _ATTRIBUTION_VERB.sub("", text)
     text = _MANGLED_ADDRESS.sub(r"\1@\2", text)  # pipermail's "jane at example.org"
     found = ADDRESS.search(text)
     address = found.group(1).lower() if found else None
@@ -144,9 +165,14 @@ def attributed(text: str) -> tuple[str | None, str | None]:
     text = ADDRESS.sub(" ", text)
     if _ATTRIBUTION_OPENER.match(text):
         text = _ATTRIBUTION_OPENER.sub("", text).rsplit(",", 1)[-1]
-    words = text.replace("(", " ").replace(")", " ").split()
+    words = _DATED_ASIDE.sub(" ", text).replace("(", " ").replace(")", " ").split()
     # Date words and numbers in front of the name, up to the comma that ends a date part with no opener.
-    while words and (_DATE_NUMBER.fullmatch(words[0].strip(",.")) or words[0].casefold().strip(",.") in _DATE_WORDS):
+    clocks = [at for at, word in enumerate(words) if _CLOCK.fullmatch(word)]
+    if clocks and len(words) > clocks[-1] + 1:
+        words = words[clocks[-1] + 1 :]  # "czw., 12 mar 2020 o 15:33 Jane Roe": the name follows the time
+        while words and (_DATE_NUMBER.fullmatch(words[0].strip(",.")) or words[0].casefold().strip(",.") in _AFTER_CLOCK):
+            words.pop(0)
+    while not clocks and words and (_DATE_NUMBER.fullmatch(words[0].strip(",.")) or words[0].casefold().strip(",.") in _DATE_WORDS):
         words.pop(0)
     name = " ".join(words).strip("\"' ,")
     if not name or len(words) > 5 or not any(c.isalpha() for c in name) or not _could_be_name(name):
@@ -166,8 +192,18 @@ def _ends_attribution(line: str) -> bool:
     """The line ends with an attribution's verb, or is a whole mutt or Horde attribution."""
     if _ATTRIBUTION_VERB.search(line) or _SCHRIEB.search(line) or _MUTT.match(line):
         return True
+    skrev = _SKREV.match(line)
+    if skrev and (ADDRESS.search(skrev.group("name")) or _ATTRIBUTION_OPENER.match(skrev.group("date").strip())):
+        return True
+    if _ADDRESSED.match(_LEADING_DASHES.sub("", line)):
+        return attributed(line)[0] is not None  # "Call me at 10:30 or mail jane@example.org:" names no one
     quoting = _QUOTING.match(line)
     return bool(quoting and ADDRESS.search(_MANGLED_ADDRESS.sub(r"\1@\2", quoting.group("who"))))
+
+
+def _opens(line: str) -> bool:
+    """The line starts the way an attribution does ("On …", "Le …"), Zimbra's dash in front or not."""
+    return bool(_ATTRIBUTION_OPENER.match(_LEADING_DASHES.sub("", line.strip())))
 
 
 #: A mark that the writer cut the quote ("[...]", "<snip>", "..snip..."): it may stand between an attribution and its quote.
@@ -186,14 +222,14 @@ def split_attribution(lines: list[str]) -> tuple[list[str], str | None]:
     if end < 0 or not _ends_attribution(lines[end]):
         return lines, None
     start = end
-    if not (_ATTRIBUTION_OPENER.match(lines[end].strip()) or _MUTT.match(lines[end]) or _QUOTING.match(lines[end])):
+    if not (_opens(lines[end]) or _MUTT.match(lines[end]) or _QUOTING.match(lines[end])):
         for earlier in (end - 1, end - 2):
             if earlier < 0 or not lines[earlier].strip():
                 break
-            if _ATTRIBUTION_OPENER.match(lines[earlier].strip()):
+            if _opens(lines[earlier]):
                 start = earlier
                 break
     text = " ".join(line.strip() for line in lines[start : end + 1])
-    if start == end and not _ATTRIBUTION_OPENER.match(text) and attributed(text)[0] is None and not ADDRESS.search(text):
+    if start == end and not _opens(text) and attributed(text)[0] is None and not ADDRESS.search(text):
         return lines, None  # "…as the manual says:" is the writer's own sentence
     return lines[:start], text

@@ -11,7 +11,7 @@ from __future__ import annotations
 import email.utils
 import re
 
-from forumqa.formats.mbox.attribution import Context, attributed, resolve, split_attribution
+from forumqa.formats.mbox.attribution import ADDRESS, Context, attributed, resolve, split_attribution
 from forumqa.threads import Quote
 
 _QUOTE_MARKS = re.compile(r"^(?:>[ \t]?)+")
@@ -19,17 +19,48 @@ _ONE_MARK = re.compile(r"^>[ \t]?")
 #: A quote-mark run glued to "From ": the line an mbox's "From " escaping may have made a level deeper.
 _GLUED_FROM = re.compile(r"^(?P<marks>(?:>[ \t]?)*>)(?=From )")
 #: Outlook and Gmail put the history below such a line, unquoted.
-_ORIGINAL = re.compile(r"^\s*-{2,}\s*(?:Original Message|Forwarded message|Ursprüngliche Nachricht|Message d'origine)\s*-{2,}\s*$", re.I)
+_ORIGINAL = re.compile(
+    r"^\s*(?:-{2,}\s*(?:Original Message|Forwarded message|Ursprüngliche Nachricht|Message d'origine|Message transféré"
+    r"|Weitergeleitete Nachricht|Mensaje original|Mensaje reenviado|Messaggio originale|Messaggio inoltrato|Oorspronkelijk bericht"
+    r"|Doorgestuurd bericht|Wiadomość oryginalna|Wiadomość przekazana dalej|Původní zpráva|Исходное сообщение|Пересылаемое сообщение)"
+    r"\s*-{2,}|(?:Begin forwarded message|Début du message réexpédié|Anfang der weitergeleiteten Nachricht)\s*:)\s*$",
+    re.I,
+)
 _RULE = re.compile(r"^\s*[-_=*]{20,}\s*$")
-_FROM_FIELD = re.compile(r"^\s*(?:From|Von|De|Van|Da):\s*\S", re.IGNORECASE)
+#: The fields of a history's header block as Outlook, Windows Mail, Yahoo and others write them in their languages:
+#: From/Von/De/Van/Da/Od/От/Från/Fra/发件人; Sent/Gesendet/Envoyé/Enviada em/Wysłano/Отправлено/发送时间/日期; and the rest.
+_COLON = r"\s*[:：]"
+_FROM_FIELD = re.compile(r"^\s*(?:From|Von|De|Van|Da|Od|От|Från|Fra|Feladó|发件人|寄件者|差出人)" + _COLON + r"\s*\S", re.IGNORECASE)
 _MAILTO = re.compile(r"\[mailto:([^\]\s]+)\]", re.IGNORECASE)
-_SENT_FIELD = re.compile(r"^\s*(?:Sent|Date|Gesendet|Datum|Envoyé|Enviado|Verzonden|Inviato|Data):", re.IGNORECASE)
-#: The other fields of a history's header block, in the languages of `_FROM_FIELD`.
-_OTHER_FIELD = re.compile(r"^\s*(?:To|Cc|Subject|An|Kopie|Betreff|À|Objet|Para|Asunto|Aan|Onderwerp|A|Oggetto):", re.IGNORECASE)
+_SENT_FIELD = re.compile(
+    r"^\s*(?:Sent|Date|Gesendet|Datum|Envoyé|Enviado(?: el| em)?|Enviada em|Verzonden|Inviato|Data|Wysłano|Wysłany|Отправлено"
+    r"|Дата|Skickat|Sendt|Odesláno|Elküldve|发送时间|日期|寄件日期|送信日時)" + _COLON,
+    re.IGNORECASE,
+)
+_OTHER_FIELD = re.compile(
+    r"^\s*(?:To|Cc|Subject|An|Kopie|Betreff|À|Objet|Para|Asunto|Assunto|Aan|Onderwerp|A|Oggetto|Do|DW|Temat|Кому|Копия|Тема"
+    r"|Till|Kopia|Ämne|Til|Emne|Komu|Předmět|Címzett|Tárgy|收件人|抄送|主题|收件者|副本|主旨|宛先|件名)" + _COLON,
+    re.IGNORECASE,
+)
 #: How many lines a history's header block runs to: From, Sent, To, Cc, Subject, and a wrapped To or Cc.
 _HEADER_BLOCK_LINES = 6
-_FOOTER_WORDS = re.compile(r"unsubscribe|mailing list|listinfo|for additional commands|you received this message because", re.I)
-_DEVICE_LINE = re.compile(r"^\s*(?:Sent from my [\w ]+|Get Outlook for \w+)\.?\s*$", re.IGNORECASE)
+_FOOTER_WORDS = re.compile(
+    r"unsubscribe|mailing list|listinfo|for additional commands|you received this message because|reply to this email directly", re.I
+)
+#: GitHub's notification footer under a short rule: "---" / "Reply to this email directly or view it on GitHub:".
+_SHORT_RULE = re.compile(r"^\s*-{3,}\s*$")
+#: A device's tagline; in other languages only with a device's name, so that "Inviato da Marco" stays text.
+_DEVICE = (
+    r"(?:(?:mi|mein(?:em)?|mon|mio|meu|mijn|min|moego|моего)\s+)?"
+    r"(?:iPhone|iPad|Android|BlackBerry|Samsung|Galaxy|Huawei|Xiaomi|Handy|mobile|smartphone|телефона)[\w' -]*"
+)
+_DEVICE_LINE = re.compile(
+    r"^\s*(?:Sent from my [\w ]+|Sent from (?:Mail|Outlook) for [\w ]+|Get Outlook for \w+"
+    r"|(?:Von|Envoyé de|Enviado desde|Enviado do|Inviato da|Verstuurd vanaf|Skickat från|Sendt fra|Wysłane z|Отправлено с) "
+    + _DEVICE
+    + r"(?: gesendet)?)\.?\s*$",
+    re.IGNORECASE,
+)
 _LIST_ITEM = re.compile(r"^\s*(?:\[\d+\]|[-*•]\s|\d{1,2}[.)]\s)")
 
 
@@ -80,6 +111,8 @@ def _strip_boilerplate(lines: list[str]) -> list[str]:
             return lines[:at]
         if _RULE.match(line) and any(_FOOTER_WORDS.search(after) for after in lines[at + 1 : at + 5]):
             return lines[:at]
+        if _SHORT_RULE.match(line) and any(_FOOTER_WORDS.search(after) for after in lines[at + 1 : at + 3]):
+            return lines[:at]
     return [line for line in lines if not _DEVICE_LINE.match(line) and line.rstrip() != "--"]
 
 
@@ -126,8 +159,10 @@ def _from_line(lines: list[str]) -> tuple[str | None, str | None]:
     """(name, address) in the "From:" line of a history's header block."""
     for line in lines:
         if _FROM_FIELD.match(line):
-            value = _MAILTO.sub(r"<\1>", line.split(":", 1)[1].strip())  # Outlook's "Jane Roe [mailto:jane@example.org]"
+            value = _MAILTO.sub(r"<\1>", re.split("[:：]", line, maxsplit=1)[1].strip())  # Outlook's "Jane Roe [mailto:jane@example.org]"
             name, address = email.utils.parseaddr(value)
+            if "@" not in address:  # Windows Mail's "From: Jane Roe" (the address was only a link): a name, not an address
+                name, address = name or value, ""
             name = " ".join(name.split()).strip("\"' ")
             # Yahoo writes the address in the name's place ('"jane@example.org" <jane@example.org>'), as headers.sender knows
             return (name if name and "@" not in name else None), (address.lower() or None)
@@ -147,6 +182,30 @@ def _original_message(lines: list[str]) -> int | None:
         if _ORIGINAL.match(line) or (_RULE.match(line) and _FROM_FIELD.match(following)):
             return at
         if (at == 0 or not lines[at - 1].strip()) and _is_header_block(lines[at : at + _HEADER_BLOCK_LINES]):
+            return at
+    return None
+
+
+#: A time of day, as an attribution's date part has it.
+_TIME = re.compile(r"\d{1,2}[:.]\d\d")
+
+
+def _unquoted_attribution(lines: list[str]) -> int | None:
+    """Where a history starts that sits, unquoted, under "On May 30, 2020, at 4:24 PM, Jane Roe <jane@example.org> wrote:".
+
+    Some mailers and help desks turn a reply's quote into plain paragraphs, `>` marks lost, so the history
+    reads on as if the replier wrote it. Only a whole-line attribution with a date, a time and an address,
+    followed by text and with no `>` line anywhere below it (where there are some, the quote rules read them):
+    a replier's own line never names an address and a time before "wrote:".
+    """
+    for at, line in enumerate(lines):
+        if at == 0 or lines[at - 1].strip() or _QUOTE_MARKS.match(line):
+            continue
+        rest = lines[at + 1 :]
+        if not any(r.strip() for r in rest) or any(_QUOTE_MARKS.match(r) for r in rest):
+            return None
+        own, attribution = split_attribution([line.strip()])
+        if attribution and not own and ADDRESS.search(line) and _TIME.search(line) and re.match(r"^\s*\S", line):
             return at
     return None
 
@@ -173,6 +232,10 @@ def _header_block_end(lines: list[str], at: int) -> int:
 
 def _items(lines: list[str], context: Context, level: int, author: str | None, post: str | None) -> list[str | Quote]:
     """Blocks of a text `level` quotes deep: own text at level 0, Quotes of `author` below, nested levels their own Quotes."""
+    at = _unquoted_attribution(lines)
+    if at is not None:
+        inner_author, inner_post = resolve(context, level + 1, *attributed(lines[at].strip()))
+        return _items(lines[:at], context, level, author, post) + _items(lines[at + 1 :], context, level + 1, inner_author, inner_post)
     at = _original_message(lines)
     if at is not None:
         header_end = _header_block_end(lines, at)
