@@ -923,3 +923,61 @@ def test_a_plain_attribution_line_over_own_text_is_not_taken_for_unquoted_histor
     )
     (thread,) = mbox.read(path, print)
     assert all(isinstance(block, str) for block in thread.posts[0].blocks)
+
+
+def _reply_blocks(tmp_path: Path, body: str, content_type: str = "text/plain") -> tuple[str | Quote, ...]:
+    path = tmp_path / "reply.eml"
+    path.write_text(
+        "From: Rhea Lind <rhea@example.org>\nSubject: Re: Seed swap\nDate: Tue, 5 Mar 2024 09:00:00 +0000\n"
+        f"Message-ID: <r1@example.org>\nContent-Type: {content_type}; charset=utf-8\n\n{body}",
+        encoding="utf-8",
+    )
+    (thread,) = mbox.read(path, print)
+    return tuple(thread.posts[0].blocks)
+
+
+def test_zoho_dashed_attribution_over_unquoted_history_is_the_quoted_writers(tmp_path: Path) -> None:
+    body = (
+        "Count me in for Saturday.\n\n"
+        "---- On Mon, 04 Mar 2024 18:10:05 +0100 Omar Vale <omar@example.org> wrote ----\n\nWho brings the labels?\n"
+    )
+    assert _reply_blocks(tmp_path, body) == ("Count me in for Saturday.", Quote("Who brings the labels?", "Omar Vale", None))
+
+
+def test_a_dashed_line_of_the_writers_own_stays_theirs(tmp_path: Path) -> None:
+    # Guard: a heading set off by dashes, even with a time and an address, is no Zoho attribution without "wrote".
+    body = "Agenda below.\n\n---- Mon, 04 Mar 2024 18:10 at omar@example.org ----\n\nWe start with the labels.\n"
+    assert all(isinstance(block, str) for block in _reply_blocks(tmp_path, body))
+
+
+def test_a_gmail_attribution_wrapped_over_two_lines_above_unquoted_history(tmp_path: Path) -> None:
+    body = "Kiitos, sopii.\n\nma 4. maaliskuuta 2024 klo 18.10 Omar Vale\n<omar@example.org> kirjoitti:\n\nTuotko etiketit?\n"
+    assert _reply_blocks(tmp_path, body) == ("Kiitos, sopii.", Quote("Tuotko etiketit?", "Omar Vale", None))
+
+
+def test_two_own_lines_naming_a_time_and_an_address_stay_the_writers(tmp_path: Path) -> None:
+    # Guard: no attribution verb, so the two lines and what follows are the replier's.
+    body = "Fine.\n\nCall at 18.10 on Monday\nor mail omar@example.org\n\nThe labels are in the shed.\n"
+    assert all(isinstance(block, str) for block in _reply_blocks(tmp_path, body))
+
+
+def test_hotmail_rule_over_a_header_block_starting_with_date(tmp_path: Path) -> None:
+    html = (
+        "<div>Yes, Saturday works.<br><br><hr>Date: Mon, 4 Mar 2024 18:10:05 +0100<br>Subject: Seed swap<br>"
+        "From: omar@example.org<br>To: rhea@example.org<br><br><div>Who brings the labels?</div></div>"
+    )
+    assert _reply_blocks(tmp_path, html, "text/html") == ("Yes, Saturday works.", Quote("Who brings the labels?", "omar", None))
+
+
+def test_bold_header_fields_open_an_unquoted_history(tmp_path: Path) -> None:
+    body = (
+        "Labels are on me.\n\n**From:** lists@example.org <lists@example.org>**On Behalf Of** Seed Club\n"
+        "**Sent:** 4 March 2024 18:10\n**To:** Rhea Lind <rhea@example.org>\n**Subject:** Seed swap\n\nWho brings the labels?\n"
+    )
+    assert _reply_blocks(tmp_path, body) == ("Labels are on me.", Quote("Who brings the labels?", "lists", None))
+
+
+def test_a_rule_over_own_lines_that_name_a_date_stays_the_writers(tmp_path: Path) -> None:
+    # Guard: a rule above "Date:" with no From field is the writer's own layout, not a history.
+    body = "Plan:\n\n____________________________\nDate: Saturday 9 March\nPlace: the old school hall\n\nBring labels.\n"
+    assert all(isinstance(block, str) for block in _reply_blocks(tmp_path, body))

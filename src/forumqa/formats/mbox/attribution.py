@@ -33,6 +33,18 @@ _ADDRESSED = re.compile(r"^(?=.*\d{1,2}:\d\d)(?P<who>.{0,150}?<?[\w.+'-]+@[\w-]+
 _ATTRIBUTION_OPENER = re.compile(r"^(?:On|Am|Le|El|Il|Op|Em|Den|Dne|Dnia|W dniu)\b", re.IGNORECASE)
 #: Zimbra sets its attribution off with dashes: "- Le 2021-04-09 23:25, Jean Dupont a écrit :", "----- 2 lip 2020 o 11:00, …".
 _LEADING_DASHES = re.compile(r"^\s*[-–—]+\s+")
+#: Zoho closes the dashes too: "---- On Wed, 24 Feb 2021 14:02:50 +0530 Jane Roe <jane@example.org> wrote ----", no colon.
+_ZOHO = re.compile(r"^\s*-{2,}\s+(?P<inner>.*?\S)\s+-{2,}\s*$")
+
+
+def _undashed(line: str) -> str:
+    """The line without Zimbra's leading dash; Zoho's "---- On …, X wrote ----" as "On …, X wrote:"."""
+    zoho = _ZOHO.match(line)
+    if zoho and re.search(r"\b(?:wrote|a écrit|schrieb|escribió|ha scritto)$", zoho.group("inner"), re.IGNORECASE):
+        return zoho.group("inner") + ":"
+    return _LEADING_DASHES.sub("", line)
+
+
 #: The time in a date part ("15:33", "11.00"): Gmail writes the name right after it with no comma ("… o 15:33 Jane Roe").
 _CLOCK = re.compile(r"\d{1,2}[:.]\d\d(?::\d\d)?,?")
 #: mutt's "* Jane Roe <jane@example.org> [2008-03-17 10:35 +0100]:": the bracket holds a time or a date, which
@@ -149,7 +161,7 @@ def attributed(text: str) -> tuple[str | None, str | None]:
     The cousins: "Yesterday at 15:02, Jane Roe wrote:" (a relative date, no opener), mutt's
     "* Jane Roe <jane@example.org> [2008-03-17 10:35]:" and Horde's "Quoting Jane Roe <jane@example.org>:".
     """
-    text = _LEADING_DASHES.sub("", text)
+    text = _undashed(text)
     form = _MUTT.match(text) or _QUOTING.match(text) or _SKREV.match(text)
     schrieb = _SCHRIEB.search(text)
     if form is None and schrieb is None and not _ATTRIBUTION_VERB.search(text):
@@ -190,12 +202,13 @@ def _could_be_name(name: str) -> bool:
 
 def _ends_attribution(line: str) -> bool:
     """The line ends with an attribution's verb, or is a whole mutt or Horde attribution."""
+    line = _undashed(line)
     if _ATTRIBUTION_VERB.search(line) or _SCHRIEB.search(line) or _MUTT.match(line):
         return True
     skrev = _SKREV.match(line)
     if skrev and (ADDRESS.search(skrev.group("name")) or _ATTRIBUTION_OPENER.match(skrev.group("date").strip())):
         return True
-    if _ADDRESSED.match(_LEADING_DASHES.sub("", line)):
+    if _ADDRESSED.match(line):
         return attributed(line)[0] is not None  # "Call me at 10:30 or mail jane@example.org:" names no one
     quoting = _QUOTING.match(line)
     return bool(quoting and ADDRESS.search(_MANGLED_ADDRESS.sub(r"\1@\2", quoting.group("who"))))
@@ -203,7 +216,7 @@ def _ends_attribution(line: str) -> bool:
 
 def _opens(line: str) -> bool:
     """The line starts the way an attribution does ("On …", "Le …"), Zimbra's dash in front or not."""
-    return bool(_ATTRIBUTION_OPENER.match(_LEADING_DASHES.sub("", line.strip())))
+    return bool(_ATTRIBUTION_OPENER.match(_undashed(line.strip())))
 
 
 #: A mark that the writer cut the quote ("[...]", "<snip>", "..snip..."): it may stand between an attribution and its quote.

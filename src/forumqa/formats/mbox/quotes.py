@@ -29,16 +29,18 @@ _ORIGINAL = re.compile(
 _RULE = re.compile(r"^\s*[-_=*]{20,}\s*$")
 #: The fields of a history's header block as Outlook, Windows Mail, Yahoo and others write them in their languages:
 #: From/Von/De/Van/Da/Od/От/Från/Fra/发件人; Sent/Gesendet/Envoyé/Enviada em/Wysłano/Отправлено/发送时间/日期; and the rest.
-_COLON = r"\s*[:：]"
-_FROM_FIELD = re.compile(r"^\s*(?:From|Von|De|Van|Da|Od|От|Från|Fra|Feladó|发件人|寄件者|差出人)" + _COLON + r"\s*\S", re.IGNORECASE)
+#: Gmail's plain-text part of a rich mail writes the fields bold as "*From:*", Zendesk's and other Markdown renderings
+#: as "**From:**"; the stars are not part of the field.
+_COLON = r"\**\s*[:：]\**"
+_FROM_FIELD = re.compile(r"^\s*\**(?:From|Von|De|Van|Da|Od|От|Från|Fra|Feladó|发件人|寄件者|差出人)" + _COLON + r"\s*\S", re.IGNORECASE)
 _MAILTO = re.compile(r"\[mailto:([^\]\s]+)\]", re.IGNORECASE)
 _SENT_FIELD = re.compile(
-    r"^\s*(?:Sent|Date|Gesendet|Datum|Envoyé|Enviado(?: el| em)?|Enviada em|Verzonden|Inviato|Data|Wysłano|Wysłany|Отправлено"
+    r"^\s*\**(?:Sent|Date|Gesendet|Datum|Envoyé|Enviado(?: el| em)?|Enviada em|Verzonden|Inviato|Data|Wysłano|Wysłany|Отправлено"
     r"|Дата|Skickat|Sendt|Odesláno|Elküldve|发送时间|日期|寄件日期|送信日時)" + _COLON,
     re.IGNORECASE,
 )
 _OTHER_FIELD = re.compile(
-    r"^\s*(?:To|Cc|Subject|An|Kopie|Betreff|À|Objet|Para|Asunto|Assunto|Aan|Onderwerp|A|Oggetto|Do|DW|Temat|Кому|Копия|Тема"
+    r"^\s*\**(?:To|Cc|Subject|An|Kopie|Betreff|À|Objet|Para|Asunto|Assunto|Aan|Onderwerp|A|Oggetto|Do|DW|Temat|Кому|Копия|Тема"
     r"|Till|Kopia|Ämne|Til|Emne|Komu|Předmět|Címzett|Tárgy|收件人|抄送|主题|收件者|副本|主旨|宛先|件名)" + _COLON,
     re.IGNORECASE,
 )
@@ -155,11 +157,17 @@ def _runs(lines: list[str]) -> list[tuple[bool, list[str]]]:
     return runs
 
 
+_ON_BEHALF = re.compile(r"\s+On Behalf Of\s+", re.IGNORECASE)
+
+
 def _from_line(lines: list[str]) -> tuple[str | None, str | None]:
     """(name, address) in the "From:" line of a history's header block."""
     for line in lines:
         if _FROM_FIELD.match(line):
-            value = _MAILTO.sub(r"<\1>", re.split("[:：]", line, maxsplit=1)[1].strip())  # Outlook's "Jane Roe [mailto:jane@example.org]"
+            # Outlook's "Jane Roe [mailto:jane@example.org]"; bold fields' stars dropped
+            value = _MAILTO.sub(r"<\1>", re.split("[:：]", line, maxsplit=1)[1].replace("*", " ").strip())
+            # "list@… <list@…> On Behalf Of Jane Roe": the first is who sent it
+            value = _ON_BEHALF.split(value, maxsplit=1)[0].strip()
             name, address = email.utils.parseaddr(value)
             if "@" not in address:  # Windows Mail's "From: Jane Roe" (the address was only a link): a name, not an address
                 name, address = name or value, ""
@@ -181,6 +189,9 @@ def _original_message(lines: list[str]) -> int | None:
         following = next((after for after in lines[at + 1 : at + 3] if after.strip()), "")
         if _ORIGINAL.match(line) or (_RULE.match(line) and _FROM_FIELD.match(following)):
             return at
+        below = next((i for i in range(at + 1, min(at + 3, len(lines))) if lines[i].strip()), None)
+        if _RULE.match(line) and below is not None and _is_header_block(lines[below : below + _HEADER_BLOCK_LINES]):
+            return at  # Hotmail's rule over "Date: / Subject: / From: / To:" with no blank line between
         if (at == 0 or not lines[at - 1].strip()) and _is_header_block(lines[at : at + _HEADER_BLOCK_LINES]):
             return at
     return None
@@ -190,23 +201,29 @@ def _original_message(lines: list[str]) -> int | None:
 _TIME = re.compile(r"\d{1,2}[:.]\d\d")
 
 
-def _unquoted_attribution(lines: list[str]) -> int | None:
+def _unquoted_attribution(lines: list[str]) -> tuple[int, int] | None:
     """Where a history starts that sits, unquoted, under "On May 30, 2020, at 4:24 PM, Jane Roe <jane@example.org> wrote:".
 
     Some mailers and help desks turn a reply's quote into plain paragraphs, `>` marks lost, so the history
-    reads on as if the replier wrote it. Only a whole-line attribution with a date, a time and an address,
+    reads on as if the replier wrote it. Only a whole attribution with a date, a time and an address,
     followed by text and with no `>` line anywhere below it (where there are some, the quote rules read them):
-    a replier's own line never names an address and a time before "wrote:".
+    a replier's own line never names an address and a time before "wrote:". Gmail wraps a long one over two
+    lines ("pe 20. lokakuuta 2017 klo 17.50 Jane Roe" / "<jane@example.org> kirjoitti:"), read as one.
+    The answer is (first line of the attribution, first line below it).
     """
     for at, line in enumerate(lines):
         if at == 0 or lines[at - 1].strip() or _QUOTE_MARKS.match(line):
             continue
-        rest = lines[at + 1 :]
-        if not any(r.strip() for r in rest) or any(_QUOTE_MARKS.match(r) for r in rest):
-            return None
-        own, attribution = split_attribution([line.strip()])
-        if attribution and not own and ADDRESS.search(line) and _TIME.search(line) and re.match(r"^\s*\S", line):
-            return at
+        for end in (at + 1, at + 2):
+            rest = lines[end:]
+            if not any(r.strip() for r in rest) or any(_QUOTE_MARKS.match(r) for r in rest):
+                break
+            text = " ".join(part.strip() for part in lines[at:end])
+            if end > at + 1 and (not lines[end - 1].strip() or _QUOTE_MARKS.match(lines[end - 1])):
+                break
+            own, attribution = split_attribution([text])
+            if attribution and not own and ADDRESS.search(text) and _TIME.search(text) and re.match(r"^\s*\S", line):
+                return at, end
     return None
 
 
@@ -232,10 +249,11 @@ def _header_block_end(lines: list[str], at: int) -> int:
 
 def _items(lines: list[str], context: Context, level: int, author: str | None, post: str | None) -> list[str | Quote]:
     """Blocks of a text `level` quotes deep: own text at level 0, Quotes of `author` below, nested levels their own Quotes."""
-    at = _unquoted_attribution(lines)
-    if at is not None:
-        inner_author, inner_post = resolve(context, level + 1, *attributed(lines[at].strip()))
-        return _items(lines[:at], context, level, author, post) + _items(lines[at + 1 :], context, level + 1, inner_author, inner_post)
+    found = _unquoted_attribution(lines)
+    if found is not None:
+        begin, end = found
+        inner_author, inner_post = resolve(context, level + 1, *attributed(" ".join(line.strip() for line in lines[begin:end])))
+        return _items(lines[:begin], context, level, author, post) + _items(lines[end:], context, level + 1, inner_author, inner_post)
     at = _original_message(lines)
     if at is not None:
         header_end = _header_block_end(lines, at)
