@@ -69,9 +69,10 @@ def test_questions_during_a_rebuild_get_only_valid_answers(embedder: SentenceTra
     assert all("Becky Wong" in a or "Jordan Avery" in a for a in answers)
 
 
-def test_unchanged_documents_are_not_split_again(tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _built_and_recording(corpus: Path, index: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Settings, list[str]]:
+    """An index of the corpus plus a short second report, then the ids of the documents later builds split."""
     (corpus / "second.txt").write_text("Second Report\nThe second report is short. It has two sentences.\n", encoding="utf-8")
-    settings = Settings(documents_dir=corpus, index_dir=tmp_path / "index")
+    settings = Settings(documents_dir=corpus, index_dir=index)
     build_index(settings, FakeEmbedder())
     split: list[str] = []
     real = chunking.split_sentences
@@ -81,6 +82,11 @@ def test_unchanged_documents_are_not_split_again(tmp_path: Path, corpus: Path, m
         return real(document, *rest)
 
     monkeypatch.setattr("forumqa.build_plan.split_sentences", recording)
+    return settings, split
+
+
+def test_unchanged_documents_are_not_split_again(tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings, split = _built_and_recording(corpus, tmp_path / "index", monkeypatch)
     (corpus / "second.txt").write_text("Second Report\nThe second report changed. It has two sentences.\n", encoding="utf-8")
     build_index(settings, FakeEmbedder())
     assert split == ["second"]
@@ -91,17 +97,7 @@ def test_new_splitting_rules_split_every_document_again_and_embed_only_new_texts
 ) -> None:
     """An index built under other splitting rules (chunking.SPLIT_VERSION) keeps nothing of its split, but its
     vectors stay good: what the new rules cut alike comes from the embedding cache."""
-    (corpus / "second.txt").write_text("Second Report\nThe second report is short. It has two sentences.\n", encoding="utf-8")
-    settings = Settings(documents_dir=corpus, index_dir=tmp_path / "index")
-    build_index(settings, FakeEmbedder())
-    split: list[str] = []
-    real = chunking.split_sentences
-
-    def recording(document: Document, *rest: Any) -> Any:
-        split.append(document.doc_id)
-        return real(document, *rest)
-
-    monkeypatch.setattr("forumqa.build_plan.split_sentences", recording)
+    settings, split = _built_and_recording(corpus, tmp_path / "index", monkeypatch)
     monkeypatch.setattr("forumqa.build_plan.SPLIT_VERSION", chunking.SPLIT_VERSION + 1)
     monkeypatch.setattr("forumqa.index.SPLIT_VERSION", chunking.SPLIT_VERSION + 1)
     report = build_index(settings, FakeEmbedder())
