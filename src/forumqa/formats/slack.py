@@ -60,16 +60,22 @@ def sniff(path: Path, head: str) -> bool:
         return False
 
 
+#: The export's conversation lists, and the field naming each conversation's folder (a DM's folder is its id).
+_LISTINGS = (("channels.json", "name"), ("groups.json", "name"), ("mpims.json", "name"), ("dms.json", "id"))
+_DIRECT_LISTINGS = _LISTINGS[2:]
+
+
+def _listing(export: Path, name: str) -> list[dict[str, Any]]:
+    """One conversation list's records; an absent or unreadable list has none (the export is judged without it)."""
+    try:
+        return _records(json.loads((export / name).read_bytes()))
+    except (OSError, ValueError, RecursionError):
+        return []
+
+
 def _listed_conversations(folder: Path) -> set[str]:
-    """The names (ids, for dms.json) of the conversations the export's lists name; unreadable lists name none."""
-    names: set[str] = set()
-    for listing, key in (("channels.json", "name"), ("groups.json", "name"), ("mpims.json", "name"), ("dms.json", "id")):
-        try:
-            data = json.loads((folder / listing).read_bytes())
-        except (OSError, ValueError, RecursionError):
-            continue
-        names.update(name for record in _records(data) if (name := _text(record.get(key))))
-    return names
+    """The folder names of the conversations the export's lists name."""
+    return {name for listing, key in _LISTINGS for record in _listing(folder, listing) if (name := _text(record.get(key)))}
 
 
 def _channel_folders(path: Path) -> list[Path]:
@@ -454,12 +460,8 @@ def _direct_labels(export: Path, people: Names) -> dict[str, str]:
     """Direct and group messages by folder: a DM's folder is its id (dms.json), a group DM's its mpdm- name (mpims.json);
     either is titled after its members ("direct messages: Ana Ruiz, Ben Oduya"), not as a #channel."""
     labels: dict[str, str] = {}
-    for listing, key in (("dms.json", "id"), ("mpims.json", "name")):
-        try:
-            data = json.loads((export / listing).read_bytes())
-        except (OSError, ValueError, RecursionError):
-            continue
-        for record in _records(data):
+    for listing, key in _DIRECT_LISTINGS:
+        for record in _listing(export, listing):
             folder, members = _text(record.get(key)), record.get("members")
             names = [people.users.get(str(m)) or str(m) for m in members] if isinstance(members, list) else []
             if folder:
