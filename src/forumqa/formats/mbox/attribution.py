@@ -46,7 +46,7 @@ def _undashed(line: str) -> str:
 
 
 #: The time in a date part ("15:33", "11.00"): Gmail writes the name right after it with no comma ("… o 15:33 Jane Roe").
-_CLOCK = re.compile(r"\d{1,2}[:.]\d\d(?::\d\d)?,?")
+CLOCK = re.compile(r"\d{1,2}[:.]\d\d(?::\d\d)?,?")
 #: mutt's "* Jane Roe <jane@example.org> [2008-03-17 10:35 +0100]:": the bracket holds a time or a date, which
 #: tells it from a bulleted line that ends in a footnote mark ("* Step two [1]:").
 _MUTT = re.compile(r"^\s*\*\s+(?P<who>\S.*?)\s*\[[^\[\]]*(?:\d:\d\d|\d[-/.]\d+[-/.]\d)[^\[\]]*\]\s*:\s*$")
@@ -179,7 +179,7 @@ def attributed(text: str) -> tuple[str | None, str | None]:
         text = _ATTRIBUTION_OPENER.sub("", text).rsplit(",", 1)[-1]
     words = _DATED_ASIDE.sub(" ", text).replace("(", " ").replace(")", " ").split()
     # Date words and numbers in front of the name, up to the comma that ends a date part with no opener.
-    clocks = [at for at, word in enumerate(words) if _CLOCK.fullmatch(word)]
+    clocks = [at for at, word in enumerate(words) if CLOCK.fullmatch(word)]
     if clocks and len(words) > clocks[-1] + 1:
         words = words[clocks[-1] + 1 :]  # "czw., 12 mar 2020 o 15:33 Jane Roe": the name follows the time
         while words and (_DATE_NUMBER.fullmatch(words[0].strip(",.")) or words[0].casefold().strip(",.") in _AFTER_CLOCK):

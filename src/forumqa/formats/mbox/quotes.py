@@ -11,7 +11,7 @@ from __future__ import annotations
 import email.utils
 import re
 
-from forumqa.formats.mbox.attribution import ADDRESS, Context, attributed, resolve, split_attribution
+from forumqa.formats.mbox.attribution import ADDRESS, CLOCK, Context, attributed, resolve, split_attribution
 from forumqa.threads import Quote
 
 _QUOTE_MARKS = re.compile(r"^(?:>[ \t]?)+")
@@ -197,10 +197,6 @@ def _original_message(lines: list[str]) -> int | None:
     return None
 
 
-#: A time of day, as an attribution's date part has it.
-_TIME = re.compile(r"\d{1,2}[:.]\d\d")
-
-
 def _unquoted_attribution(lines: list[str]) -> tuple[int, int] | None:
     """Where a history starts that sits, unquoted, under "On May 30, 2020, at 4:24 PM, Jane Roe <jane@example.org> wrote:".
 
@@ -211,18 +207,21 @@ def _unquoted_attribution(lines: list[str]) -> tuple[int, int] | None:
     lines ("pe 20. lokakuuta 2017 klo 17.50 Jane Roe" / "<jane@example.org> kirjoitti:"), read as one.
     The answer is (first line of the attribution, first line below it).
     """
-    for at, line in enumerate(lines):
-        if at == 0 or lines[at - 1].strip() or _QUOTE_MARKS.match(line):
+    # Found once, not per candidate line: the lines below a candidate must hold text and no quote mark.
+    last_quote = max((i for i, line in enumerate(lines) if _QUOTE_MARKS.match(line)), default=-1)
+    last_text = max((i for i, line in enumerate(lines) if line.strip()), default=-1)
+    for at in range(max(1, last_quote + 1), len(lines)):
+        line = lines[at]
+        if lines[at - 1].strip():
             continue
         for end in (at + 1, at + 2):
-            rest = lines[end:]
-            if not any(r.strip() for r in rest) or any(_QUOTE_MARKS.match(r) for r in rest):
+            if end > last_text:
                 break
             text = " ".join(part.strip() for part in lines[at:end])
-            if end > at + 1 and (not lines[end - 1].strip() or _QUOTE_MARKS.match(lines[end - 1])):
+            if end > at + 1 and not lines[end - 1].strip():
                 break
             own, attribution = split_attribution([text])
-            if attribution and not own and ADDRESS.search(text) and _TIME.search(text) and re.match(r"^\s*\S", line):
+            if attribution and not own and ADDRESS.search(text) and CLOCK.search(text) and re.match(r"^\s*\S", line):
                 return at, end
     return None
 
