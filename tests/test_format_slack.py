@@ -408,3 +408,49 @@ def test_direct_and_group_messages_are_titled_after_their_members(tmp_path: Path
         "direct messages: Ana Ruiz, Ben Oduya, 2024-02-10",
         "direct messages: Ana Ruiz, Ben Oduya, U3, 2024-02-10",
     ]
+
+
+def test_a_canvas_is_titled_by_its_name_and_a_message_linked_into_it_is_a_quote_of_its_author(tmp_path: Path) -> None:
+    """Slack exports a canvas's comment threads as a folder "FC_<file id>_<title>"; a message linked into the
+    canvas (`document_unfurl`) is the linker's link, the linked message's words credited to whoever wrote them."""
+    export = tmp_path / "pottery-export"
+    (export / "FC_F0KILN42_Glaze notes").mkdir(parents=True)
+    (export / "users.json").write_text(json.dumps([{"id": "U1", "name": "ines", "real_name": "Ines Baptiste"}]), encoding="utf-8")
+    (export / "channels.json").write_text(json.dumps([{"id": "C1", "name": "studio"}]), encoding="utf-8")
+    link = "https://pottery.slack.com/archives/C1/p1700000000000100"
+    day = [
+        {
+            "type": "message",
+            "subtype": "document_unfurl",
+            "user": "U1",
+            "ts": "1700000500.000200",
+            "text": f"<{link}>",
+            "attachments": [
+                {
+                    "is_msg_unfurl": True,
+                    "author_id": "U9",
+                    "author_name": "Kofi",
+                    "ts": "1700000000.000100",
+                    "text": "Fire the celadon to cone 10, never higher.",
+                    "footer": "Slack conversation",
+                }
+            ],
+        },
+        {"type": "message", "subtype": "document_comment_root", "user": "USLACKBOT", "ts": "1700000600.000300", "text": "Glaze notes"},
+        {
+            "type": "message",
+            "user": "U1",
+            "ts": "1700000700.000400",
+            "thread_ts": "1700000600.000300",
+            "text": "Worth testing on a tile first.",
+        },
+    ]
+    (export / "FC_F0KILN42_Glaze notes" / "2023-11-14.json").write_text(json.dumps(day), encoding="utf-8")
+    documents, _ = load(export, "pottery-export")
+    [canvas] = documents.values()
+    assert canvas.title == "canvas: Glaze notes, 2023-11-14"
+    assert spans(canvas) == [
+        ("Ines Baptiste", "1700000500.000200", None, link, False),
+        ("Kofi", "1700000000.000100", None, "Fire the celadon to cone 10, never higher.", True),
+        ("Ines Baptiste", "1700000700.000400", "1700000600.000300", "Worth testing on a tile first.", False),
+    ]

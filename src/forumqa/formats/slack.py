@@ -42,7 +42,11 @@ _MENTION = re.compile(r"<@(\w+)(?:\|([^<>|]+))?>")
 #: What a 2015-16 export writes as a file share's text, before the uploader's own comment (if any).
 _UPLOAD_NOTICE = re.compile(r"^<@[^<>]+> (?:uploaded|shared) a file: <[^<>]*>(?: and commented: )?")
 #: Message subtypes that are someone's words; joins, leaves, topic changes and bot posts are not.
-_SPOKEN = frozenset({"thread_broadcast", "reply_broadcast", "me_message", "file_share"})
+#: A `document_unfurl` is a message link someone put into a canvas: their link, and the linked
+#: message's words as a Quote of its author (the unfurl attachment), which is what the canvas shows.
+_SPOKEN = frozenset({"thread_broadcast", "reply_broadcast", "me_message", "file_share", "document_unfurl"})
+#: The folder Slack's export gives a canvas's comment threads: "FC_", the canvas's file id, "_", its title.
+_CANVAS_FOLDER = re.compile(r"^FC_F[0-9A-Z]+_(.+)$")
 
 
 def sniff(path: Path, head: str) -> bool:
@@ -453,7 +457,14 @@ def read(path: Path, warn: Warn) -> Iterator[Thread]:
         raise UnreadableDocument("a Slack export without channel folders of day files (<channel>/YYYY-MM-DD.json)")
     direct = _direct_labels(path, people)
     for folder in channels:
-        yield from _channel_threads(folder, path, people, warn, direct.get(folder.name, f"#{folder.name}"))
+        yield from _channel_threads(folder, path, people, warn, direct.get(folder.name) or _label(folder.name))
+
+
+def _label(folder: str) -> str:
+    """A channel's title, "#general"; a canvas's comment threads are titled after the canvas, not as a #channel of its id."""
+    if canvas := _CANVAS_FOLDER.match(folder):
+        return f"canvas: {canvas.group(1).strip()}"
+    return f"#{folder}"
 
 
 def _direct_labels(export: Path, people: Names) -> dict[str, str]:
