@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 from export_checks import assert_sections_exact, head_of, read_one
 from forumqa.documents import Document, Section, Skipped, UnreadableDocument
 from forumqa.formats import THREAD_FORMATS, forum_html
-from forumqa.formats.forum_html import phpbb, phpbb_print, vbulletin, vbulletin_archive, xenforo, xenforo1
+from forumqa.formats.forum_html import phpbb, phpbb_print, vbulletin, vbulletin2, vbulletin_archive, xenforo, xenforo1
 from forumqa.formats.forum_html.body import blocks
 from forumqa.formats.forum_html.markup import name_of
 from forumqa.formats.forum_html.page import iso_date
@@ -38,6 +38,8 @@ FORUM_PAGES = (
     "phpbb_print.html",
     "phpbb30_prosilver_plain.html",
     "vbulletin3_iso_dates.html",
+    "vbulletin3_div_postbit.html",
+    "vbulletin2_thread.html",
 )
 BOILERPLATE = (
     "Posts:",
@@ -411,7 +413,7 @@ def test_xenforo1_theme_prefixed_post_ids(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", FORUM_PAGES)
 def test_xenforo1_and_the_other_engines_claim_only_their_own_pages(name: str) -> None:
     soup = BeautifulSoup((FIXTURES / name).read_bytes(), "html.parser")
-    engines = (phpbb.ENGINE, xenforo.ENGINE, vbulletin.ENGINE, phpbb_print.ENGINE, vbulletin_archive.ENGINE)
+    engines = (phpbb.ENGINE, xenforo.ENGINE, vbulletin.ENGINE, vbulletin2.ENGINE, phpbb_print.ENGINE, vbulletin_archive.ENGINE)
     others = [engine.find(soup) for engine in engines]
     if name == "xenforo1.html":
         assert xenforo1.find(soup) and not any(others)
@@ -491,6 +493,56 @@ def test_vbulletin3_iso_dates_in_the_thead_cell() -> None:
     assert thread.posts[0].blocks[0] == Quote("The railing wobbles whenever a tram goes past.", "Lodestar", "88077")
     assert _own(document, "Perpetua") == ["A short refractor on a photo tripod shrugs that off better than any reflector."]
     assert_sections_exact(document, thread)
+
+
+def test_vbulletin3_div_postbit_date_in_the_header_rows_first_cell() -> None:
+    """A style that lays the postbit out in divs ("trow thead" of "tcell"s) puts the date in the header's first cell and
+    the "#1 (permalink)" in the next; the date is read with its ordinal day ("3rd Mar 2022, 09:14")."""
+    path = FIXTURES / "vbulletin3_div_postbit.html"
+    document, warnings = read_one(path)
+    thread = _thread(path)
+    assert warnings == []
+    assert [(p.post, p.author, p.date) for p in thread.posts] == [
+        ("77101", "wingwalker", "2022-03-03T09:14"),
+        ("77108", "Tailwheel Tess", "2022-03-21T17:52"),
+    ]
+    assert_sections_exact(document, thread)
+    _assert_no_boilerplate(document, "permalink", "Join Date", "is offline")
+
+
+def test_vbulletin2_rows_authors_dates_and_quotes() -> None:
+    """vBulletin 2: a row per post anchored by <a name="postN">, the date in the row under it, quotes as a blockquote
+    with a "quote:" label, rules and an "Originally posted by <b>X</b>" line."""
+    path = FIXTURES / "vbulletin2_thread.html"
+    document, warnings = read_one(path)
+    thread = _thread(path)
+    assert warnings == []
+    assert thread.title == "Allotment Talk - Slugs ate every lettuce overnight"
+    assert [(p.post, p.author, p.date, p.url) for p in thread.posts] == [
+        ("4410", "Marigold", "2003-05-12T07:42+00:00", "#post4410"),
+        ("4416", "old_ted", "2003-05-12T09:03+00:00", "#post4416"),
+        ("4420", "Marigold", "2003-05-13T18:20+00:00", "#post4420"),
+    ]
+    assert thread.posts[1].blocks == (
+        Quote("Beer traps or copper tape?", "Marigold", None),
+        "Both work, but nothing beats a torch and a bucket after dark.\nGo out around ten when they come up the path.",
+    )
+    # a [quote] with no name is outside material, never the poster's own words
+    assert thread.posts[2].blocks[0] == Quote("Keep the beds clear of weeds so they have nowhere to hide.", None, None)
+    assert _own(document, "Marigold")[-1] == "That line from the council leaflet helped too. Thanks!"
+    assert_sections_exact(document, thread)
+    # the quote label and attribution, the post title line, signature, edit note, report line and buttons are no text
+    _assert_no_boilerplate(document, "Originally posted by", "blue shed", "Last edited", "Report this post", "Logged")
+    assert not any(_slice(document, s).lower().startswith("quote") for s in document.sections)
+
+
+def test_vbulletin2_anchor_without_a_link_to_the_post_is_no_post() -> None:
+    """<a name="postN"> alone (a blog's, a CMS's) is not vBulletin 2's: its rows must link to postid=N."""
+    html = (
+        '<html><body><table><tr><td><a name="post12"></a><b>Editor</b></td><td><p>Welcome to the new site.</p></td></tr>'
+        '<tr><td>01-02-2003 10:00 AM</td><td><a href="archive.php?id=12">Archive</a></td></tr></table></body></html>'
+    )
+    assert vbulletin2.find(BeautifulSoup(html, "html.parser")) == []
 
 
 def test_vbulletin3_php_code_box_is_its_own_block_without_its_label() -> None:
@@ -611,6 +663,8 @@ ENGINE_OF = {
     "phpbb_print.html": "phpBB print view",
     "phpbb30_prosilver_plain.html": "phpBB",
     "vbulletin3_iso_dates.html": "vBulletin",
+    "vbulletin3_div_postbit.html": "vBulletin",
+    "vbulletin2_thread.html": "vBulletin 2",
 }
 
 

@@ -24,6 +24,7 @@ _DATE_FORMATS = (
     "%a %d %b %Y %H:%M",
     "%m-%d-%Y, %I:%M %p",  # vBulletin US default: 01-15-2012, 03:45 PM
     "%m-%d-%Y, %H:%M",
+    "%m-%d-%Y %I:%M %p",  # vBulletin 2: 08-25-2004 08:19 PM (the time in a font of its own)
     "%d-%m-%Y, %I:%M %p",  # vBulletin with a day-first language pack (Vietnamese, 2011): 13-09-2011, 06:41 PM
     "%d-%m-%Y, %H:%M",
     "%d.%m.%Y, %H:%M",

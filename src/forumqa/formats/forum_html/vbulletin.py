@@ -38,8 +38,12 @@ def find(soup: BeautifulSoup) -> list[Found]:
             ids,
             avoid=body,
         )
-        # vB3's plain postbit puts "#2" (floated right) and the date in one td.thead, each in a div.normal
-        dates = "time[itemprop=dateCreated], span.date, .postdate, td.thead > div.normal:not([style*=float]), td.thead"
+        # vB3's plain postbit puts "#2" (floated right) and the date in one td.thead, each in a div.normal; a div-based
+        # postbit (PPRuNe's "trow thead" of "tcell"s) puts the date in the header row's first cell, the "#2" in the next
+        dates = (
+            "time[itemprop=dateCreated], span.date, .postdate, td.thead > div.normal:not([style*=float]), td.thead, "
+            "div.thead > div:first-child"
+        )
         stamp = own(container, dates, ids, avoid=body)
         date = attr(stamp, "datetime") or inline_text(stamp) or None
         found.append(Found(post, container, body, inline_text(author) or None, date))
