@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 from export_checks import assert_sections_exact, head_of, read_one
 from forumqa.documents import Document, Section, Skipped, UnreadableDocument
 from forumqa.formats import THREAD_FORMATS, forum_html
-from forumqa.formats.forum_html import phpbb, phpbb_print, vbulletin, vbulletin2, vbulletin_archive, xenforo, xenforo1
+from forumqa.formats.forum_html import phpbb, phpbb_print, ubb, vbulletin, vbulletin2, vbulletin_archive, xenforo, xenforo1
 from forumqa.formats.forum_html.body import blocks
 from forumqa.formats.forum_html.markup import name_of
 from forumqa.formats.forum_html.page import iso_date
@@ -40,6 +40,7 @@ FORUM_PAGES = (
     "vbulletin3_iso_dates.html",
     "vbulletin3_div_postbit.html",
     "vbulletin2_thread.html",
+    "ubb6_topic.html",
 )
 BOILERPLATE = (
     "Posts:",
@@ -413,7 +414,7 @@ def test_xenforo1_theme_prefixed_post_ids(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", FORUM_PAGES)
 def test_xenforo1_and_the_other_engines_claim_only_their_own_pages(name: str) -> None:
     soup = BeautifulSoup((FIXTURES / name).read_bytes(), "html.parser")
-    engines = (phpbb.ENGINE, xenforo.ENGINE, vbulletin.ENGINE, vbulletin2.ENGINE, phpbb_print.ENGINE, vbulletin_archive.ENGINE)
+    engines = (phpbb.ENGINE, xenforo.ENGINE, vbulletin.ENGINE, vbulletin2.ENGINE, ubb.ENGINE, phpbb_print.ENGINE, vbulletin_archive.ENGINE)
     others = [engine.find(soup) for engine in engines]
     if name == "xenforo1.html":
         assert xenforo1.find(soup) and not any(others)
@@ -545,6 +546,38 @@ def test_vbulletin2_anchor_without_a_link_to_the_post_is_no_post() -> None:
     assert vbulletin2.find(BeautifulSoup(html, "html.parser")) == []
 
 
+def test_ubb6_rows_authors_dates_quotes_and_no_signature() -> None:
+    """UBB.classic 6: a row per post, named by the reply_num of its edit, quote and IP buttons; the date in the
+    byline ("posted March 03, 2002 07:15 PM"); the signature under the dashes and the edit note are not text."""
+    path = FIXTURES / "ubb6_topic.html"
+    document, warnings = read_one(path)
+    thread = _thread(path)
+    assert warnings == []
+    assert thread.title == "Harbour Sailing Forums : Reefing early or late?"
+    topic = "http://boards.example.org/cgi-bin/sail/ultimatebb.cgi?ubb=get_topic&f=4&t=000512"
+    assert [(p.post, p.author, p.date, p.url) for p in thread.posts] == [
+        ("0", "Skipper Nell", "2002-03-03T19:15", topic),
+        ("1", "old_halyard", "2002-03-04T08:02", topic),
+    ]
+    assert thread.posts[1].blocks == (
+        Quote("Do you put the first reef in at the dock, or wait until it blows?", "Skipper Nell", None),
+        "At the dock, always. Shaking a reef out is easy; tying one in on a bucking foredeck is not.",
+    )
+    last = thread.posts[0].blocks[-1]  # the signature under the dashes is cut off
+    assert isinstance(last, str) and last.endswith("or wait until it blows?")
+    assert_sections_exact(document, thread)
+    _assert_no_boilerplate(document, "stubborn fibreglass", "----", "edited by", "Originally posted by", "Logged", "Member #")
+
+
+def test_ubb_needs_a_post_button_in_the_rows_last_cell() -> None:
+    """A reply_num link alone, outside a two-cell row that names its poster, is no UBB post."""
+    html = (
+        '<html><body><p><a href="x.cgi?ubb=get_ip&f=1&t=2&reply_num=3">Logged</a></p>'
+        '<table><tr><td><a href="x.cgi?ubb=reply&f=1&t=2&replyto=4">Quote</a></td><td>words</td></tr></table></body></html>'
+    )
+    assert ubb.find(BeautifulSoup(html, "html.parser")) == []
+
+
 def test_vbulletin3_php_code_box_is_its_own_block_without_its_label() -> None:
     path = FIXTURES / "vbulletin3_php_code.html"
     document, _ = read_one(path)
@@ -665,6 +698,7 @@ ENGINE_OF = {
     "vbulletin3_iso_dates.html": "vBulletin",
     "vbulletin3_div_postbit.html": "vBulletin",
     "vbulletin2_thread.html": "vBulletin 2",
+    "ubb6_topic.html": "UBB.classic",
 }
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, Tag
-from bs4.element import NavigableString
+from bs4.element import NavigableString, PageElement
 
 _POST_IN_HREF = re.compile(r"(?:[?&]p=|#p|#post-?|[?&]id=)(\d+)")
 _QUOTE_VERBS = (
@@ -132,6 +132,44 @@ def mark_quote(tag: Tag, author: str | None, post: str | None) -> None:
     tag.attrs = {"data-quote": author or ""}
     if post and post.isdigit():
         tag.attrs["data-source"] = f"post: {post}"
+
+
+def ruled_quote(block: Tag, author: Callable[[list[PageElement]], str | None]) -> None:
+    """UBB.classic's quote, which vBulletin 2 copied: <blockquote><font size=1>quote:</font><hr>Originally posted by
+    ana:<br>words<hr></blockquote>, rewritten by `mark_quote` less its label, rules and attribution line. `author`
+    names the writer from that line (the nodes before the first <br>), or None where the line is not an attribution;
+    the line is removed only when it names one. A blockquote without rules is left for body.py (outside text)."""
+    rules = block.find_all("hr", recursive=False)
+    if not rules:
+        return
+    for node in list(rules[0].previous_siblings):
+        node.extract()  # the "quote:" label
+    rules[0].extract()
+    if len(rules) > 1 and not any(node_text(node).strip() for node in rules[-1].next_siblings):
+        rules[-1].extract()
+    line = _first_line(block)
+    name = author(line) if line is not None else None
+    if name is not None:
+        for node in line or ():
+            node.extract()
+    mark_quote(block, name or None, None)
+
+
+def _first_line(block: Tag) -> list[PageElement] | None:
+    """The nodes up to and including the first <br>; None when a block element or the end comes first."""
+    line: list[PageElement] = []
+    for node in block.children:
+        if isinstance(node, Tag) and node.name == "br":
+            return [*line, node]
+        if isinstance(node, Tag) and node.name in ("p", "div", "blockquote", "table"):
+            return None
+        line.append(node)
+    return None
+
+
+def node_text(node: PageElement) -> str:
+    """A node's words: a tag's text, a plain string itself; comments and other special strings none."""
+    return node.get_text(" ") if isinstance(node, Tag) else str(node) if type(node) is NavigableString else ""
 
 
 @dataclass(frozen=True)

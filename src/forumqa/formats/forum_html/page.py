@@ -31,6 +31,7 @@ _DATE_FORMATS = (
     "%d.%m.%Y %H:%M",
     "%d %B %Y, %I:%M %p",
     "%B %d, %Y, %I:%M %p",
+    "%B %d, %Y %I:%M %p",  # UBB.classic 6: December 18, 2001 12:38 AM
     "%B %d, %Y, %I:%M:%S %p",  # SMF's default: January 01, 2020, 12:00:00 PM
     "%b %d, %Y at %I:%M %p",  # XenForo title attribute
     "%Y-%m-%d %H:%M",

@@ -9,7 +9,7 @@ whose second the profile, edit and quote buttons. The rows are recognised by tha
 link to the same post (`postid=N`, the report, edit or quote link), which no other engine's page has.
 A quote is `<blockquote>` with a small-font "quote:" label and `<hr>`, then "Originally posted by
 <b>ana</b>" and a line break over the quoted words, and a closing `<hr>`; it is rewritten into the
-quote form body.py credits (markup.mark_quote), the label, rules and attribution dropped.
+quote form body.py credits (markup.ruled_quote), the label, rules and attribution dropped.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from __future__ import annotations
 import re
 
 from bs4 import BeautifulSoup, Tag
-from bs4.element import NavigableString, PageElement
+from bs4.element import PageElement
 
-from forumqa.formats.forum_html.markup import Engine, Found, attr, flat_text, inline_text, mark_quote
+from forumqa.formats.forum_html.markup import Engine, Found, attr, flat_text, inline_text, node_text, ruled_quote
 
 _ANCHOR = re.compile(r"^post(\d+)$")
 #: The signature's rule, as vBulletin 2 writes it over the signature.
@@ -63,7 +63,7 @@ def _tidy(body: Tag) -> None:
         if _is_furniture(paragraph):
             paragraph.decompose()
     for block in reversed(body.find_all("blockquote")):  # innermost first: an outer quote holds its nested ones
-        _quote(block)
+        ruled_quote(block, _attribution)
 
 
 def _is_furniture(paragraph: Tag) -> bool:
@@ -74,46 +74,12 @@ def _is_furniture(paragraph: Tag) -> bool:
     return len(parts) == 1 and isinstance(parts[0], Tag) and parts[0].name == "font" and attr(parts[0], "size") == "1"
 
 
-def _quote(block: Tag) -> None:
-    """<blockquote><font size=1>quote:</font><hr>Originally posted by <b>ana</b><br>words<hr></blockquote>."""
-    rules = block.find_all("hr", recursive=False)
-    if not rules:
-        return  # a plain blockquote: body.py reads it as a quote of outside text
-    for node in list(rules[0].previous_siblings):
-        node.extract()  # the "quote:" label
-    rules[0].extract()
-    if len(rules) > 1 and not any(_has_text(node) for node in rules[-1].next_siblings):
-        rules[-1].extract()
-    mark_quote(block, _attribution(block), None)
-
-
-def _attribution(block: Tag) -> str | None:
-    """The quoted writer: the <b> of the line before the first <br> ("Originally posted by <b>ana</b>"), line removed."""
-    line: list[PageElement] = []
-    for node in block.children:
-        if isinstance(node, Tag) and node.name == "br":
-            line.append(node)
-            break
-        if isinstance(node, Tag) and node.name in ("p", "div", "blockquote", "table"):
-            return None
-        line.append(node)
-    else:
-        return None
+def _attribution(line: list[PageElement]) -> str | None:
+    """The <b> of "Originally posted by <b>ana</b>", on a line short enough to be just that."""
     name = next((node for node in line if isinstance(node, Tag) and node.name == "b"), None)
-    if name is None or len(" ".join(_text(node) for node in line).split()) > 12:
+    if name is None or len(" ".join(node_text(node) for node in line).split()) > 12:
         return None
-    author = flat_text(name)
-    for node in line:
-        node.extract()
-    return author or None
-
-
-def _has_text(node: PageElement) -> bool:
-    return bool(_text(node).strip())
-
-
-def _text(node: PageElement) -> str:
-    return node.get_text(" ") if isinstance(node, Tag) else str(node) if type(node) is NavigableString else ""
+    return flat_text(name)
 
 
 ENGINE = Engine("vBulletin 2", find, "title", "post{}")
