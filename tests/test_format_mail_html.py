@@ -452,6 +452,22 @@ def test_mhonarc_attachment_note_in_a_frame_is_not_text(tmp_path: Path) -> None:
     assert "wax-points.pdf" not in document.text and "Description" not in document.text
 
 
+def test_the_title_line_mhonarc_puts_over_an_html_body_is_not_the_senders(tmp_path: Path) -> None:
+    # mhtxthtml.pl shows an HTML part's <title> (Outlook writes the subject there) as its own line above the part.
+    body = (
+        "<address>Title: <strong>RE: CSV export heights</strong></address>\n"
+        '<P><FONT SIZE=2 FACE="Arial">Set units=metric in the [export] section until 3.2.1 is out.</FONT></P>\n'
+        "<address>Title: see the note</address>\n"
+    )
+    start, end = "<!--X-Body-of-Message-->\n", "\n<!--X-Body-of-Message-End-->"
+    text = MHONARC.read_text(encoding="utf-8")
+    old = text[text.index(start) + len(start) : text.index(end)]
+    document = read_clean(_edited(tmp_path, MHONARC, old, body))
+    own = [text for _, _, text in _sections(document, quoted=False)]
+    # the sender's own address line stays
+    assert own == ["Set units=metric in the [export] section until 3.2.1 is out.\nTitle: see the note"]
+
+
 def test_mhonarc_spammode_quote_is_credited_to_the_named_sender_of_the_mail_an_unlinked_in_reply_to_names() -> None:
     document = read_clean(SPAMMODE)
     # In-reply-to <CAKq3=wb…@mail.gmail.com> has no link (MHonArc links no id with "="), but the record's references

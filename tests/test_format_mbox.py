@@ -491,6 +491,10 @@ def test_outlook_html_reply_history_is_a_quote(tmp_path: Path) -> None:
         ("As you said:", None, None),
         ("Then he wrote:", None, None),
         ("He Wei wrote:", "He Wei", None),
+        # "Jan" is a month and a first name: only a date part loses it.
+        ("Jan Novak wrote:", "Jan Novak", None),
+        ("On Mon, Jan 3, 2022, Jan Novak wrote:", "Jan Novak", None),
+        ("On Monday Jane Roe wrote:", "Jane Roe", None),
     ],
 )
 def test_attribution_names(attribution: str, name: str | None, address: str | None) -> None:
@@ -900,6 +904,10 @@ def test_attributions_and_history_blocks_of_other_languages_and_mailers() -> Non
         ("04.03.2024 10:20, Ivan Petrov пишет:", "Ivan Petrov", None),
         ("po 4. 3. 2024 v 10:20 odesílatel Jan Dvořák <jan@example.org> napsal:", "Jan Dvořák", "jan@example.org"),
         ("- Le 2024-03-04 12:10, Paul Girard a écrit :", "Paul Girard", None),
+        # Evolution in Czech puts the date after the verb.
+        ("Jan Dvořák píše v Po 04. 03. 2024 v 10:20 +0100:", "Jan Dvořák", None),
+        # Gmail's old ISO form, its address as pipermail's .txt archive obscures it.
+        ("2024-03-04 10:20 GMT+01:00 Ole Brandt <ole at example.org>:", "Ole Brandt", "ole@example.org"),
     ],
 )
 def test_attributions_in_more_languages(line: str, name: str, address: str | None) -> None:
@@ -907,7 +915,16 @@ def test_attributions_in_more_languages(line: str, name: str, address: str | Non
     assert split_attribution(["Hi,", "", line, ""]) == (["Hi,", ""], line)
 
 
-@pytest.mark.parametrize("line", ["Hun skrev følgende:", "Call me at 10:30 or mail jane@example.org:", "Inviato da Marco"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Hun skrev følgende:",
+        "Call me at 10:30 or mail jane@example.org:",
+        "Inviato da Marco",
+        "V návodu se píše v bodě 2:",  # Czech prose: "píše v" with no time is no Evolution attribution
+        "Meet at 10:30, then look at example.org:",  # an unbracketed "x at y.org" stays prose
+    ],
+)
 def test_prose_in_other_languages_stays_the_writers(line: str) -> None:
     own = ["Tak for hjælpen.", line]
     assert split_attribution(own) == (own, None)
@@ -981,3 +998,31 @@ def test_a_rule_over_own_lines_that_name_a_date_stays_the_writers(tmp_path: Path
     # Guard: a rule above "Date:" with no From field is the writer's own layout, not a history.
     body = "Plan:\n\n____________________________\nDate: Saturday 9 March\nPlace: the old school hall\n\nBring labels.\n"
     assert all(isinstance(block, str) for block in _reply_blocks(tmp_path, body))
+
+
+def test_apple_mail_forward_marker_in_italian_opens_the_forwarded_mail(tmp_path: Path) -> None:
+    body = (
+        "Ti giro la sua risposta.\n\nInizio messaggio inoltrato:\n\nDa: Omar Vale <omar@example.org>\nOggetto: Etichette\n"
+        "Data: 4 marzo 2024 18:10:05 CET\nA: Rhea Lind <rhea@example.org>\n\nLe etichette le porto io.\n"
+    )
+    assert _reply_blocks(tmp_path, body) == ("Ti giro la sua risposta.", Quote("Le etichette le porto io.", "Omar Vale", None))
+
+
+def test_a_pipermail_month_with_gmail_attributions_whose_addresses_it_obscured() -> None:
+    # Gmail's "2024-05-02 09:14 GMT+02:00 Name <addr>:" has no verb; pipermail writes the address "x at y" and so did
+    # not let it be told, leaving the attribution line in the replier's own words.
+    (thread,) = _threads(FIXTURES / "loom-list-2024-May.txt").values()
+    assert [(post.author, post.post, post.reply_to) for post in thread.posts] == [
+        ("Petra Ilves", "1", None),
+        ("Tomas Berg", "2", "1"),
+        ("Petra Ilves", "3", "2"),
+    ]
+    assert thread.posts[1].blocks == (
+        "Yes, the warp beam brake slips when the ratchet pawl is worn.\nTomas",
+        Quote("My loom's warp beam keeps unwinding under tension. Is it the brake?\nPetra", "Petra Ilves", "1"),
+    )
+    assert thread.posts[2].blocks == (  # the attribution inside Tomas's quote is not his words either
+        Quote("Yes, the warp beam brake slips when the ratchet pawl is worn.\nTomas", "Tomas Berg", "2"),
+        Quote("My loom's warp beam keeps unwinding under tension. Is it the brake?\nPetra", "Petra Ilves", "1"),
+        "A new pawl fixed it, thank you.",
+    )

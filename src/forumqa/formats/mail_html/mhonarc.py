@@ -161,9 +161,10 @@ def _lines(body: str) -> list[str]:
     given back as the header block the quote rules read, so its text is credited to its sender.
     MHonArc shows a mail as its mbox stored it, and mboxrd writes a body line "From …" as ">From …":
     one ">" comes off as the mbox reader takes it off, or the sender's own line would be read as a quote.
+    An HTML part's `<title>` is shown above it as MHonArc's own line (`_drop_html_titles`), which goes too.
     """
     soup = BeautifulSoup(body, "html.parser")
-    changed = _drop_attachment_notes(soup) + _unframe_attached_mails(soup)
+    changed = _drop_attachment_notes(soup) + _unframe_attached_mails(soup) + _drop_html_titles(soup)
     return [_ESCAPED_FROM.sub(r"\1", line) for line in rendered_lines(str(soup) if changed else body)]
 
 
@@ -181,6 +182,21 @@ def _drop_attachment_notes(soup: BeautifulSoup) -> int:
             (table or holder).decompose()
             notes += 1
     return notes
+
+
+def _drop_html_titles(soup: BeautifulSoup) -> int:
+    """Take out the line mhtxthtml.pl puts over an HTML part, `<address>Title: <strong>…</strong></address>`; how many.
+
+    It is the part's `<title>` (Outlook writes the subject there), shown by the archive, not written by the sender.
+    """
+    titles = 0
+    for address in soup.find_all("address"):
+        children = [c for c in address.children if not (isinstance(c, str) and not c.strip())]
+        label = children[0] if children else None
+        if len(children) == 2 and isinstance(label, str) and label.strip() == "Title:" and getattr(children[1], "name", None) == "strong":
+            address.decompose()
+            titles += 1
+    return titles
 
 
 def _unframe_attached_mails(soup: BeautifulSoup) -> int:

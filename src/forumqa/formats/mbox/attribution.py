@@ -17,9 +17,12 @@ from forumqa.formats.mbox.headers import Head, is_via_list, without_via
 #: Lotus Notes puts the date after the verb: "Jane Roe <jane@example.org> wrote on 07/12/2006 06:24:14 PM:" (or
 #: "05.03.2012 11:26:08:"); the date is digits, separators and AM/PM, so prose ("wrote on the list:") is not one.
 _NOTES_DATE = r"(?:\s+on\s+\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?:\s+\d{1,2}:\d\d(?::\d\d)?(?:\s*[AP]M)?)?)?"
+#: Evolution in Czech puts it there too, after "v": "Jane Roe píše v Út 24. 07. 2012 v 20:48 +0100:"; only with a time
+#: of day, so that prose ("V návodu se píše v bodě 2:", "it says in point 2:") stays the writer's.
+_EVOLUTION_CS = r"píše(?:\s+v\s+(?=.*\d{1,2}:\d\d).*?)?"
 _ATTRIBUTION_VERB = re.compile(
-    r"\s*\b(?:wrote|writes|said|a écrit|escribió|escreveu|ha scritto|schreef|skrev|kirjoitti|(?:ezt\s+)?írta"
-    r"|napisał(?:\(a\)|a)?|napsal(?:\(a\)|a)?|pisze|пишет|написал(?:\(а\)|а)?)" + _NOTES_DATE + r"\s*:\s*$",
+    r"\s*\b(?:(?:wrote|writes|said|a écrit|escribió|escreveu|ha scritto|schreef|skrev|kirjoitti|(?:ezt\s+)?írta"
+    r"|napisał(?:\(a\)|a)?|napsal(?:\(a\)|a)?|pisze|пишет|написал(?:\(а\)|а)?)" + _NOTES_DATE + "|" + _EVOLUTION_CS + r")\s*:\s*$",
     re.IGNORECASE,
 )
 _SCHRIEB = re.compile(r"\bschrieb\s+(?P<name>[^:]+?)\s*:\s*$", re.IGNORECASE)
@@ -56,6 +59,8 @@ _QUOTED_NAME = re.compile(r'"([^"]+)"')
 _COMMENT_NAME = re.compile(r"\(([^()\d]*[^\W\d_][^()\d]*)\)")  # no digits: Gmail's "(időpont: 2013. febr. 8., 7:31)" is a date
 _DATED_ASIDE = re.compile(r"\([^()]*\d[^()]*\)")  # Gmail's "Jane Roe <…> (időpont: 2013. febr. 8., P, 7:31) ezt írta:"
 _MANGLED_ADDRESS = re.compile(r"\b([\w.+'-]+) at ((?:[\w-]+\.)+[A-Za-z]{2,})\b")
+#: The same inside angle brackets, where a mailer put the address: "2016-04-14 11:06 GMT+02:00 Jane Roe <jane at example.org>:".
+_MANGLED_BRACKETED = re.compile(r"<([\w.+'-]+) at ((?:[\w-]+\.)+[A-Za-z]{2,})>")
 ADDRESS = re.compile(r"<?([\w.+'-]+@[\w-]+(?:\.[\w-]+)+)>?")
 #: Words of the date part of an attribution ("On Sun, Jan 2, 2022 at 6:02 AM Jane"), left of the name. Gnus and
 #: others write a relative day ("Yesterday at 15:02, Jane wrote:"), so those count as date words too.
@@ -74,7 +79,8 @@ _DATE_WORDS = frozenset(
 #: odesílatel Jan"). Month names are not among them: past the time, "Jan" is a name.
 _AFTER_CLOCK = frozenset(re.findall(r"\S+", "am pm a.m. p.m. utc gmt cet cest est edt pst pdt от odesílatel"))
 #: "15:02", "2008-03-17", "+0100", and "3pm", "10h30", "2nd" in the date part.
-_DATE_NUMBER = re.compile(r"[\d:./+-]+|\d[\d:./+-]*(?:am|pm|h\d*|st|nd|rd|th)", re.IGNORECASE)
+#: Gmail's old ISO form writes the zone as "GMT+02:00" after the time.
+_DATE_NUMBER = re.compile(r"[\d:./+-]+|\d[\d:./+-]*(?:am|pm|h\d*|st|nd|rd|th)|(?:gmt|utc)[+-]\d{1,2}(?::?\d\d)?", re.IGNORECASE)
 #: What prose puts before "wrote:" where an attribution puts a name: "As I wrote:", "Yesterday, you said:".
 _PRONOUNS = frozenset(re.findall(r"\S+", "i you we they me us him them someone somebody everyone everybody nobody"))
 _NOT_A_NAME_START = frozenset(
@@ -155,13 +161,22 @@ def resolve(context: Context, level: int, name: str | None, address: str | None)
     return context.people.name(name, address), None
 
 
+def unmangled(text: str) -> str:
+    """An address that pipermail wrote as "<jane at example.org>" (ARCHIVER_OBSCURES_EMAILADDRS) as the mailer wrote it.
+
+    Gmail's verbless attributions ("2016-04-14 11:06 GMT+02:00 Jane Roe <jane@example.org>:") are told by the address
+    that ends them; only the bracketed form is undone here, so that prose ("look at example.org:") stays prose.
+    """
+    return _MANGLED_BRACKETED.sub(r"<\1@\2>", text)
+
+
 def attributed(text: str) -> tuple[str | None, str | None]:
     """(name, address) in "On Sun, Jan 2, 2022 at 6:02 AM Jane Roe <jane@example.org> wrote:" and its cousins.
 
     The cousins: "Yesterday at 15:02, Jane Roe wrote:" (a relative date, no opener), mutt's
     "* Jane Roe <jane@example.org> [2008-03-17 10:35]:" and Horde's "Quoting Jane Roe <jane@example.org>:".
     """
-    text = _undashed(text)
+    text = unmangled(_undashed(text))
     form = _MUTT.match(text) or _QUOTING.match(text) or _SKREV.match(text)
     schrieb = _SCHRIEB.search(text)
     if form is None and schrieb is None and not _ATTRIBUTION_VERB.search(text):
@@ -175,7 +190,11 @@ def attributed(text: str) -> tuple[str | None, str | None]:
     if quoted:
         return " ".join(quoted.group(1).split()) or None, address
     text = ADDRESS.sub(" ", text)
-    if _ATTRIBUTION_OPENER.match(text):
+    # Date words are dropped only where a date part may be left: "On Monday Jane Roe", "Tuesday at 3pm, Jane Roe"; an
+    # opener's date part ends at its last comma. So "Jan Novák wrote:" and "On Mon, Jan 3, 2022, Jan Roe wrote:" keep "Jan".
+    opener = bool(_ATTRIBUTION_OPENER.match(text))
+    dated = "," not in text if opener else "," in text or any(c.isdigit() for c in text)
+    if opener:
         text = _ATTRIBUTION_OPENER.sub("", text).rsplit(",", 1)[-1]
     words = _DATED_ASIDE.sub(" ", text).replace("(", " ").replace(")", " ").split()
     # Date words and numbers in front of the name, up to the comma that ends a date part with no opener.
@@ -184,12 +203,18 @@ def attributed(text: str) -> tuple[str | None, str | None]:
         words = words[clocks[-1] + 1 :]  # "czw., 12 mar 2020 o 15:33 Jane Roe": the name follows the time
         while words and (_DATE_NUMBER.fullmatch(words[0].strip(",.")) or words[0].casefold().strip(",.") in _AFTER_CLOCK):
             words.pop(0)
-    while not clocks and words and (_DATE_NUMBER.fullmatch(words[0].strip(",.")) or words[0].casefold().strip(",.") in _DATE_WORDS):
+    while dated and not clocks and words and _is_date_part(words[0]):
         words.pop(0)
     name = " ".join(words).strip("\"' ,")
     if not name or len(words) > 5 or not any(c.isalpha() for c in name) or not _could_be_name(name):
         return None, address
     return name, address
+
+
+def _is_date_part(word: str) -> bool:
+    """A word of an attribution's date part: a number ("2022,", "3pm") or a date word ("Tuesday", "at", "Jan")."""
+    word = word.strip(",.")
+    return bool(_DATE_NUMBER.fullmatch(word)) or word.casefold() in _DATE_WORDS
 
 
 def _could_be_name(name: str) -> bool:
@@ -202,7 +227,7 @@ def _could_be_name(name: str) -> bool:
 
 def _ends_attribution(line: str) -> bool:
     """The line ends with an attribution's verb, or is a whole mutt or Horde attribution."""
-    line = _undashed(line)
+    line = unmangled(_undashed(line))
     if _ATTRIBUTION_VERB.search(line) or _SCHRIEB.search(line) or _MUTT.match(line):
         return True
     skrev = _SKREV.match(line)

@@ -11,19 +11,21 @@ from __future__ import annotations
 import email.utils
 import re
 
-from forumqa.formats.mbox.attribution import ADDRESS, CLOCK, Context, attributed, resolve, split_attribution
+from forumqa.formats.mbox.attribution import ADDRESS, CLOCK, Context, attributed, resolve, split_attribution, unmangled
 from forumqa.threads import Quote
 
 _QUOTE_MARKS = re.compile(r"^(?:>[ \t]?)+")
 _ONE_MARK = re.compile(r"^>[ \t]?")
 #: A quote-mark run glued to "From ": the line an mbox's "From " escaping may have made a level deeper.
 _GLUED_FROM = re.compile(r"^(?P<marks>(?:>[ \t]?)*>)(?=From )")
-#: Outlook and Gmail put the history below such a line, unquoted.
+#: Outlook and Gmail put the history below such a line, unquoted; so does Apple Mail, in its languages ("Begin forwarded
+#: message:", "Inizio messaggio inoltrato:", "Inicio del mensaje reenviado:", "Início da mensagem encaminhada:").
 _ORIGINAL = re.compile(
     r"^\s*(?:-{2,}\s*(?:Original Message|Forwarded message|Ursprüngliche Nachricht|Message d'origine|Message transféré"
     r"|Weitergeleitete Nachricht|Mensaje original|Mensaje reenviado|Messaggio originale|Messaggio inoltrato|Oorspronkelijk bericht"
     r"|Doorgestuurd bericht|Wiadomość oryginalna|Wiadomość przekazana dalej|Původní zpráva|Исходное сообщение|Пересылаемое сообщение)"
-    r"\s*-{2,}|(?:Begin forwarded message|Début du message réexpédié|Anfang der weitergeleiteten Nachricht)\s*:)\s*$",
+    r"\s*-{2,}|(?:Begin forwarded message|Début du message réexpédié|Anfang der weitergeleiteten Nachricht|Inizio messaggio inoltrato"
+    r"|Inicio del mensaje reenviado|Início da mensagem (?:encaminhada|reencaminhada)|Begin doorgestuurd bericht)\s*:)\s*$",
     re.I,
 )
 _RULE = re.compile(r"^\s*[-_=*]{20,}\s*$")
@@ -221,7 +223,7 @@ def _unquoted_attribution(lines: list[str]) -> tuple[int, int] | None:
             if end > at + 1 and not lines[end - 1].strip():
                 break
             own, attribution = split_attribution([text])
-            if attribution and not own and ADDRESS.search(text) and CLOCK.search(text) and re.match(r"^\s*\S", line):
+            if attribution and not own and ADDRESS.search(unmangled(text)) and CLOCK.search(text) and re.match(r"^\s*\S", line):
                 return at, end
     return None
 
