@@ -546,6 +546,8 @@ def test_unflow_joins_soft_breaks_per_quote_depth() -> None:
         ("Fwd:  [dev] [PATCH]   Cache", "Cache"),
         ("Re[2]: Help", "Help"),
         ("Reply formats", "Reply formats"),
+        ("Re: [seed-dev:12]", "[seed-dev:12]"),  # a numbered list tag that is the whole subject is the title there is
+        ("Re:", ""),
     ],
 )
 def test_subject_normalisation(subject: str, normalised: str) -> None:
@@ -1026,3 +1028,64 @@ def test_a_pipermail_month_with_gmail_attributions_whose_addresses_it_obscured()
         Quote("My loom's warp beam keeps unwinding under tension. Is it the brake?\nPetra", "Petra Ilves", "1"),
         "A new pawl fixed it, thank you.",
     )
+
+
+def test_a_txt_that_holds_a_travelled_mail_or_news_article_is_read_as_one(tmp_path: Path) -> None:
+    # Usenet articles and archivers' stored mails come as .txt; notes that open with From: and Date: stay a page.
+    article = (
+        "Path: news.example.net!not-for-mail\nFrom: Omar Vale <omar@example.org>\nNewsgroups: rec.gardening.seeds\n"
+        "Subject: Seed swap\nDate: Mon, 4 Mar 2024 18:10:05 +0100\nMessage-ID: <swap@example.org>\n\nWho brings the labels?\n"
+    )
+    path = tmp_path / "article.txt"
+    path.write_text(article, encoding="utf-8")
+    assert mbox.sniff(path, article)
+    (document,) = read_file(path, "article.txt")
+    assert _sections(document) == [("Omar Vale", "1", False, "Who brings the labels?")]
+    notes = "From: Omar\nDate: Monday\nMessage-ID: none\n\nBring labels.\n"
+    assert not mbox.sniff(Path("notes.txt"), notes)
+
+
+def test_indented_code_lines_are_not_joined_as_a_wrapped_paragraph(tmp_path: Path) -> None:
+    # The longest line sets the wrap width; a code line just under it is no wrap of the one above.
+    body = (
+        "My query fails:\n\n"
+        "        Result result = client.describeSeedPacketsByVarietyName(Arrays.asList(varietyName), options);\n"
+        "        Map<String, Packet> packets = result.packetsByVarietyNameAndHarvestYear();\n\nAny idea?\n"
+    )
+    (own,) = _reply_blocks(tmp_path, body)
+    assert own == (
+        "My query fails:\nResult result = client.describeSeedPacketsByVarietyName(Arrays.asList(varietyName), options);\n"
+        "Map<String, Packet> packets = result.packetsByVarietyNameAndHarvestYear();\nAny idea?"
+    )
+
+
+def test_a_notifiers_reply_to_this_email_footer_is_not_the_senders_words(tmp_path: Path) -> None:
+    body = (
+        "Seed packets now carry the harvest year.\n\n---\n"
+        "You can reply to this email and have your reply appear on the tracker as well.\n---\n"
+    )
+    assert _reply_blocks(tmp_path, body) == ("Seed packets now carry the harvest year.",)
+
+
+def test_an_address_quoted_as_the_name_is_no_name(tmp_path: Path) -> None:
+    # Yandex writes a sender with no display name as '"x@y" <x@y>:' after the date; the quote is credited as any
+    # address-only sender is (by the local part), not with the address as a name.
+    body = 'I do.\n\n04.03.2024, 18:10, "omar@example.org" <omar@example.org>:\n> Who brings the labels?\n'
+    assert _reply_blocks(tmp_path, body) == ("I do.", Quote("Who brings the labels?", "omar", None))
+    assert attributed('04.03.2024, 18:10, "omar@example.org" <omar@example.org>:') == (None, "omar@example.org")
+
+
+def test_thunderbird_titled_forward_line_in_another_language_opens_the_forwarded_mail(tmp_path: Path) -> None:
+    # Thunderbird writes "-------- <title> --------" in the user's language over its field table.
+    body = (
+        "Смотри ниже.\n\n-------- Перенаправленное сообщение --------\nТема: \tЭтикетки\n"
+        "Дата: \tMon, 4 Mar 2024 18:10:05 +0300\nОт: \tOmar Vale <omar@example.org>\nКому: \trhea@example.org\n\n\n"
+        "Этикетки принесу я.\n"
+    )
+    assert _reply_blocks(tmp_path, body) == ("Смотри ниже.", Quote("Этикетки принесу я.", "Omar Vale", None))
+
+
+def test_a_dashed_heading_over_own_lines_with_no_sender_stays_the_writers(tmp_path: Path) -> None:
+    # Guard: the titled line opens a history only over a field table that names a sender and a date.
+    body = "Plan:\n\n-------- Saturday --------\nPlace: the old school hall\nTime: 10:00\n\nBring labels.\n"
+    assert all(isinstance(block, str) for block in _reply_blocks(tmp_path, body))

@@ -49,7 +49,10 @@ def sniff(path: Path, head: str) -> bool:
 
     An .mbox name is taken at its word when a header comes first. A saved mail (.eml, or a file with
     no extension) must show it is one: its header block names the sender (From:) and a Date: or a
-    Message-ID:, which notes or a README that start with "Subject:" do not.
+    Message-ID:, which notes or a README that start with "Subject:" do not. A .txt is a page unless
+    its header block is a mail's as it travelled, with a field only transport writes (`_TRANSPORT`):
+    news articles, archivers' test mails and Thunderbird's stored messages are kept as .txt, and read
+    as a page they were a wall of Received: and DKIM lines, their base64 body unread.
     """
     first, _, rest = head.lstrip("\r\n").partition("\n")
     if first.startswith("From ") and _HEADER_LINE.match(rest):
@@ -57,11 +60,24 @@ def sniff(path: Path, head: str) -> bool:
     suffix = path.suffix.lower()
     if suffix == ".mbox":
         return bool(_HEADER_LINE.match(head.lstrip()))
+    if suffix == ".txt":
+        names = _mail_header_names(head)
+        return {"from", "date", "message-id"} <= names and bool(names & _TRANSPORT)
     return suffix in _SINGLE_MAIL_SUFFIXES and _is_mail_header(head)
+
+
+#: Header fields a mail gains on its way (servers, news, MIME mailers), never in notes that open with "From:" and "Date:".
+_TRANSPORT = frozenset({"received", "return-path", "delivered-to", "path", "newsgroups", "mime-version", "x-mozilla-status"})
 
 
 def _is_mail_header(head: str) -> bool:
     """The text starts with an RFC 5322 header block that holds From: and Date: or Message-ID:."""
+    names = _mail_header_names(head)
+    return "from" in names and bool(names & {"date", "message-id"})
+
+
+def _mail_header_names(head: str) -> set[str]:
+    """The field names of the RFC 5322 header block the text starts with; none when it does not start with one."""
     names: set[str] = set()
     for raw in head.lstrip("\r\n").split("\n"):
         line = raw.rstrip("\r")
@@ -70,11 +86,11 @@ def _is_mail_header(head: str) -> bool:
         if line[0] in " \t" and names:  # a folded header's continuation
             continue
         if not _HEADER_LINE.match(line):
-            return False
+            return set()
         names.add(line.split(":", 1)[0].lower())
     else:
-        return False  # no end of the header block in the first 64 KiB: not a mail
-    return "from" in names and bool(names & {"date", "message-id"})
+        return set()  # no end of the header block in the first 64 KiB: not a mail
+    return names
 
 
 @dataclass(frozen=True)

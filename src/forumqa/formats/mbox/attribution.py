@@ -56,6 +56,8 @@ _MUTT = re.compile(r"^\s*\*\s+(?P<who>\S.*?)\s*\[[^\[\]]*(?:\d:\d\d|\d[-/.]\d+[-
 #: Horde/IMP's "Quoting Jane Roe <jane@example.org>:"; without an address it is prose ("Quoting the manual:").
 _QUOTING = re.compile(r"^\s*Quoting\s+(?P<who>\S.*?)\s*:\s*$", re.IGNORECASE)
 _QUOTED_NAME = re.compile(r'"([^"]+)"')
+#: Yandex's and Yahoo's sender with no display name: the address quoted in the name's place, then bracketed.
+_ADDRESS_AS_NAME = re.compile(r'"[^"\s@]+@[^"\s]+"\s*<[^<>\s@]+@[^<>\s]+>\s*:\s*$')
 _COMMENT_NAME = re.compile(r"\(([^()\d]*[^\W\d_][^()\d]*)\)")  # no digits: Gmail's "(időpont: 2013. febr. 8., 7:31)" is a date
 _DATED_ASIDE = re.compile(r"\([^()]*\d[^()]*\)")  # Gmail's "Jane Roe <…> (időpont: 2013. febr. 8., P, 7:31) ezt írta:"
 _MANGLED_ADDRESS = re.compile(r"\b([\w.+'-]+) at ((?:[\w-]+\.)+[A-Za-z]{2,})\b")
@@ -188,7 +190,9 @@ def attributed(text: str) -> tuple[str | None, str | None]:
     address = found.group(1).lower() if found else None
     quoted = _QUOTED_NAME.search(text) or (_COMMENT_NAME.search(text) if found else None)  # "jane@x.org (Jane Roe)"
     if quoted:
-        return " ".join(quoted.group(1).split()) or None, address
+        # Yandex and Yahoo quote the address in the name's place ('"jane@x.org" <jane@x.org>:'): no name, as `headers.sender` reads it
+        name = " ".join(quoted.group(1).split())
+        return (name if name and "@" not in name else None), address
     text = ADDRESS.sub(" ", text)
     # Date words are dropped only where a date part may be left: "On Monday Jane Roe", "Tuesday at 3pm, Jane Roe"; an
     # opener's date part ends at its last comma. So "Jan Novák wrote:" and "On Mon, Jan 3, 2022, Jan Roe wrote:" keep "Jan".
@@ -233,8 +237,8 @@ def _ends_attribution(line: str) -> bool:
     skrev = _SKREV.match(line)
     if skrev and (ADDRESS.search(skrev.group("name")) or _ATTRIBUTION_OPENER.match(skrev.group("date").strip())):
         return True
-    if _ADDRESSED.match(line):
-        return attributed(line)[0] is not None  # "Call me at 10:30 or mail jane@example.org:" names no one
+    if _ADDRESSED.match(line):  # "Call me at 10:30 or mail jane@example.org:" names no one; '"jane@x.org" <jane@x.org>:' does
+        return attributed(line)[0] is not None or bool(_ADDRESS_AS_NAME.search(line))
     quoting = _QUOTING.match(line)
     return bool(quoting and ADDRESS.search(_MANGLED_ADDRESS.sub(r"\1@\2", quoting.group("who"))))
 

@@ -161,9 +161,14 @@ def iso_date(value: str) -> str | None:
 
 
 def normalise_subject(subject: str) -> str:
-    """The subject a thread is known by: reply and forward markers and list tags removed."""
+    """The subject a thread is known by: reply and forward markers and list tags removed.
+
+    A subject that is nothing but a tag (ruby-dev's numbered "[ruby-dev:4]") keeps it: it is all the title there is.
+    """
     subject = " ".join(subject.split())
     while (stripped := _SUBJECT_PREFIX.sub("", subject, count=1)) != subject:
+        if not stripped and subject.startswith("["):
+            break
         subject = stripped
     return subject
 

@@ -23,12 +23,16 @@ _GLUED_FROM = re.compile(r"^(?P<marks>(?:>[ \t]?)*>)(?=From )")
 _ORIGINAL = re.compile(
     r"^\s*(?:-{2,}\s*(?:Original Message|Forwarded message|Ursprüngliche Nachricht|Message d'origine|Message transféré"
     r"|Weitergeleitete Nachricht|Mensaje original|Mensaje reenviado|Messaggio originale|Messaggio inoltrato|Oorspronkelijk bericht"
-    r"|Doorgestuurd bericht|Wiadomość oryginalna|Wiadomość przekazana dalej|Původní zpráva|Исходное сообщение|Пересылаемое сообщение)"
+    r"|Doorgestuurd bericht|Wiadomość oryginalna|Wiadomość przekazana dalej|Původní zpráva|Исходное сообщение|Пересылаемое сообщение"
+    r"|Перенаправленное сообщение)"
     r"\s*-{2,}|(?:Begin forwarded message|Début du message réexpédié|Anfang der weitergeleiteten Nachricht|Inizio messaggio inoltrato"
     r"|Inicio del mensaje reenviado|Início da mensagem (?:encaminhada|reencaminhada)|Begin doorgestuurd bericht)\s*:)\s*$",
     re.I,
 )
 _RULE = re.compile(r"^\s*[-_=*]{20,}\s*$")
+#: Thunderbird's title line over a forwarded or original message, in whatever language it runs in
+#: ("-------- Forwarded Message --------", "-------- Перенаправленное сообщение --------", "-------- 転送メッセージ --------").
+_DASHED_TITLE = re.compile(r"^\s*-{4,}\s*\S[^-]*?\s*-{4,}\s*$")
 #: The fields of a history's header block as Outlook, Windows Mail, Yahoo and others write them in their languages:
 #: From/Von/De/Van/Da/Od/От/Från/Fra/发件人; Sent/Gesendet/Envoyé/Enviada em/Wysłano/Отправлено/发送时间/日期; and the rest.
 #: Gmail's plain-text part of a rich mail writes the fields bold as "*From:*", Zendesk's and other Markdown renderings
@@ -38,7 +42,7 @@ _FROM_FIELD = re.compile(r"^\s*\**(?:From|Von|De|Van|Da|Od|От|Från|Fra|Felad�
 _MAILTO = re.compile(r"\[mailto:([^\]\s]+)\]", re.IGNORECASE)
 _SENT_FIELD = re.compile(
     r"^\s*\**(?:Sent|Date|Gesendet|Datum|Envoyé|Enviado(?: el| em)?|Enviada em|Verzonden|Inviato|Data|Wysłano|Wysłany|Отправлено"
-    r"|Дата|Skickat|Sendt|Odesláno|Elküldve|发送时间|日期|寄件日期|送信日時)" + _COLON,
+    r"|Дата|Skickat|Sendt|Odesláno|Elküldve|发送时间|日期|寄件日期|送信日時|日付)" + _COLON,
     re.IGNORECASE,
 )
 _OTHER_FIELD = re.compile(
@@ -48,8 +52,11 @@ _OTHER_FIELD = re.compile(
 )
 #: How many lines a history's header block runs to: From, Sent, To, Cc, Subject, and a wrapped To or Cc.
 _HEADER_BLOCK_LINES = 6
+#: What a list's or a notifier's footer says under its rule; "reply to this email" is how GitHub ("Reply to this email
+#: directly"), Discourse ("To respond, reply to this email or visit") and Apache's GitHub bridge ("you can reply to this
+#: email and have your reply appear on GitHub") open theirs.
 _FOOTER_WORDS = re.compile(
-    r"unsubscribe|mailing list|listinfo|for additional commands|you received this message because|reply to this email directly", re.I
+    r"unsubscribe|mailing list|listinfo|for additional commands|you received this message because|reply to this email", re.I
 )
 #: GitHub's notification footer under a short rule: "---" / "Reply to this email directly or view it on GitHub:".
 _SHORT_RULE = re.compile(r"^\s*-{3,}\s*$")
@@ -66,6 +73,8 @@ _DEVICE_LINE = re.compile(
     re.IGNORECASE,
 )
 _LIST_ITEM = re.compile(r"^\s*(?:\[\d+\]|[-*•]\s|\d{1,2}[.)]\s)")
+#: A line set in by the writer: two spaces or a tab (one space is format=flowed's stuffing, or a stray).
+_INDENTED = re.compile(r"^(?: {2}|\t)")
 
 
 def blocks(lines: list[str], context: Context) -> list[str | Quote]:
@@ -132,14 +141,16 @@ def _paragraphs(lines: list[str], width: int) -> str:
     would have fitted on ended there on purpose ("Kind regards," / "Jane"). Mailers wrap a few
     columns short of their longest line (Gmail's lines run 70-78), hence the 10% margin. A line
     that ends a sentence stays a line: harmless if it was wrapped, and it keeps apart the
-    paragraphs of an HTML or format=flowed mail, whose lines are whole paragraphs already.
+    paragraphs of an HTML or format=flowed mail, whose lines are whole paragraphs already. An indented
+    line is never a wrap either: a mailer starts its continuation at the margin, so indentation is the
+    writer's layout (code, a command, a table), whose lines joined would run two statements into one.
     """
     out: list[str] = []
     previous = ""
     for raw in lines:
         line = raw.strip()
         wrapped = previous and not previous.endswith((".", "!", "?")) and len(previous) + 1 + len(line.split(" ", 1)[0]) > 0.9 * width
-        if line and wrapped and not _LIST_ITEM.match(line):
+        if line and wrapped and not _LIST_ITEM.match(line) and not _INDENTED.match(raw):
             out[-1] += " " + line
         elif line:
             out.append(line)
@@ -192,8 +203,10 @@ def _original_message(lines: list[str]) -> int | None:
         if _ORIGINAL.match(line) or (_RULE.match(line) and _FROM_FIELD.match(following)):
             return at
         below = next((i for i in range(at + 1, min(at + 3, len(lines))) if lines[i].strip()), None)
-        if _RULE.match(line) and below is not None and _is_header_block(lines[below : below + _HEADER_BLOCK_LINES]):
-            return at  # Hotmail's rule over "Date: / Subject: / From: / To:" with no blank line between
+        # Hotmail's rule over "Date: / Subject: / From: / To:"; Thunderbird's titled line over its field table
+        ruled = _RULE.match(line) or _DASHED_TITLE.match(line)
+        if ruled and below is not None and _is_header_block(lines[below : below + _HEADER_BLOCK_LINES]):
+            return at
         if (at == 0 or not lines[at - 1].strip()) and _is_header_block(lines[at : at + _HEADER_BLOCK_LINES]):
             return at
     return None
