@@ -276,7 +276,7 @@ def hnsw_recall(real: SentenceTransformerEmbedder, chunks: int, questions: list[
         vectors = real.encode(distinct)[[row[t] for t in texts]]
         queries = real.encode(questions + [t[:200] for t in texts[:: max(1, len(texts) // RECALL_SAMPLE)]])
         approximate = vector_index(vectors, hnsw)
-        assert isinstance(approximate, faiss.IndexHNSWFlat)
+        assert isinstance(approximate, faiss.IndexHNSW)  # half-precision storage since 11-27 (IndexHNSWSQ)
         results[name] = {
             name: len(texts),
             "distinct": len(distinct),

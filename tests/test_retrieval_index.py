@@ -19,6 +19,7 @@ from forumqa.errors import IndexCorruptError
 from forumqa.generation import SENTENCE_INDEX
 from forumqa.index import IndexSnapshot, build_index, load_index
 from forumqa.lexical import LexicalIndex, terms
+from forumqa.ondisk_index import LISTS_SUFFIX
 from forumqa.retrieval import Query, retrieve_chunks, sentence_evidence
 from forumqa.testing import FakeEmbedder
 
@@ -158,14 +159,54 @@ def test_sentence_candidates_and_similarities_equal_a_scan_of_every_sentence(tmp
 def test_the_sentence_index_follows_the_approximate_switch_by_its_own_size(tmp_path: Path) -> None:
     write_corpus(tmp_path / "docs", documents=6)
     fake = FakeEmbedder()
-    settings = settings_for(tmp_path, ann_above=12, hnsw_ef_search=48)  # more sentences than that, fewer chunks
+    settings = settings_for(tmp_path, ann_above=12, ivf_nprobe=3)  # more sentences than that, fewer chunks
     build_index(settings, fake)
     snapshot = load_index(settings, fake.dimension)
     assert len(snapshot.chunks) <= 12 < len(snapshot.sentences)
     assert isinstance(snapshot.chunk_index, faiss.IndexFlatIP)
-    assert isinstance(snapshot.sentence_index, faiss.IndexHNSW)
-    assert snapshot.sentence_index.hnsw.efSearch == 48  # not stored in the file: set on load
-    assert Engine(settings, fake, snapshot).ask("Who spoke about word17?").related  # an HNSW search answers
+    assert isinstance(snapshot.sentence_index, faiss.IndexIVF)
+    assert snapshot.sentence_index.nprobe == 3  # the settings' on load
+    assert {p.name for p in snapshot.path.iterdir() if "faiss" in p.name} == {"chunks.faiss", SENTENCE_INDEX, SENTENCE_INDEX + LISTS_SUFFIX}
+    assert Engine(settings, fake, snapshot).ask("Who spoke about word17?").related  # an IVF search answers
+    maps = Path("/proc/self/maps")
+    assert not maps.exists() or str(snapshot.path / (SENTENCE_INDEX + LISTS_SUFFIX)) in maps.read_text()  # mapped, not read
+
+
+def test_an_index_on_disk_answers_as_the_exact_one_when_it_searches_every_list(tmp_path: Path) -> None:
+    """Chunks and sentences both past `ann_above`: IVF with lists on disk, built from a vectors file that is then
+    removed; searching every list, the answers are the exact index's, citation for citation."""
+    write_corpus(tmp_path / "docs", documents=40)
+    fake = FakeEmbedder()
+    exact = settings_for(tmp_path, index_type="flat")
+    build_index(exact, fake)
+    expected = [Engine(exact, fake, load_index(exact, fake.dimension)).ask(q) for q in QUESTIONS]
+    ondisk = exact.model_copy(update={"index_type": "auto", "ann_above": 10, "ivf_nprobe": 1000, "index_dir": tmp_path / "ondisk"})
+    build_index(ondisk, fake)
+    snapshot = load_index(ondisk, fake.dimension)
+    assert isinstance(snapshot.chunk_index, faiss.IndexIVF) and isinstance(snapshot.sentence_index, faiss.IndexIVF)
+    assert snapshot.sentence_index.nlist > 1
+    assert sorted(p.name for p in snapshot.path.iterdir() if p.is_file() and p.name != "manifest.json") == sorted(
+        ["meta.sqlite", "chunks.faiss", "chunks.faiss" + LISTS_SUFFIX, SENTENCE_INDEX, SENTENCE_INDEX + LISTS_SUFFIX, "sentences.npy"]
+    )
+    engine = Engine(ondisk, fake, snapshot)
+    for question, before in zip(QUESTIONS, expected, strict=True):
+        now = engine.ask(question)
+        assert (now.answer, now.citations) == (before.answer, before.citations), question
+
+
+def test_a_cut_off_lists_file_is_one_line_naming_it_and_the_next_build_heals_it(tmp_path: Path) -> None:
+    """Mapped as it was, a lists file shorter than its index would kill the server at the first search (SIGBUS)."""
+    write_corpus(tmp_path / "docs", documents=8)
+    fake = FakeEmbedder()
+    settings = settings_for(tmp_path, ann_above=12)
+    first = build_index(settings, fake)
+    truncate(settings.index_dir / first.generation / (SENTENCE_INDEX + LISTS_SUFFIX))
+    with pytest.raises(IndexCorruptError) as caught:
+        load_index(settings, fake.dimension)
+    assert SENTENCE_INDEX + LISTS_SUFFIX in str(caught.value) and "\n" not in str(caught.value)
+    healed = build_index(settings, fake)
+    assert healed.full_rebuild_reason is not None and SENTENCE_INDEX in healed.full_rebuild_reason
+    assert load_index(settings, fake.dimension).sentence_index.ntotal == healed.sentences
 
 
 def test_vectors_are_mapped_from_the_generation_not_read(tmp_path: Path) -> None:
@@ -183,10 +224,11 @@ def test_vectors_are_mapped_from_the_generation_not_read(tmp_path: Path) -> None
         assert str(snapshot.path / name) in mapped, name
 
 
-def test_a_generation_without_a_sentence_index_still_answers_and_the_next_build_writes_one(tmp_path: Path) -> None:
+@pytest.mark.parametrize("ann_above", [200_000, 12], ids=["exact", "ivf"])
+def test_a_generation_without_a_sentence_index_still_answers_and_the_next_build_writes_one(tmp_path: Path, ann_above: int) -> None:
     write_corpus(tmp_path / "docs", documents=8)
     fake = FakeEmbedder()
-    settings = settings_for(tmp_path)
+    settings = settings_for(tmp_path, ann_above=ann_above)
     first = build_index(settings, fake)
     before = Engine(settings, fake, load_index(settings, fake.dimension)).ask(QUESTIONS[1])
     (settings.index_dir / first.generation / SENTENCE_INDEX).unlink()  # as written before sentences.faiss existed

@@ -15,7 +15,7 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 RetrievalMode = Literal["hybrid", "dense", "bm25"]
 Fusion = Literal["blend", "rrf"]
 Device = Literal["auto", "cpu", "cuda", "mps"]
-IndexType = Literal["auto", "flat", "hnsw"]
+IndexType = Literal["auto", "flat", "hnsw", "ivf"]
 
 
 class Settings(BaseSettings):
@@ -39,10 +39,13 @@ class Settings(BaseSettings):
     #: Longest sentence; longer paragraphs reach the sentence splitter in windows of this size (it is quadratic).
     max_sentence_chars: int = Field(default=2000, ge=200)
 
-    # Vector indexes (chunks, sentences): each is exact until it holds `ann_above` vectors, then HNSW (approximate, sub-linear).
+    # Vector indexes (chunks, sentences): each is exact until it holds `ann_above` vectors, then IVF with its lists on
+    # disk (approximate, sub-linear, built in bounded memory: forumqa.ondisk_index); "hnsw" asks for an HNSW graph instead.
     index_type: IndexType = "auto"
     ann_above: int = Field(default=200_000, ge=1)
     hnsw_ef_search: int = Field(default=128, ge=16)
+    #: Lists an IVF search visits, of 4·√n up to 1,638 (ondisk_index.lists_for); recall and time: benchmarks/ondisk_index.py.
+    ivf_nprobe: int = Field(default=32, ge=1)
     #: FAISS threads in a process that answers questions. One query at a time gains nothing from
     #: more, and FAISS's OpenMP workers spinning after a search slow torch's next encode by half
     #: (measured: encode 11.2 -> 17.4 ms; single-query search at 100k chunks 18.8 -> 8.1 ms with 1).

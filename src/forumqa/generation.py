@@ -1,7 +1,8 @@
 """One generation of the index: its files, written together and checked together, and the CURRENT pointer to it.
 
 gen-*/  manifest.json, meta.sqlite (see generation_db), chunks.faiss, sentences.faiss, sentences.npy,
-        bm25-chunks/, bm25-sentences/, terms/
+        bm25-chunks/, bm25-sentences/, terms/, and for an index past `ann_above` vectors its lists,
+        chunks.faiss.ivfdata or sentences.faiss.ivfdata (ondisk_index)
 
 The manifest is written last: a folder without one is no generation. Files that disagree with
 the manifest were not written together, so a reader checks every file's size against it.
@@ -28,10 +29,11 @@ import numpy as np
 from pydantic import TypeAdapter, ValidationError
 
 from forumqa import generation_db
-from forumqa.config import Settings
+from forumqa.config import IndexType, Settings
 from forumqa.errors import IndexCorruptError
 from forumqa.index_io import reading, reason, writing
 from forumqa.lexical import LexicalIndex
+from forumqa.ondisk_index import ivf_in_memory, map_lists
 from forumqa.term_vectors import TermVectors
 
 CURRENT = "CURRENT"
@@ -149,24 +151,32 @@ class Sizes:
 
 
 def read_vector_index(path: Path, settings: Settings) -> faiss.Index:
-    """The index stays in its file, mapped (IO_FLAG_MMAP_IFC): processes serving the same generation share one copy in
-    the page cache, and loading reads nothing. Measured with faiss 1.15: a 100k-vector HNSW file (172 MB) loads adding
-    no private memory (its links map too), where reading it adds 170 MB. Generations are never rewritten in place,
-    and on POSIX a mapped file that `remove_stale` deletes lives on until unmapped."""
+    """The index stays in its file, mapped (IO_FLAG_MMAP_IFC; an IVF index's lists file too): processes serving the
+    same generation share one copy in the page cache, and loading reads nothing. Measured with faiss 1.15: a
+    100k-vector HNSW file (172 MB) loads adding no private memory (its links map too), where reading it adds 170 MB.
+    Generations are never rewritten in place, and on POSIX a mapped file that `remove_stale` deletes lives on until
+    unmapped."""
     index = _read_faiss(path, faiss.IO_FLAG_MMAP_IFC)
     if isinstance(index, faiss.IndexHNSW):
         index.hnsw.efSearch = settings.hnsw_ef_search  # not stored in the file
+    if isinstance(index, faiss.IndexIVF):
+        index.nprobe = settings.ivf_nprobe  # the settings', not the build's
     return index
 
 
 def _read_faiss(path: Path, flags: int = 0) -> faiss.Index:
-    """faiss reports a missing or cut-off file as a C++ assertion; say what it means instead."""
+    """faiss reports a missing or cut-off file as a C++ assertion; say what it means instead.
+
+    An IVF index's lists file is mapped by `map_lists`, from beside the index (the name faiss recorded is the
+    staging folder's), once its size is checked."""
     if not path.is_file():
         raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT))
     try:
-        return faiss.read_index(str(path), flags)
+        index = faiss.read_index(str(path), flags | faiss.IO_FLAG_SKIP_IVF_DATA)
     except RuntimeError:
         raise ValueError("not a complete FAISS index (truncated or overwritten)") from None
+    map_lists(index, path)
+    return index
 
 
 def read_array(path: Path, mmap: bool = False) -> np.ndarray:
@@ -213,15 +223,22 @@ def _index_size(path: Path) -> tuple[int, int]:
         return int(index.ntotal), int(index.d)
 
 
+def index_kind(count: int, settings: Settings) -> IndexType:
+    """Exact inner product for ordinary corpora; past `ann_above` vectors, where exact search stops being cheap, IVF
+    with its lists on disk (ondisk_index: a build's memory stays bounded), or HNSW where the settings ask for it."""
+    if settings.index_type != "auto":
+        return settings.index_type
+    return "ivf" if count > settings.ann_above else "flat"
+
+
 def empty_vector_index(count: int, dimension: int, settings: Settings) -> faiss.Index:
-    """Exact inner product for ordinary corpora; HNSW past `ann_above` vectors, where exact search stops being cheap.
-    `count` is how many vectors it will hold: a build adds them block by block as they are embedded.
+    """The exact or HNSW index for `count` vectors, which a build adds block by block as they are embedded (an IVF
+    index is built from the vectors file instead: ondisk_index.build_on_disk).
 
     HNSW keeps its vectors in half precision (faiss's ScalarQuantizer QT_fp16): half the memory of float32, in the
     build and in the mapped file, for no measured loss (recall@10 and search time: benchmarks/hnsw_storage.py).
     Answers never see those copies: a candidate's cosine is taken from sentences.npy at full precision."""
-    approximate = settings.index_type == "hnsw" or (settings.index_type == "auto" and count > settings.ann_above)
-    if not approximate:
+    if index_kind(count, settings) != "hnsw":
         index = faiss.IndexFlatIP(dimension)
         _reserve(index.codes, count * dimension * 4)
         return index
@@ -246,14 +263,18 @@ def _reserve(vector: Any, size: int) -> None:
 
 
 def vector_index(vectors: np.ndarray, settings: Settings) -> faiss.Index:
+    """The index `index_kind` picks, over vectors already in memory."""
+    if index_kind(len(vectors), settings) == "ivf":
+        return ivf_in_memory(vectors, settings.ivf_nprobe)
     index = empty_vector_index(len(vectors), vectors.shape[1], settings)
     index.add(vectors)
     return index
 
 
 class VectorFile:
-    """sentences.npy, written block by block as the build embeds: no step of a build holds every sentence vector at
-    full precision (at 100k posts they are 0.8 GB), and the HNSW index needs only its half-precision copies."""
+    """sentences.npy (or an on-disk index's vectors), written block by block as the build embeds: no step of a build
+    holds every vector at full precision (at 100k posts the sentences' are 0.8 GB); an HNSW index keeps its own
+    half-precision copies, and an IVF index is built from this file (ondisk_index)."""
 
     def __init__(self, path: Path, count: int, dimension: int) -> None:
         self.path = path

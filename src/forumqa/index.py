@@ -4,7 +4,8 @@ index/
   CURRENT            name of the live generation (replaced with os.replace, never edited)
   embeddings.sqlite  vectors keyed by model id + text hash: a rebuild embeds only new texts
   .build.lock        held (flock) by the one build allowed to write here; .build.owner says who holds it
-  gen-*/             manifest.json, meta.sqlite, chunks.faiss, sentences.faiss, sentences.npy, bm25-chunks/, bm25-sentences/
+  gen-*/             manifest.json, meta.sqlite, chunks.faiss, sentences.faiss, sentences.npy, bm25-chunks/, bm25-sentences/,
+                     terms/, and *.faiss.ivfdata for an index on disk (past `ann_above` vectors: ondisk_index)
 
 A build writes a whole new generation beside the live one and only then moves CURRENT, so
 a crash at any point leaves the previous index loadable, and a reader never sees a mix.
@@ -54,6 +55,7 @@ from forumqa.generation import (
     current_generation,
     empty_vector_index,
     expected_key,
+    index_kind,
     new_generation_name,
     read_array,
     read_manifest,
@@ -70,6 +72,7 @@ from forumqa.generation import (
 from forumqa.generation_db import DocumentPieces, IndexedChunk, IndexedSentence
 from forumqa.index_io import reading, writing
 from forumqa.lexical import LexicalIndex
+from forumqa.ondisk_index import LISTS_SUFFIX, build_on_disk
 from forumqa.term_vectors import TermVectors, surface_words
 
 __all__ = [
@@ -310,8 +313,7 @@ def _embed(texts: _Texts, embedder: Embedder, settings: Settings, report: BuildR
         show = len(texts.chunks) + len(texts.sentences) > _PROGRESS_ABOVE_TEXTS
         _index_vectors(cached, texts.chunks, settings, staging / CHUNK_VECTORS, show)
         step("embedded-chunks")
-        with VectorFile(staging / SENTENCE_VECTORS, len(texts.sentences), cached.dimension) as vector_file:
-            _index_vectors(cached, texts.sentences, settings, staging / SENTENCE_INDEX, show, also=vector_file)
+        _index_vectors(cached, texts.sentences, settings, staging / SENTENCE_INDEX, show, vectors_file=staging / SENTENCE_VECTORS)
         step("embedded-sentences")
         words = surface_words(texts.sentences)
         write_terms(staging, TermVectors.build(words, lambda spellings: cached.encode(spellings, show_progress=show)))
@@ -325,19 +327,32 @@ def _embed(texts: _Texts, embedder: Embedder, settings: Settings, report: BuildR
 
 
 def _index_vectors(
-    cached: CachedEmbedder, texts: list[str], settings: Settings, path: Path, show: bool, also: VectorFile | None = None
+    cached: CachedEmbedder, texts: list[str], settings: Settings, path: Path, show: bool, vectors_file: Path | None = None
 ) -> None:
-    """One FAISS index of `texts`, filled block by block as they are embedded (each block also to `also`), then
-    written to `path`: it leaves memory when this returns, before the next index grows."""
-    index = empty_vector_index(len(texts), cached.dimension, settings)
+    """One FAISS index of `texts`, written to `path`, their vectors also to `vectors_file` at full precision when one
+    is named. An exact or HNSW index is filled block by block as they are embedded, and leaves memory when this
+    returns, before the next index grows. An IVF index is built from a vectors file in bounded memory (ondisk_index)."""
+    if index_kind(len(texts), settings) != "ivf":
+        index = empty_vector_index(len(texts), cached.dimension, settings)
+        with VectorFile(vectors_file, len(texts), cached.dimension) if vectors_file else contextlib.nullcontext() as out:
 
-    def keep(block: np.ndarray) -> None:
-        index.add(block)
-        if also is not None:
-            also.add(block)
+            def keep(block: np.ndarray) -> None:
+                index.add(block)
+                if out is not None:
+                    out.add(block)
 
-    cached.encode_into(texts, keep, show_progress=show)
+            cached.encode_into(texts, keep, show_progress=show)
+        write_vector_index(index, path)
+        return
+    file = vectors_file or path.with_name(path.name + ".vectors.npy")  # the staging folder's, removed below
+    with VectorFile(file, len(texts), cached.dimension) as out:
+        cached.encode_into(texts, out.add, show_progress=show)
+    with writing(path):
+        index = build_on_disk(file, path.with_name(path.name + LISTS_SUFFIX), settings.ivf_nprobe)
     write_vector_index(index, path)
+    if vectors_file is None:
+        with writing(file):
+            file.unlink()
 
 
 def _manifest(settings: Settings, dimension: int, report: BuildReport) -> Manifest:
