@@ -32,7 +32,8 @@ SPAMMODE = FIXTURES / "mhonarc-msg00113-spammode.html"  # 2.6.19 with <SPAMMODE>
 MHONARC_INDEX = FIXTURES / "mhonarc-threads.html"  # 2.6.19's thread index: a list of the mails, skipped
 HK_MESSAGE = FIXTURES / "hyperkitty-message.html"
 HK_THREAD = FIXTURES / "hyperkitty-thread.html"
-PAGES = sorted(p.name for p in FIXTURES.glob("*.html") if p != MHONARC_INDEX)
+# Open MPI keeps its Hypermail pages as .php
+PAGES = sorted(p.name for p in FIXTURES.glob("*.*") if p.suffix in (".html", ".php") and p != MHONARC_INDEX)
 
 
 def _thread(path: Path) -> Thread:
@@ -739,3 +740,49 @@ def test_a_hyperkitty_thread_saved_before_its_replies_loaded_is_read_with_a_warn
     assert [p.author for p in thread.posts] == ["Wiebke Assendorp"]
     assert len(warnings) == 1 and "replies had not loaded when the page was saved" in warnings[0]
     assert "non-javascript" not in read_one(path)[0].text
+
+
+# ---------------------------------------------------------------- Hypermail
+
+
+HYPERMAIL = FIXTURES / "hypermail-0021.html"  # Hypermail 2.3's layout: From/Date block and "Received on" inside the body
+HYPERMAIL_PHP = FIXTURES / "hypermail-1042.php"  # Open MPI's: PHP with its <html> in an include, In reply to link
+
+
+def _hypermail_sections(document: Document) -> list[tuple[str | None, str | None, bool, str]]:
+    return [(s.author, s.date, s.quoted, document.text[s.start : s.end]) for s in document.sections]
+
+
+def test_hypermail_page_reads_sender_date_and_credits_each_quote() -> None:
+    document = read_clean(HYPERMAIL)
+    assert document.title == "Seed library & swaps"
+    date = "2004-05-03T16:19:58+00:00"
+    assert _hypermail_sections(document) == [
+        ("Dora Fenn", date, True, "Should the seed library lend squash seeds, which cross so easily?"),
+        (
+            "Rosa Quint",
+            date,
+            False,
+            "Yes, but label them as open pollinated and likely mixed.\nGrowers who want them true can bag the flowers.",
+        ),
+        ("Dora Fenn", date, True, "And what about the spring swap?"),
+        ("Rosa Quint", date, False, "Second Saturday of May, as always."),
+    ]
+    assert {s.post for s in document.sections} == {"200405031619.JAA01234.domain.name.hidden"}
+    assert "Received on" not in document.text and "Next message" not in document.text
+
+
+def test_hypermail_php_page_without_html_tag_is_claimed_by_its_record() -> None:
+    assert mail_html.sniff(HYPERMAIL_PHP, head_of(HYPERMAIL_PHP))
+    document = read_clean(HYPERMAIL_PHP)
+    assert document.title == "build fails on arm64"  # the list's tag dropped, as for every mail
+    assert _hypermail_sections(document) == [
+        ("Haldane, Brit E", "2019-06-06T13:41:02+00:00", True, "Could you send the output of the configure step with verbose logging on?"),
+        (
+            "Kai Osei",
+            "2019-06-06T13:41:02+00:00",
+            False,
+            "the configure log shows the assembler was never found. after installing binutils the build went through.",
+        ),
+    ]
+    assert document.sections[-1].reply_to == "5CF8A1B2.3040506_at_[hidden]"

@@ -1089,3 +1089,50 @@ def test_a_dashed_heading_over_own_lines_with_no_sender_stays_the_writers(tmp_pa
     # Guard: the titled line opens a history only over a field table that names a sender and a date.
     body = "Plan:\n\n-------- Saturday --------\nPlace: the old school hall\nTime: 10:00\n\nBring labels.\n"
     assert all(isinstance(block, str) for block in _reply_blocks(tmp_path, body))
+
+
+# ---------------------------------------------------------------- round 8c: Gmail/Mail.ru in Russian, Proton Mail
+
+
+def test_gmail_russian_user_word_and_wrapped_attribution_name_the_writer_only() -> None:
+    """Gmail in Russian calls the writer "пользователь" (user) and wraps a long attribution before the address."""
+    assert attributed("5 апреля 2019 г., 08:40 пользователь Ольга Смирнова <olga@example.org> написал:") == (
+        "Ольга Смирнова",
+        "olga@example.org",
+    )
+    assert attributed("5 квітня 2019 р. о 08:40 користувач Ольга Смирнова <olga@example.org> написав:")[0] == "Ольга Смирнова"
+    own, attribution = split_attribution(
+        ["Спасибо, посмотрю.", "", "5 апреля 2019 г., 08:40 пользователь Ольга Смирнова", "<olga@example.org> написал:"]
+    )
+    assert own == ["Спасибо, посмотрю.", ""] and attribution is not None and attributed(attribution)[0] == "Ольга Смирнова"
+
+
+def test_mail_ru_padded_address_and_hidden_addresses_leave_a_clean_name() -> None:
+    """Mail.ru writes "< addr >"; archives hide addresses as "<x_at_[hidden]>"; Outlook's "Roe, Jane" keeps its comma."""
+    assert attributed("Понедельник, 8 апреля 2019, 9:15 +03:00 от Ольга Смирнова < olga@example.org >:") == (
+        "Ольга Смирнова",
+        "olga@example.org",
+    )
+    assert attributed("Ansel Brook, <ansel.domain.name.hidden>, writes:") == ("Ansel Brook", None)
+    assert attributed("On Mon, Apr 8, 2019 at 9:15 AM, Brook, Ansel T <ansel_at_[hidden]> wrote:") == ("Brook, Ansel T", None)
+    assert attributed("On Mon, Apr 8, 2019, Ansel Brook wrote:") == ("Ansel Brook", None)
+
+
+def test_a_proton_mail_original_message_line_over_a_quoted_reply(tmp_path: Path) -> None:
+    """Proton Mail writes its "Original Message" line over an attribution and a quote: the quote is the named writer's."""
+    path = tmp_path / "reply.eml"
+    path.write_text(
+        "From: Tove Lind <tove@example.org>\nDate: Tue, 9 Apr 2019 10:00:00 +0000\nSubject: Re: Kiln schedule\n"
+        "Message-ID: <k2@example.org>\n\nThe kiln is free on Thursday, so let us fire then.\n\nTove\n\n"
+        "------- Original Message -------\nOn Monday, April 8th, 2019 at 18:02, Ivo Marsh <ivo@example.org> wrote:\n\n"
+        "> Can we move the firing to later in the week?\n>\n> Sent with [Proton Mail](https://proton.me/) secure email.\n>\n"
+        "> ------- Original Message -------\n> On Monday, April 8th, 2019 at 09:12, Tove Lind <tove@example.org> wrote:\n>\n"
+        ">> The glaze batch arrives on Wednesday morning.\n",
+        encoding="utf-8",
+    )
+    (document,) = read_file(path, "mail/reply.eml")
+    assert _sections(document) == [
+        ("Tove Lind", "1", False, "The kiln is free on Thursday, so let us fire then.\nTove"),
+        ("Ivo Marsh", "1", True, "Can we move the firing to later in the week?"),
+        ("Tove Lind", "1", True, "The glaze batch arrives on Wednesday morning."),
+    ]

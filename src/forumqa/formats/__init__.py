@@ -49,7 +49,7 @@ SUPPORTED = (
     "DiscordChatExporter JSON, Flarum discussion JSON (/api/discussions/<id>), "
     "Telegram Desktop chat exports (result.json, one chat or a whole account; or the HTML export's messages*.html pages), "
     "Slack export folders, mbox and single .eml mails (or a raw mail or news article saved as .txt), "
-    "mailing-list archive pages (pipermail, MHonArc, HyperKitty), "
+    "mailing-list archive pages (pipermail, MHonArc, Hypermail, HyperKitty), "
     "phpBB/XenForo/vBulletin/Invision/SMF/MyBB/Vanilla/Discuz!/PunBB/FluxBB/UBB pages "
     "and other forum pages with schema.org post markup (Discourse's crawler view), "
     "Stack Exchange Posts.xml, forumqa thread JSON, .txt, .md and .html; "

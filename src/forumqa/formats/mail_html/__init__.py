@@ -1,4 +1,5 @@
-"""Mailing-list archives saved as web pages: one mail per page (Mailman 2's pipermail, MHonArc, HyperKitty), or a HyperKitty thread.
+"""Mailing-list archives saved as web pages: one mail per page (Mailman 2's pipermail, MHonArc, Hypermail, HyperKitty), or a
+HyperKitty thread.
 
 Whoever mirrors a list archive with `wget`, or saves it from a browser, gets the archive's HTML
 pages, not its mbox. Read as plain pages they lose who wrote and when, and every `>` line of
@@ -22,9 +23,10 @@ tests/fixtures/forums/mail_html/ mirror that markup in invented mails.
 A page is recognised by its generator's markers, never by its name or a loose class: pipermail's
 `<!--beginarticle-->` under an `<H1>`, MHonArc's `<!--X-Message-Id: …-->` record with its head
 and body markers (`<!--X-Head-of-Message-->`, or before 2.3 `<!--X-Head-End-->` then
-`<!--X-MsgBody-->`), a HyperKitty `div.email` holding its header and body. A page
+`<!--X-MsgBody-->`), Hypermail's `<!-- sent="…" -->` / `<!-- isosent="…" -->` record over its
+`<!-- body="start" -->`, a HyperKitty `div.email` holding its header and body. A page
 has one thread; a mail with no text is left out with a warning, a page with none is unreadable.
-Modules: message (what the generators share), pipermail, mhonarc, hyperkitty.
+Modules: message (what the generators share), pipermail, mhonarc, hypermail, hyperkitty.
 """
 
 from __future__ import annotations
@@ -32,13 +34,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from forumqa.formats.mail_html import hyperkitty, mhonarc, pipermail
+from forumqa.formats.mail_html import hyperkitty, hypermail, mhonarc, pipermail
 from forumqa.formats.mail_html.message import decode, is_html
 from forumqa.threads import Thread, ThreadFormat, Warn
 
 
 def sniff(path: Path, head: str) -> bool:
-    """A web page with one generator's markers; an article or a forum page has none of them."""
+    """A web page with one generator's markers; an article or a forum page has none of them.
+
+    Hypermail's comment record is enough on its own: Open MPI's pages are PHP with the `<html>` in an include.
+    """
+    if hypermail.claims(head):
+        return True
     if not is_html(head):
         return False
     return mhonarc.claims(head) or pipermail.claims(head) or hyperkitty.claims(path, head)
@@ -47,7 +54,12 @@ def sniff(path: Path, head: str) -> bool:
 def read(path: Path, warn: Warn) -> Iterator[Thread]:
     """The page's thread. MHonArc is asked first: its HTML bodies may hold anything, pipermail's and HyperKitty's are escaped."""
     text = decode(path)
-    reader = mhonarc.read if mhonarc.claims(text) else pipermail.read if pipermail.claims(text) else hyperkitty.read
+    if mhonarc.claims(text):
+        reader = mhonarc.read
+    elif hypermail.claims(text):
+        reader = hypermail.read
+    else:
+        reader = pipermail.read if pipermail.claims(text) else hyperkitty.read
     yield reader(text, path.stem, warn)
 
 

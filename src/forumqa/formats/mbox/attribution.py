@@ -22,7 +22,11 @@ _NOTES_DATE = r"(?:\s+on\s+\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?:\s+\d{1,2}:\d\d(?::
 _EVOLUTION_CS = r"píše(?:\s+v\s+(?=.*\d{1,2}:\d\d).*?)?"
 _ATTRIBUTION_VERB = re.compile(
     r"\s*\b(?:(?:wrote|writes|said|a écrit|escribió|escreveu|ha scritto|schreef|skrev|kirjoitti|(?:ezt\s+)?írta"
-    r"|napisał(?:\(a\)|a)?|napsal(?:\(a\)|a)?|pisze|пишет|написал(?:\(а\)|а)?)" + _NOTES_DATE + "|" + _EVOLUTION_CS + r")\s*:\s*$",
+    r"|napisał(?:\(a\)|a)?|napsal(?:\(a\)|a)?|pisze|пишет|написал(?:\(а\)|а)?|написав|написала)"
+    + _NOTES_DATE
+    + "|"
+    + _EVOLUTION_CS
+    + r")\s*:\s*$",
     re.IGNORECASE,
 )
 _SCHRIEB = re.compile(r"\bschrieb\s+(?P<name>[^:]+?)\s*:\s*$", re.IGNORECASE)
@@ -63,6 +67,10 @@ _DATED_ASIDE = re.compile(r"\([^()]*\d[^()]*\)")  # Gmail's "Jane Roe <…> (id�
 _MANGLED_ADDRESS = re.compile(r"\b([\w.+'-]+) at ((?:[\w-]+\.)+[A-Za-z]{2,})\b")
 #: The same inside angle brackets, where a mailer put the address: "2016-04-14 11:06 GMT+02:00 Jane Roe <jane at example.org>:".
 _MANGLED_BRACKETED = re.compile(r"<([\w.+'-]+) at ((?:[\w-]+\.)+[A-Za-z]{2,})>")
+#: An address an archive hid ("<jane_at_[hidden]>", "<jane.domain.name.hidden>"): no address, and no part of the name.
+_HIDDEN_ADDRESS = re.compile(r"<[^<>\s@]*>")
+#: Mail.ru's web mail pads the bracketed address: "… от Jane Roe < jane@example.org >:".
+_SPACED_BRACKETS = re.compile(r"<\s*([\w.+'-]+@[\w-]+(?:\.[\w-]+)+)\s*>")
 ADDRESS = re.compile(r"<?([\w.+'-]+@[\w-]+(?:\.[\w-]+)+)>?")
 #: Words of the date part of an attribution ("On Sun, Jan 2, 2022 at 6:02 AM Jane"), left of the name. Gnus and
 #: others write a relative day ("Yesterday at 15:02, Jane wrote:"), so those count as date words too.
@@ -79,7 +87,9 @@ _DATE_WORDS = frozenset(
 )
 #: What may stand between the time and the name: a zone, or the word for "from" ("14:00:51 +0400 от Jane", "15:33
 #: odesílatel Jan"). Month names are not among them: past the time, "Jan" is a name.
-_AFTER_CLOCK = frozenset(re.findall(r"\S+", "am pm a.m. p.m. utc gmt cet cest est edt pst pdt от odesílatel"))
+#: Gmail in Russian and Ukrainian names the writer a "user": "1 марта 2016 г., 19:15 пользователь Jane Roe <…> написал:",
+#: "1 березня 2016 р. о 19:15 користувач Jane Roe <…> написав:".
+_AFTER_CLOCK = frozenset(re.findall(r"\S+", "am pm a.m. p.m. utc gmt cet cest est edt pst pdt от odesílatel пользователь користувач"))
 #: "15:02", "2008-03-17", "+0100", and "3pm", "10h30", "2nd" in the date part.
 #: Gmail's old ISO form writes the zone as "GMT+02:00" after the time.
 _DATE_NUMBER = re.compile(r"[\d:./+-]+|\d[\d:./+-]*(?:am|pm|h\d*|st|nd|rd|th)|(?:gmt|utc)[+-]\d{1,2}(?::?\d\d)?", re.IGNORECASE)
@@ -167,9 +177,10 @@ def unmangled(text: str) -> str:
     """An address that pipermail wrote as "<jane at example.org>" (ARCHIVER_OBSCURES_EMAILADDRS) as the mailer wrote it.
 
     Gmail's verbless attributions ("2016-04-14 11:06 GMT+02:00 Jane Roe <jane@example.org>:") are told by the address
-    that ends them; only the bracketed form is undone here, so that prose ("look at example.org:") stays prose.
+    that ends them; only the bracketed form is undone here, so that prose ("look at example.org:") stays prose. Mail.ru's
+    padded "< jane@example.org >" is closed up for the same reason.
     """
-    return _MANGLED_BRACKETED.sub(r"<\1@\2>", text)
+    return _SPACED_BRACKETS.sub(r"<\1>", _MANGLED_BRACKETED.sub(r"<\1@\2>", text))
 
 
 def attributed(text: str) -> tuple[str | None, str | None]:
@@ -193,13 +204,15 @@ def attributed(text: str) -> tuple[str | None, str | None]:
         # Yandex and Yahoo quote the address in the name's place ('"jane@x.org" <jane@x.org>:'): no name, as `headers.sender` reads it
         name = " ".join(quoted.group(1).split())
         return (name if name and "@" not in name else None), address
-    text = ADDRESS.sub(" ", text)
+    text = _HIDDEN_ADDRESS.sub(" ", ADDRESS.sub(" ", text))
     # Date words are dropped only where a date part may be left: "On Monday Jane Roe", "Tuesday at 3pm, Jane Roe"; an
     # opener's date part ends at its last comma. So "Jan Novák wrote:" and "On Mon, Jan 3, 2022, Jan Roe wrote:" keep "Jan".
     opener = bool(_ATTRIBUTION_OPENER.match(text))
     dated = "," not in text if opener else "," in text or any(c.isdigit() for c in text)
     if opener:
-        text = _ATTRIBUTION_OPENER.sub("", text).rsplit(",", 1)[-1]
+        text = _ATTRIBUTION_OPENER.sub("", text)
+        # the name follows the time where there is one, so Outlook's "Roe, Jane" keeps its comma; else the last comma ends the date
+        text = text if any(CLOCK.fullmatch(word) for word in text.split()) else text.rsplit(",", 1)[-1]
     words = _DATED_ASIDE.sub(" ", text).replace("(", " ").replace(")", " ").split()
     # Date words and numbers in front of the name, up to the comma that ends a date part with no opener.
     clocks = [at for at, word in enumerate(words) if CLOCK.fullmatch(word)]
@@ -252,6 +265,10 @@ def _opens(line: str) -> bool:
 _SNIP = re.compile(r"^\s*(?:\[\s*(?:\.\.\.|…)\s*\]|[\[<(]?\s*\.*\s*snip(?:ped)?\s*\.*\s*[\]>)]?)\s*$", re.IGNORECASE)
 
 
+#: A line that opens with a bracketed address: the tail of an attribution a mailer wrapped before the address.
+_ADDRESS_FIRST = re.compile(r"^\s*<\s*[\w.+'-]+@[\w-]+(?:\.[\w-]+)+\s*>")
+
+
 def split_attribution(lines: list[str]) -> tuple[list[str], str | None]:
     """The own lines less a trailing attribution ("X wrote:", wrapped over up to three lines) and its text.
 
@@ -271,6 +288,8 @@ def split_attribution(lines: list[str]) -> tuple[list[str], str | None]:
             if _opens(lines[earlier]):
                 start = earlier
                 break
+        if start == end and _ADDRESS_FIRST.match(lines[end]) and end > 0 and lines[end - 1].strip():
+            start = end - 1  # Gmail wrapped it before the address: "1 марта 2016 г., 19:15 пользователь Jane Roe" / "<…> написал:"
     text = " ".join(line.strip() for line in lines[start : end + 1])
     if start == end and not _opens(text) and attributed(text)[0] is None and not ADDRESS.search(text):
         return lines, None  # "…as the manual says:" is the writer's own sentence

@@ -60,13 +60,15 @@ _FOOTER_WORDS = re.compile(
 )
 #: GitHub's notification footer under a short rule: "---" / "Reply to this email directly or view it on GitHub:".
 _SHORT_RULE = re.compile(r"^\s*-{3,}\s*$")
-#: A device's tagline; in other languages only with a device's name, so that "Inviato da Marco" stays text.
+#: A device's or a mail service's tagline ("Sent with Proton Mail secure email."); in other languages only with a
+#: device's name, so that "Inviato da Marco" stays text.
 _DEVICE = (
     r"(?:(?:mi|mein(?:em)?|mon|mio|meu|mijn|min|moego|моего)\s+)?"
     r"(?:iPhone|iPad|Android|BlackBerry|Samsung|Galaxy|Huawei|Xiaomi|Handy|mobile|smartphone|телефона)[\w' -]*"
 )
 _DEVICE_LINE = re.compile(
     r"^\s*(?:Sent from my [\w ]+|Sent from (?:Mail|Outlook) for [\w ]+|Get Outlook for \w+"
+    r"|Sent with (?:\[Proton ?Mail\]\([^()\s]*\)|Proton ?Mail) secure email"
     r"|(?:Von|Envoyé de|Enviado desde|Enviado do|Inviato da|Verstuurd vanaf|Skickat från|Sendt fra|Wysłane z|Отправлено с) "
     + _DEVICE
     + r"(?: gesendet)?)\.?\s*$",
@@ -212,6 +214,24 @@ def _original_message(lines: list[str]) -> int | None:
     return None
 
 
+def _over_quoted_reply(lines: list[str], at: int) -> bool:
+    """The "Original Message" line at `at` only heads an attribution and its `>` quote, as Proton Mail writes them.
+
+    Proton Mail puts "------- Original Message -------" over "On Tuesday, May 16th, 2023 at 23:39, Jane Roe
+    <jane@example.org> wrote:" and the quoted mail, every line marked. The marker then opens no unquoted
+    history with a header block of its own: read as one, the attribution stood in for the header block and
+    named no sender, so the quote, a level too deep, went to nobody and was shown as the replier's.
+    """
+    below = [i for i in range(at + 1, min(at + 6, len(lines))) if lines[i].strip()]
+    if len(below) < 2 or not _ORIGINAL.match(lines[at]) or _QUOTE_MARKS.match(lines[below[0]]):
+        return False
+    attribution_end = next((n for n, i in enumerate(below) if _QUOTE_MARKS.match(lines[i])), None)
+    if attribution_end is None or attribution_end > 3:
+        return False
+    own, attribution = split_attribution(lines[below[0] : below[attribution_end]])
+    return attribution is not None and not any(line.strip() for line in own)
+
+
 def _unquoted_attribution(lines: list[str]) -> tuple[int, int] | None:
     """Where a history starts that sits, unquoted, under "On May 30, 2020, at 4:24 PM, Jane Roe <jane@example.org> wrote:".
 
@@ -269,6 +289,8 @@ def _items(lines: list[str], context: Context, level: int, author: str | None, p
         inner_author, inner_post = resolve(context, level + 1, *attributed(" ".join(line.strip() for line in lines[begin:end])))
         return _items(lines[:begin], context, level, author, post) + _items(lines[end:], context, level + 1, inner_author, inner_post)
     at = _original_message(lines)
+    if at is not None and _over_quoted_reply(lines, at):
+        return _items(lines[:at] + lines[at + 1 :], context, level, author, post)
     if at is not None:
         header_end = _header_block_end(lines, at)
         inner_author, inner_post = resolve(context, level + 1, *_from_line(lines[at:header_end]))
