@@ -41,6 +41,7 @@ FORUM_PAGES = (
     "vbulletin3_div_postbit.html",
     "vbulletin2_thread.html",
     "ubb6_topic.html",
+    "ubb5_static_topic.html",
 )
 BOILERPLATE = (
     "Posts:",
@@ -569,6 +570,30 @@ def test_ubb6_rows_authors_dates_quotes_and_no_signature() -> None:
     _assert_no_boilerplate(document, "stubborn fibreglass", "----", "edited by", "Originally posted by", "Logged", "Member #")
 
 
+def test_ubb5_static_page_message_after_the_rule_inside_the_wrapping_font() -> None:
+    """UBB 5: the buttons carry ReplyNum (postings.cgi?action=editpost, ubbmisc.cgi?action=getip); the byline, the
+    rule and the words share one <font>; the topic's address comes from the "email this page" button; "All times are
+    ET (US)" is New York time, summer time included; the quote, signature, edit note and IP line are not the text."""
+    path = FIXTURES / "ubb5_static_topic.html"
+    document, warnings = read_one(path)
+    thread = _thread(path)
+    assert warnings == []
+    topic = "http://camp.example.net/ubb/Forum2/HTML/000417.html"
+    assert [(p.post, p.author, p.date, p.url) for p in thread.posts] == [
+        ("0", "pinecone_pat", "2001-02-14T09:05-05:00", topic),
+        ("1", "Marta K", "2001-07-02T18:40-04:00", topic),
+    ]
+    assert thread.posts[0].blocks == (
+        "My white-gas stove flares and then dies after a minute.\nI pump it thirty times before lighting. Is that too few?",
+    )
+    assert thread.posts[1].blocks == (
+        Quote("I pump it thirty times before lighting.", "pinecone_pat", None),
+        "Thirty is plenty. Clean the jet with the needle tool; soot there starves the flame.",
+    )
+    assert_sections_exact(document, thread)
+    _assert_no_boilerplate(document, "somewhere up a hill", "edited by", "Originally posted by", "Logged", "posted 0")
+
+
 def test_ubb_needs_a_post_button_in_the_rows_last_cell() -> None:
     """A reply_num link alone, outside a two-cell row that names its poster, is no UBB post."""
     html = (
@@ -699,6 +724,7 @@ ENGINE_OF = {
     "vbulletin3_div_postbit.html": "vBulletin",
     "vbulletin2_thread.html": "vBulletin 2",
     "ubb6_topic.html": "UBB.classic",
+    "ubb5_static_topic.html": "UBB.classic",
 }
 
 

@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from urllib.parse import urldefrag
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bs4 import BeautifulSoup, Comment, UnicodeDammit
 
@@ -13,6 +14,9 @@ from forumqa.documents import UnreadableDocument, parse_date
 from forumqa.formats.forum_html.markup import Engine, attr, flat_text, inline_text
 
 _TZ = re.compile(r"(?:UTC|GMT)\s*(?:([+\-\u2212])\s*(\d{1,2})(?::(\d{2}))?)?")
+#: UBB's "All times are ET (US)": a US zone by its initial, whose offset changes with summer time.
+_US_ZONE = re.compile(r"\b([ECMP])T\s*\(US\)")
+_US_ZONES = {"E": "America/New_York", "C": "America/Chicago", "M": "America/Denver", "P": "America/Los_Angeles"}
 _ORDINAL = re.compile(r"(\d)(?:st|nd|rd|th)\b")
 
 _DATE_FORMATS = (
@@ -80,12 +84,23 @@ def page_timezone(soup: BeautifulSoup) -> tzinfo | None:
     text = flat_text(note.parent)
     match = _TZ.search(text)
     if match is None:
-        return None
+        return _us_zone(text)
     sign, hours, minutes = match.groups()
     offset = timedelta(hours=int(hours or 0), minutes=int(minutes or 0))
     if "DST" in text:  # phpBB 3.0 shows "[ DST ]" while summer time adds an hour
         offset += timedelta(hours=1) if sign in (None, "+") else -timedelta(hours=1)
     return timezone(-offset if sign in ("-", "\u2212") else offset)
+
+
+def _us_zone(text: str) -> tzinfo | None:
+    """UBB's named US zone ("ET (US)"), summer time included; None where the system has no time zone database."""
+    match = _US_ZONE.search(text)
+    if match is None:
+        return None
+    try:
+        return ZoneInfo(_US_ZONES[match.group(1)])
+    except ZoneInfoNotFoundError:
+        return None
 
 
 def iso_date(value: str | None, zone: tzinfo | None) -> str | None:

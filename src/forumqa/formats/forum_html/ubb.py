@@ -1,4 +1,5 @@
-"""Ultimate Bulletin Board (UBB.classic 6, Infopop, 2000-2004) topic pages: ultimatebb.cgi?ubb=get_topic.
+"""Ultimate Bulletin Board (UBB.classic 6, Infopop, 2000-2004) topic pages: ultimatebb.cgi?ubb=get_topic, and the
+static topic pages of its predecessor UBB 5 (ubb/Forum3/HTML/002668.html).
 
 UBB marks no post with an id or a class. Each post is a table row of two cells: the poster's (the name in
 `<b>`, "Member # N", the rating) and the message's: the post icon, a small-font line "posted December 18,
@@ -11,11 +12,16 @@ The signature UBB appends under a line of dashes and its "[This message has been
 not the poster's words. A quote is vBulletin 2's form, which copied UBB's: `<blockquote>` with a
 small-font "quote:" label and `<hr>`, then "Originally posted by ana:" and a line break over the quoted
 words, and a closing `<hr>`; it is rewritten into the quote form body.py credits (markup.ruled_quote).
+UBB 5 writes the same row, but its buttons are postings.cgi / ubbmisc.cgi links (`action=editpost&…&ReplyNum=000001`,
+`action=getip&…`), and the byline, the rule and the message's words all sit loose in one `<font>` of the cell: the
+message is what follows the rule there. Its page is static and links to itself only through the "email this page"
+button (`ubbmisc.cgi?action=sendthread&thread=<the page's address>`), which gives the topic's address.
 """
 
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 from bs4.element import NavigableString, PageElement
@@ -24,7 +30,12 @@ from forumqa.formats.forum_html.markup import Engine, Found, attr, flat_text, in
 from forumqa.formats.forum_html.page import iso_date
 
 #: A button of one post: UBB's edit, quote and IP links name the post by its number in the topic.
-_POST_LINK = re.compile(r"[?&]ubb=(?:edit_post|reply|get_ip)\b.*?[?&](?:reply_num|replyto)=(\d+)", re.IGNORECASE)
+_POST_LINK = re.compile(
+    r"[?&](?:ubb=(?:edit_post|reply|get_ip)\b.*?[?&](?:reply_num|replyto)|action=(?:editpost|getip)\b.*?[?&]replynum)=(\d+)",
+    re.IGNORECASE,
+)
+#: UBB 5's "email this page to someone" button, which names the static topic page.
+_SEND_THREAD = re.compile(r"[?&]action=sendthread\b", re.IGNORECASE)
 _TOPIC = re.compile(r"[?&](f|t)=(\w+)")
 #: The line UBB writes between a message and its signature.
 _SIGNATURE_RULE = re.compile(r"^-{10,}$")
@@ -37,6 +48,7 @@ def find(soup: BeautifulSoup) -> list[Found]:
     """Posts: a row whose last cell links to one post's edit, quote or IP button and whose first cell names the poster."""
     found: list[Found] = []
     rows: set[int] = set()
+    static = _static_topic(soup)
     for link in soup.find_all("a", href=_POST_LINK):
         cell = link.find_parent("td")
         row = cell.find_parent("tr") if cell is not None else None
@@ -48,15 +60,25 @@ def find(soup: BeautifulSoup) -> list[Found]:
         if not author or match is None:
             continue
         rows.add(id(row))
-        body = _body(cell)
-        found.append(Found(str(int(match.group(1))), row, body, author, _date(cell), _topic(attr(link, "href"))))
+        rule = cell.find("hr", recursive=False) or cell.find("hr")
+        date = _date(rule)
+        body = _body(cell, rule)
+        url = _topic(attr(link, "href")) or static
+        found.append(Found(str(int(match.group(1))), row, body, author, date, url))
     return found
 
 
-def _body(cell: Tag) -> Tag | None:
-    """The message: the element after the cell's first rule (the byline and buttons come before it)."""
-    rule = cell.find("hr", recursive=False)
-    body = rule.find_next_sibling() if rule is not None else None
+def _body(cell: Tag, rule: Tag | None) -> Tag | None:
+    """The message: UBB 6's element after the cell's first rule (the byline and buttons come before it), or, where
+    the rule sits inside a wrapping `<font>` (UBB 5), that wrapper less the byline and the rule."""
+    if rule is None:
+        return None
+    if rule.parent is not cell and isinstance(rule.parent, Tag):
+        body: PageElement | None = rule.parent
+        for node in [*rule.previous_siblings, rule]:
+            node.extract()
+    else:
+        body = rule.find_next_sibling()
     if not isinstance(body, Tag) or body.name == "hr":
         return None
     _drop_signature(body)
@@ -67,9 +89,9 @@ def _body(cell: Tag) -> Tag | None:
     return body
 
 
-def _date(cell: Tag) -> str | None:
+def _date(rule: Tag | None) -> str | None:
     """The byline before the first rule, "posted December 18, 2001 12:38 AM", less its label (in the board's language)."""
-    byline = cell.find("font", recursive=False)
+    byline = rule.find_previous_sibling("font") if rule is not None else None
     words = inline_text(byline).split()
     for start in range(min(len(words), 3)):
         candidate = " ".join(words[start:])
@@ -86,6 +108,14 @@ def _topic(href: str) -> str | None:
     if "f" not in params or "t" not in params:
         return None
     return f"{href.split('?', 1)[0]}?ubb=get_topic&f={params['f']}&t={params['t']}"
+
+
+def _static_topic(soup: BeautifulSoup) -> str | None:
+    """UBB 5's topic address, from its "email this page" button (`thread=` names the static page)."""
+    link = soup.find("a", href=_SEND_THREAD)
+    query = urlsplit(attr(link, "href")).query if link is not None else ""
+    thread = parse_qs(query).get("thread", [""])[0]
+    return thread if thread.startswith(("http://", "https://")) else None
 
 
 def _drop_signature(body: Tag) -> None:
