@@ -11,7 +11,7 @@ import pytest
 
 from forumqa import ondisk_index
 from forumqa.config import Settings
-from forumqa.generation import VectorFile, read_vector_index, write_vector_index
+from forumqa.generation import VectorFile, index_kind, read_vector_index, write_vector_index
 from forumqa.ondisk_index import LISTS_SUFFIX, build_on_disk, lists_for
 
 pytestmark = pytest.mark.unit
@@ -56,3 +56,9 @@ def test_an_index_built_a_block_at_a_time_holds_each_row_once_and_searching_all_
     found_sims, found = loaded.search(queries, 10)
     assert np.allclose(found_sims, expected_sims, atol=2e-3)  # the same neighbours, up to half precision's ties
     assert (found >= 0).all()
+
+
+def test_asked_for_ivf_a_corpus_too_small_to_train_one_list_is_searched_exactly() -> None:
+    ivf = Settings(index_type="ivf")
+    assert [index_kind(n, ivf) for n in (0, 39, 40)] == ["flat", "flat", "ivf"]
+    assert [index_kind(n, Settings(ann_above=100)) for n in (100, 101)] == ["flat", "ivf"]

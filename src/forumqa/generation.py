@@ -33,7 +33,7 @@ from forumqa.config import IndexType, Settings
 from forumqa.errors import IndexCorruptError
 from forumqa.index_io import reading, reason, writing
 from forumqa.lexical import LexicalIndex
-from forumqa.ondisk_index import ivf_in_memory, map_lists
+from forumqa.ondisk_index import TRAIN_PER_LIST, ivf_in_memory, map_lists
 from forumqa.term_vectors import TermVectors
 
 CURRENT = "CURRENT"
@@ -225,7 +225,10 @@ def _index_size(path: Path) -> tuple[int, int]:
 
 def index_kind(count: int, settings: Settings) -> IndexType:
     """Exact inner product for ordinary corpora; past `ann_above` vectors, where exact search stops being cheap, IVF
-    with its lists on disk (ondisk_index: a build's memory stays bounded), or HNSW where the settings ask for it."""
+    with its lists on disk (ondisk_index: a build's memory stays bounded), or HNSW where the settings ask for it.
+    Fewer vectors than one IVF list trains on (an empty corpus among them) are searched exactly whatever is asked."""
+    if settings.index_type == "ivf" and count < TRAIN_PER_LIST:
+        return "flat"
     if settings.index_type != "auto":
         return settings.index_type
     return "ivf" if count > settings.ann_above else "flat"
