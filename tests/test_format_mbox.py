@@ -1136,3 +1136,56 @@ def test_a_proton_mail_original_message_line_over_a_quoted_reply(tmp_path: Path)
         ("Ivo Marsh", "1", True, "Can we move the firing to later in the week?"),
         ("Tove Lind", "1", True, "The glaze batch arrives on Wednesday morning."),
     ]
+
+
+# ---------------------------------------------------------------- round 8d: Outlook for Mac, GroupWise, The Bat!, "От кого"
+
+
+def test_a_russian_gmail_forward_names_its_writer_in_the_from_whom_field(tmp_path: Path) -> None:
+    """Gmail and Mail.ru in Russian head a forwarded mail's fields with "От кого:" ("from whom")."""
+    body = (
+        "Пересылаю.\n\n---------- Пересылаемое сообщение ----------\nОт кого: Omar Vale <omar@example.org>\n"
+        "Дата: 4 марта 2024 г., 18:10\nТема: Этикетки\nКому: Rhea Lind <rhea@example.org>\n\n\nЭтикетки принесу я.\n"
+    )
+    assert _reply_blocks(tmp_path, body) == ("Пересылаю.", Quote("Этикетки принесу я.", "Omar Vale", None))
+
+
+def test_outlook_for_mac_indented_history_and_delegated_sender(tmp_path: Path) -> None:
+    """Outlook for Mac: a byte order mark before the attribution, "X au nom de Y" in guillemets, the history set in by
+    four spaces with its own `>` quote inside; each level goes to its writer."""
+    body = (
+        "The same happens here with the French layout.\n\nOlivier\n\n"
+        "\ufeffLe 04/03/2024 18:10, « Seeds-list au nom de Omar Vale » <seeds-bounces@example.org au nom de omar@example.org> "
+        "a écrit :\n\n    Adding the people who wrote the keymap code.\n    \n    On 3/4/24 5:00 PM, Ivo Marsh wrote:\n"
+        "    > The AltGr keys do nothing in the viewer.\n    > \n    > Any idea?\n    \n\n"
+        "_______________________________________________\nSeeds mailing list\nhttps://example.org/listinfo/seeds\n"
+    )
+    assert _reply_blocks(tmp_path, body) == (
+        "The same happens here with the French layout.\nOlivier",
+        Quote("Adding the people who wrote the keymap code.", "Omar Vale", None),
+        Quote("The AltGr keys do nothing in the viewer.\nAny idea?", "Ivo Marsh", None),
+    )
+    assert attributed('On 3/4/24, 6:10 PM, "Seeds on behalf of Omar Vale" <seeds@example.org on behalf of omar@example.org> wrote:') == (
+        "Omar Vale",
+        "omar@example.org",
+    )
+
+
+def test_groupwise_attribution_behind_three_marks_heads_a_one_level_quote(tmp_path: Path) -> None:
+    """GroupWise writes ">>> On 04.03.24 at 18:10, <omar@example.org> wrote:" (older: '>>> "Omar Vale" <…> 04.03.24 18:10 >>>')."""
+    new = ">>> On 04.03.24 at 18:10, <omar@example.org> wrote:\n> Labels go on the left.\n\nAgreed.\n"
+    assert _reply_blocks(tmp_path, new) == (Quote("Labels go on the left.", "omar", None), "Agreed.")
+    old = '>>> "Omar Vale" <omar@example.org> 04.03.24 18:10 >>>\n> Labels go on the left.\n\nAgreed.\n'
+    assert _reply_blocks(tmp_path, old) == (Quote("Labels go on the left.", "Omar Vale", None), "Agreed.")
+
+
+def test_the_bats_initials_quote_marks_are_a_quote(tmp_path: Path) -> None:
+    """The Bat! and Supercite mark quoted lines with the writer's initials ("OV> …"); a lone prompt line stays the writer's."""
+    body = "Hello, Omar.\n\nOV> Sow the beans after the last frost.\nOV> Not before.\n\nThanks, will do.\n"
+    assert _reply_blocks(tmp_path, body) == (
+        "Hello, Omar.",
+        Quote("Sow the beans after the last frost.\nNot before.", None, None),
+        "Thanks, will do.",
+    )
+    prompt = "Run this:\n\nPS> Get-Seeds\n\nand tell me what it prints.\n"
+    assert all(isinstance(block, str) for block in _reply_blocks(tmp_path, prompt))

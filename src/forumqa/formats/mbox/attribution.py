@@ -183,13 +183,30 @@ def unmangled(text: str) -> str:
     return _SPACED_BRACKETS.sub(r"<\1>", _MANGLED_BRACKETED.sub(r"<\1@\2>", text))
 
 
+#: Outlook for Mac names a list's delegate "X on behalf of Y", in its languages: "au nom de", "im Auftrag von", "en nombre de"…
+_ON_BEHALF = r"\s+(?:on behalf of|au nom de|im Auftrag von|en nombre de|per conto di|em nome de|namens|w imieniu)\s+"
+_BEHALF_NAME = re.compile(r'"[^"]*?' + _ON_BEHALF + r'([^"]+)"', re.IGNORECASE)
+_BEHALF_ADDRESS = re.compile(r"<[^<>]*?" + _ON_BEHALF + r"([^<>\s]+@[^<>\s]+)>", re.IGNORECASE)
+
+
+def _behalf_of(text: str) -> str:
+    """Outlook for Mac's delegated sender as the writer alone: '"List on behalf of Jane Roe" <list@… on behalf of jane@…>'.
+
+    The list that relayed the mail comes first, the writer after "on behalf of" (« … au nom de … » in French, whose
+    guillemets are quotes too). Read as it stands, the address was the list's bounce address and the name its
+    domain, so the quote went to no one in the thread.
+    """
+    text = text.replace("«", '"').replace("»", '"')
+    return _BEHALF_ADDRESS.sub(r"<\1>", _BEHALF_NAME.sub(r'"\1"', text))
+
+
 def attributed(text: str) -> tuple[str | None, str | None]:
     """(name, address) in "On Sun, Jan 2, 2022 at 6:02 AM Jane Roe <jane@example.org> wrote:" and its cousins.
 
     The cousins: "Yesterday at 15:02, Jane Roe wrote:" (a relative date, no opener), mutt's
     "* Jane Roe <jane@example.org> [2008-03-17 10:35]:" and Horde's "Quoting Jane Roe <jane@example.org>:".
     """
-    text = unmangled(_undashed(text))
+    text = _behalf_of(unmangled(_undashed(text)))
     form = _MUTT.match(text) or _QUOTING.match(text) or _SKREV.match(text)
     schrieb = _SCHRIEB.search(text)
     if form is None and schrieb is None and not _ATTRIBUTION_VERB.search(text):
@@ -220,6 +237,8 @@ def attributed(text: str) -> tuple[str | None, str | None]:
         words = words[clocks[-1] + 1 :]  # "czw., 12 mar 2020 o 15:33 Jane Roe": the name follows the time
         while words and (_DATE_NUMBER.fullmatch(words[0].strip(",.")) or words[0].casefold().strip(",.") in _AFTER_CLOCK):
             words.pop(0)
+    elif clocks and all(_is_date_part(word) or CLOCK.fullmatch(word) for word in words):
+        words = []  # GroupWise's "On 20.06.19 at 14:06, <jane@example.org> wrote:": a date and an address, no name
     while dated and not clocks and words and _is_date_part(words[0]):
         words.pop(0)
     name = " ".join(words).strip("\"' ,")

@@ -96,7 +96,8 @@ def body_lines(message: EmailMessage, label: str, warn: Warn) -> list[str] | Non
     if part is None:
         warn(f"{label}: no text or HTML part; left out")
         return None
-    content = _text(part, label, warn).replace("\r\n", "\n").replace("\r", "\n")
+    # Outlook for Mac starts its attribution with a byte order mark ("\ufeffOn 13/05/20, …"), which hid the "On".
+    content = _text(part, label, warn).replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
     if part.get_content_type() == "text/html":
         lines = _html_lines(content)
     else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email.utils
 import re
+from collections import Counter
 
 from forumqa.formats.mbox.attribution import ADDRESS, CLOCK, Context, attributed, resolve, split_attribution, unmangled
 from forumqa.threads import Quote
@@ -36,9 +37,11 @@ _DASHED_TITLE = re.compile(r"^\s*-{4,}\s*\S[^-]*?\s*-{4,}\s*$")
 #: The fields of a history's header block as Outlook, Windows Mail, Yahoo and others write them in their languages:
 #: From/Von/De/Van/Da/Od/От/Från/Fra/发件人; Sent/Gesendet/Envoyé/Enviada em/Wysłano/Отправлено/发送时间/日期; and the rest.
 #: Gmail's plain-text part of a rich mail writes the fields bold as "*From:*", Zendesk's and other Markdown renderings
-#: as "**From:**"; the stars are not part of the field.
+#: as "**From:**"; the stars are not part of the field. Gmail and Mail.ru in Russian write "От кого:" ("from whom").
 _COLON = r"\**\s*[:：]\**"
-_FROM_FIELD = re.compile(r"^\s*\**(?:From|Von|De|Van|Da|Od|От|Från|Fra|Feladó|发件人|寄件者|差出人)" + _COLON + r"\s*\S", re.IGNORECASE)
+_FROM_FIELD = re.compile(
+    r"^\s*\**(?:From|Von|De|Van|Da|Od|От(?: кого)?|Från|Fra|Feladó|发件人|寄件者|差出人)" + _COLON + r"\s*\S", re.IGNORECASE
+)
 _MAILTO = re.compile(r"\[mailto:([^\]\s]+)\]", re.IGNORECASE)
 _SENT_FIELD = re.compile(
     r"^\s*\**(?:Sent|Date|Gesendet|Datum|Envoyé|Enviado(?: el| em)?|Enviada em|Verzonden|Inviato|Data|Wysłano|Wysłany|Отправлено"
@@ -81,7 +84,51 @@ _INDENTED = re.compile(r"^(?: {2}|\t)")
 
 def blocks(lines: list[str], context: Context) -> list[str | Quote]:
     """A reply's blocks: its own paragraphs, and Quotes of the messages it quotes."""
-    return _items(_settle_escaped_from(lines), context, 0, None, None)
+    return _items(_initials_quotes(_groupwise_attributions(_settle_escaped_from(lines))), context, 0, None, None)
+
+
+#: GroupWise sets its attribution off with ">>>": ">>> On 20.06.19 at 14:06, <jane@example.org> wrote:" (newer), and
+#: '>>> "Jane Roe" <jane@example.org> 16.10.06 16:17 >>>' (older, the date after the sender, closed by ">>>" too).
+_GROUPWISE_MARKS = re.compile(r"^>>>[ \t]*(?P<inner>\S.*?)\s*$")
+_GROUPWISE_OLD = re.compile(r"^(?P<who>.*?<[^<>\s]+@[^<>\s]+>)\s*\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\s+\d{1,2}:\d\d(?::\d\d)?\s*>>>$")
+
+
+def _groupwise_attributions(lines: list[str]) -> list[str]:
+    """GroupWise's ">>>" attribution lines as plain attribution lines over the one-level quote they head.
+
+    Read as marks, the line was a three-level quote of its own and the `>` quote below it went unattributed,
+    to the replier. Only over a shallower quote: inside a three-level quote the line is the quote's text.
+    """
+    out = list(lines)
+    filled = [at for at, line in enumerate(lines) if line.strip()]
+    for number, at in enumerate(filled):
+        marks = _GROUPWISE_MARKS.match(lines[at])
+        following = lines[filled[number + 1]] if number + 1 < len(filled) else ""
+        if marks is None or not 0 < _depth(following) < 3:
+            continue
+        old = _GROUPWISE_OLD.match(marks.group("inner"))
+        text = f"{old.group('who')} wrote:" if old else marks.group("inner")
+        if split_attribution([text])[1] is not None:
+            out[at] = text
+    return out
+
+
+#: The Bat!'s and Supercite's quote marks, the writer's initials before ">": "JN> Then run the graft step."
+_INITIALS_MARK = re.compile(r"^ ?(?P<initials>[A-Z][A-Za-z]{0,3})(?P<marks>>+)(?=[ \t]|$)")
+
+
+def _initials_quotes(lines: list[str]) -> list[str]:
+    """Lines quoted under the writer's initials ("JN> …") as `>` lines, so that they are a quote like any other.
+
+    Read as they stand, The Bat!'s and Supercite's quotes were the replier's own text. Only initials that mark
+    two lines or more: a lone "PS> dir" is a prompt in the writer's own text.
+    """
+    found = [_INITIALS_MARK.match(line) for line in lines]
+    counts = Counter(match.group("initials") for match in found if match)
+    return [
+        match.group("marks") + line[match.end() :] if match and counts[match.group("initials")] > 1 else line
+        for line, match in zip(lines, found, strict=True)
+    ]
 
 
 def _depth(line: str) -> int:
@@ -281,20 +328,40 @@ def _header_block_end(lines: list[str], at: int) -> int:
     return next((i for i in range(start, len(lines)) if not lines[i].strip()), len(lines))
 
 
+def _dedented(lines: list[str]) -> list[str]:
+    """An unquoted history that Outlook for Mac set in by four spaces, back at the margin.
+
+    Outlook for Mac marks the mail it answers by indenting it, `>` lines and all, under "On …, X wrote:".
+    Left indented, the `>` quotes inside it were not seen (a quote mark starts a line) and the quoted
+    writer's quotes went to them; its lines stayed apart as if they were code. Only when every line up to
+    the end (or up to the list footer's rule that the list added below the mail) is set in alike.
+    """
+    first = next((line for line in lines if line.strip()), "")
+    indent = first[: len(first) - len(first.lstrip(" \t"))]
+    if not (indent.startswith("\t") or len(indent) >= 2):
+        return lines
+    end = next((at for at, line in enumerate(lines) if _RULE.match(line) and not line.startswith(indent)), len(lines))
+    if not all(line.startswith(indent) for line in lines[:end] if line.strip()):
+        return lines
+    return [line[len(indent) :] if line.strip() else "" for line in lines[:end]] + lines[end:]
+
+
 def _items(lines: list[str], context: Context, level: int, author: str | None, post: str | None) -> list[str | Quote]:
     """Blocks of a text `level` quotes deep: own text at level 0, Quotes of `author` below, nested levels their own Quotes."""
     found = _unquoted_attribution(lines)
     if found is not None:
         begin, end = found
         inner_author, inner_post = resolve(context, level + 1, *attributed(" ".join(line.strip() for line in lines[begin:end])))
-        return _items(lines[:begin], context, level, author, post) + _items(lines[end:], context, level + 1, inner_author, inner_post)
+        history = _dedented(lines[end:])
+        return _items(lines[:begin], context, level, author, post) + _items(history, context, level + 1, inner_author, inner_post)
     at = _original_message(lines)
     if at is not None and _over_quoted_reply(lines, at):
         return _items(lines[:at] + lines[at + 1 :], context, level, author, post)
     if at is not None:
         header_end = _header_block_end(lines, at)
         inner_author, inner_post = resolve(context, level + 1, *_from_line(lines[at:header_end]))
-        return _items(lines[:at], context, level, author, post) + _items(lines[header_end:], context, level + 1, inner_author, inner_post)
+        history = _dedented(lines[header_end:])
+        return _items(lines[:at], context, level, author, post) + _items(history, context, level + 1, inner_author, inner_post)
     items: list[str | Quote] = []
     runs = _runs(lines)
     width = _wrap_width(lines)
