@@ -112,7 +112,7 @@ class IndexSnapshot:
     chunk_index: faiss.Index
     #: Row i is sentence i's unit vector, mapped from sentences.npy: a question reads a few hundred rows, from the page cache.
     sentence_vectors: np.ndarray
-    #: The same vectors searchable: exact (flat) or HNSW by the rule the chunk index follows (`vector_index`).
+    #: The same vectors searchable: exact (flat), or IVF on disk (or HNSW) by the rule the chunk index follows (`index_kind`).
     sentence_index: faiss.Index
     chunk_lexical: LexicalIndex
     sentence_lexical: LexicalIndex
@@ -225,7 +225,8 @@ def _load_generation(generation: Path, settings: Settings, dimension: int | None
 
 def _sentence_index(generation: Path, sentence_vectors: np.ndarray, settings: Settings) -> faiss.Index:
     """A generation written before sentences.faiss existed gets its index built here, in memory, until the next build
-    writes one: quick for the exact index, minutes for HNSW over hundreds of thousands of sentences."""
+    writes one: quick for the exact index, longer for an approximate one over hundreds of thousands of sentences (the
+    IVF index is then built in memory)."""
     if (generation / SENTENCE_INDEX).exists():
         return read_vector_index(generation / SENTENCE_INDEX, settings)
     return vector_index(np.ascontiguousarray(sentence_vectors, dtype=np.float32), settings)
