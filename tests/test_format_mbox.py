@@ -1189,3 +1189,40 @@ def test_the_bats_initials_quote_marks_are_a_quote(tmp_path: Path) -> None:
     )
     prompt = "Run this:\n\nPS> Get-Seeds\n\nand tell me what it prints.\n"
     assert all(isinstance(block, str) for block in _reply_blocks(tmp_path, prompt))
+
+
+def test_address_wrote_on_the_mails_date_credits_the_recipient_by_name(tmp_path: Path) -> None:
+    """Claws Mail users write "omar@example.org wrote on Mon, 4 Mar 2024 18:10:05 +0000:"; the To header names him."""
+    path = tmp_path / "reply.eml"
+    path.write_text(
+        "From: Rhea Lind <rhea@example.org>\nTo: Omar Vale <omar@example.org>\nSubject: Re: Seed swap\n"
+        "Date: Tue, 5 Mar 2024 09:00:00 +0000\nMessage-ID: <r1@example.org>\nContent-Type: text/plain; charset=utf-8\n\n"
+        "Hi Omar,\n\nomar@example.org wrote on Mon, 4 Mar 2024 18:10:05 +0000:\n\n> Labels go on the left.\n\nAgreed.\n",
+        encoding="utf-8",
+    )
+    (thread,) = mbox.read(path, print)
+    assert tuple(thread.posts[0].blocks) == ("Hi Omar,", Quote("Labels go on the left.", "Omar Vale", None), "Agreed.")
+    assert attributed("Omar Vale wrote on Mon, Mar 4, 2024 at 6:10 PM:") == ("Omar Vale", None)
+    assert split_attribution(["I wrote on Monday:"]) == (["I wrote on Monday:"], None)  # prose, no date: the writer's
+
+
+def test_a_flowed_attribution_does_not_widen_the_quotes_wrap(tmp_path: Path) -> None:
+    """format=flowed joins a long attribution into one line; the quoted writer's hard-wrapped lines still join up."""
+    body = (
+        "Am 2024-03-05 08:00, schrieb Omar Vale:\n"
+        "> On Mon, Mar 4, 2024 at 6:10 PM Ivo Marsh with a rather long name \n"
+        "> <ivo@example.org> wrote:\n"
+        ">> Labels go on the left.\n"
+        "> \n"
+        "> I planted the early beans along the fence as you suggested, next to\n"
+        "> the old shed.\n"
+        "> The peas went in last week and they came up well. Thanks for that.\n\n"
+        "Good to hear.\n"
+    )
+    blocks = _reply_blocks(tmp_path, body, "text/plain; format=flowed")
+    assert blocks[1] == Quote(
+        "I planted the early beans along the fence as you suggested, next to the old shed.\n"
+        "The peas went in last week and they came up well. Thanks for that.",
+        "Omar Vale",
+        None,
+    )

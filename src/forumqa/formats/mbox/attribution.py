@@ -16,14 +16,22 @@ from forumqa.formats.mbox.headers import Head, is_via_list, without_via
 
 #: Lotus Notes puts the date after the verb: "Jane Roe <jane@example.org> wrote on 07/12/2006 06:24:14 PM:" (or
 #: "05.03.2012 11:26:08:"); the date is digits, separators and AM/PM, so prose ("wrote on the list:") is not one.
-_NOTES_DATE = r"(?:\s+on\s+\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?:\s+\d{1,2}:\d\d(?::\d\d)?(?:\s*[AP]M)?)?)?"
+_NOTES_DATE = r"\s+on\s+\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?:\s+\d{1,2}:\d\d(?::\d\d)?(?:\s*[AP]M)?)?"
+#: Some Claws Mail and mutt users write the mail's own Date after the verb: "jane@example.org wrote on Thu, 9 Mar 2023
+#: 10:12:24 +0000:", "Jane Roe wrote on Mon, Feb 3, 2020 at 9:05 AM:"; a day, a month name and a time of day tell it from
+#: prose ("wrote on Monday:", "wrote on the list:").
+_MAILDATE_AFTER = (
+    r"\s+on\s+(?:[A-Za-z]{3,9},?\s+)?(?:\d{1,2}\s+[A-Za-z]{3,9}\.?|[A-Za-z]{3,9}\.?\s+\d{1,2},?)\s+\d{4},?"
+    r"(?:\s+at)?\s+\d{1,2}:\d\d(?::\d\d)?(?:\s*[AP]M)?(?:\s+(?:[+-]\d{4}|[A-Z]{2,5}))*(?:\s+\([^()]*\))?"
+)
+_DATE_AFTER_VERB = f"(?:{_NOTES_DATE}|{_MAILDATE_AFTER})?"
 #: Evolution in Czech puts it there too, after "v": "Jane Roe píše v Út 24. 07. 2012 v 20:48 +0100:"; only with a time
 #: of day, so that prose ("V návodu se píše v bodě 2:", "it says in point 2:") stays the writer's.
 _EVOLUTION_CS = r"píše(?:\s+v\s+(?=.*\d{1,2}:\d\d).*?)?"
 _ATTRIBUTION_VERB = re.compile(
     r"\s*\b(?:(?:wrote|writes|said|a écrit|escribió|escreveu|ha scritto|schreef|skrev|kirjoitti|(?:ezt\s+)?írta"
     r"|napisał(?:\(a\)|a)?|napsal(?:\(a\)|a)?|pisze|пишет|написал(?:\(а\)|а)?|написав|написала)"
-    + _NOTES_DATE
+    + _DATE_AFTER_VERB
     + "|"
     + _EVOLUTION_CS
     + r")\s*:\s*$",
@@ -115,6 +123,9 @@ class People:
                 name = self._spelling.setdefault(_name_key(head.name), head.name)
                 if head.address:
                     self._by_address.setdefault(head.address, name)
+        for head in heads:  # a recipient's name only where no mail of theirs gives one: senders name themselves best
+            for recipient, address in head.recipients:
+                self._by_address.setdefault(address, self._spelling.get(_name_key(recipient), recipient))
 
     def name(self, name: str | None, address: str | None) -> str | None:
         """The name a person goes by; None for a list that hid them ("Users list <users@…> wrote:" is no one's name)."""
@@ -261,8 +272,8 @@ def _could_be_name(name: str) -> bool:
     return words[0] not in _NOT_A_NAME_START and not any(word in _PRONOUNS for word in words)
 
 
-def _ends_attribution(line: str) -> bool:
-    """The line ends with an attribution's verb, or is a whole mutt or Horde attribution."""
+def ends_attribution(line: str) -> bool:
+    """The line ends with an attribution's verb, or is a whole mutt or Horde attribution: it says who wrote the quote below."""
     line = unmangled(_undashed(line))
     if _ATTRIBUTION_VERB.search(line) or _SCHRIEB.search(line) or _MUTT.match(line):
         return True
@@ -297,7 +308,7 @@ def split_attribution(lines: list[str]) -> tuple[list[str], str | None]:
     end = len(lines) - 1
     while end >= 0 and (not lines[end].strip() or _SNIP.match(lines[end])):
         end -= 1
-    if end < 0 or not _ends_attribution(lines[end]):
+    if end < 0 or not ends_attribution(lines[end]):
         return lines, None
     start = end
     if not (_opens(lines[end]) or _MUTT.match(lines[end]) or _QUOTING.match(lines[end])):

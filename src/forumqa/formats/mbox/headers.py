@@ -69,6 +69,9 @@ class Head:
     date: str | None
     url: str | None  # "mid:<Message-ID>" (RFC 2392): finds the mail in any archive or mail client
     masked_by: tuple[str | None, str] | None = None  # (name, posting address) a list wrote into From: in the sender's place
+    #: (display name, address) of To and Cc: the names of people an attribution names by address alone
+    #: ("jane@example.org wrote on …:") when they wrote nothing in the file themselves.
+    recipients: tuple[tuple[str, str], ...] = ()
 
 
 def message_file(box: mailbox.mbox | None, path: Path, key: str) -> IO[bytes]:
@@ -116,6 +119,16 @@ def sender(value: str) -> tuple[str | None, str | None]:
     name, address = email.utils.parseaddr(value)
     name = _VIA_LIST.sub("", _decoded(name)).strip("\"' ")
     return (name if name and "@" not in name else None), (address.lower() or None)
+
+
+def recipients(to: str, cc: str) -> tuple[tuple[str, str], ...]:
+    """(display name, address) of each named To/Cc recipient; the address is split off before RFC 2047 decoding."""
+    named = []
+    for name, address in email.utils.getaddresses([to, cc]):
+        name = _decoded(name).strip("\"' ")
+        if name and address and "@" not in name and not is_via_list(name):
+            named.append((name, address.lower()))
+    return tuple(named)
 
 
 def _unmasked(from_value: str, list_post: str) -> tuple[str | None, str | None, tuple[str | None, str] | None]:
@@ -188,7 +201,8 @@ def _read_head(box: mailbox.mbox | None, path: Path, key: str, index: int, last_
     date = when.isoformat(timespec="seconds") if when else None
     stamp = when.timestamp() if when else last_when
     subject, is_reply = normalise_subject(raw_subject), bool(_REPLY_PREFIX.match(raw_subject))
-    return Head(key, index, msgid, refs, subject, is_reply, name, address, stamp, date, url, masked_by)
+    named = recipients(_header(headers, "To"), _header(headers, "Cc"))
+    return Head(key, index, msgid, refs, subject, is_reply, name, address, stamp, date, url, masked_by, named)
 
 
 def scan(box: mailbox.mbox | None, path: Path, warn: Warn) -> list[Head]:

@@ -12,7 +12,16 @@ import email.utils
 import re
 from collections import Counter
 
-from forumqa.formats.mbox.attribution import ADDRESS, CLOCK, Context, attributed, resolve, split_attribution, unmangled
+from forumqa.formats.mbox.attribution import (
+    ADDRESS,
+    CLOCK,
+    Context,
+    attributed,
+    ends_attribution,
+    resolve,
+    split_attribution,
+    unmangled,
+)
 from forumqa.threads import Quote
 
 _QUOTE_MARKS = re.compile(r"^(?:>[ \t]?)+")
@@ -179,8 +188,16 @@ def _strip_boilerplate(lines: list[str]) -> list[str]:
 
 
 def _wrap_width(lines: list[str]) -> int:
-    """The column a mailer wrapped this level's lines at, judged by its longest line of several words."""
-    return max([60, *(len(line.rstrip()) for line in lines if " " in line.strip() and not _QUOTE_MARKS.match(line))])
+    """The column a mailer wrapped this level's lines at, judged by its longest line of several words.
+
+    An attribution counts only where the level has less than two other lines to tell by: a mailer writes
+    it whole however long it runs, and format=flowed's unwrapping joins it back from two lines, so it
+    would make the width too wide and keep a quote's hard-wrapped lines ("…is done already in" / "the
+    library core.") apart. A lone line ("Tested-by: …" over "Thanks") tells no width of its own.
+    """
+    text = [line for line in lines if " " in line.strip() and not _QUOTE_MARKS.match(line)]
+    prose = [line for line in text if not ends_attribution(line)]
+    return max([60, *(len(line.rstrip()) for line in (prose if len(prose) >= 2 else text))])
 
 
 def _paragraphs(lines: list[str], width: int) -> str:
