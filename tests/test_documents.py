@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from forumqa.documents import Document, UnreadableDocument, make_doc_id, parse_date
+from forumqa.documents import Document, Section, UnreadableDocument, make_doc_id, parse_date
 from forumqa.errors import NoDocumentsError
 from forumqa.loading import load_documents, read_file
 
@@ -133,3 +133,13 @@ def test_doc_ids_are_stable_and_path_derived() -> None:
 )
 def test_parse_date(line: str, expected: str | None) -> None:
     assert parse_date(line) == expected
+
+
+def test_a_document_whose_sections_moved_under_the_same_text_is_changed_for_a_rebuild() -> None:
+    """A rebuild reuses an unchanged document's sentences, and a sentence records its section: a reader that now
+    credits a quote to its writer changes no text, only sections, and must not leave the old records in place."""
+    text = "Kiln notes\n> ana wrote:\n> Fire slowly.\nAgreed."
+    before = Document("d", "d.json", "Kiln notes", None, text, (Section(24, 36, author="ben"), Section(37, 44, author="ben")))
+    after = Document("d", "d.json", "Kiln notes", None, text, (Section(24, 36, author="ana", quoted=True), Section(37, 44, author="ben")))
+    assert before.content_hash != after.content_hash
+    assert before.content_hash == Document("d", "elsewhere", "Kiln notes", None, text, before.sections).content_hash

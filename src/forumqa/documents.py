@@ -40,7 +40,13 @@ class Document:
 
     @property
     def content_hash(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        """What a rebuild compares to reuse a document's sentences and chunks: its text and its sections. A sentence
+        records the section it lies in, so a document whose text stayed while its sections moved (a reader that now
+        credits a quote to its writer, an answer newly accepted) must be split again, not reuse the old records."""
+        digest = hashlib.sha256(self.text.encode("utf-8"))
+        for section in self.sections:
+            digest.update(repr(section).encode("utf-8"))
+        return digest.hexdigest()
 
 
 @dataclass(frozen=True)
