@@ -24,6 +24,7 @@ import math
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import faiss
 import numpy as np
@@ -74,9 +75,10 @@ def ivf_in_memory(vectors: np.ndarray, nprobe: int) -> faiss.Index:
 def build_on_disk(vectors_path: Path, lists: Path, nprobe: int) -> faiss.Index:
     """The index over the float32 .npy at `vectors_path`, its lists written to `lists` (`<index file>.ivfdata`);
     the caller writes the index file itself."""
-    count, dimension = _shape(vectors_path)
+    with vectors_path.open("rb") as file:
+        count, dimension = _shape(file)
     index = empty_ivf(count, dimension, nprobe)
-    index.train(_sample(vectors_path, count))
+    index.train(_sample(vectors_path, count, dimension))
     assigned = np.empty(count, dtype=np.int32)
     for start, block in _blocks(vectors_path):
         assigned[start : start + len(block)] = index.quantizer.search(block, 1)[1][:, 0]
@@ -119,28 +121,26 @@ def _sample_rows(count: int) -> np.ndarray:
     return np.sort(np.random.default_rng(_SAMPLE_SEED).choice(count, wanted, replace=False))
 
 
-def _shape(path: Path) -> tuple[int, int]:
-    with path.open("rb") as file:
-        np.lib.format.read_magic(file)
-        count, dimension = np.lib.format.read_array_header_1_0(file)[0]
+def _shape(file: BinaryIO) -> tuple[int, int]:
+    """Rows and dimension from a .npy file's header; the file is left at its first row."""
+    np.lib.format.read_magic(file)
+    count, dimension = np.lib.format.read_array_header_1_0(file)[0]
     return int(count), int(dimension)
 
 
 def _blocks(path: Path) -> Iterator[tuple[int, np.ndarray]]:
     """(first row, rows) of a float32 .npy, `READ_ROWS` rows at a time, read rather than mapped."""
-    count, dimension = _shape(path)
     with path.open("rb") as file:
-        np.lib.format.read_magic(file)
-        np.lib.format.read_array_header_1_0(file)
+        count, dimension = _shape(file)
         for start in range(0, count, READ_ROWS):
             rows = min(READ_ROWS, count - start)
             yield start, np.fromfile(file, dtype=np.float32, count=rows * dimension).reshape(rows, dimension)
 
 
-def _sample(path: Path, count: int) -> np.ndarray:
+def _sample(path: Path, count: int, dimension: int) -> np.ndarray:
     """The training rows of the file (`_sample_rows`), picked as the file is read."""
     rows = _sample_rows(count)
-    sample = np.empty((len(rows), _shape(path)[1]), dtype=np.float32)
+    sample = np.empty((len(rows), dimension), dtype=np.float32)
     taken = 0
     for start, block in _blocks(path):
         inside = rows[(rows >= start) & (rows < start + len(block))] - start

@@ -134,6 +134,17 @@ def mark_quote(tag: Tag, author: str | None, post: str | None) -> None:
         tag.attrs["data-source"] = f"post: {post}"
 
 
+def headed_quote(box: Tag, heading: Tag | None, author: str | None, post: str | None) -> None:
+    """A quote whose writer is named in a heading element (FluxBB's `<cite>`, Discourse's `div.title`) over its words
+    in an inner `<blockquote>`, rewritten by `mark_quote`: the heading gone, the inner blockquote unwrapped."""
+    if heading is not None:
+        heading.decompose()
+    inner = box.find("blockquote", recursive=False)
+    if isinstance(inner, Tag):
+        inner.unwrap()
+    mark_quote(box, author, post)
+
+
 def ruled_quote(block: Tag, author: Callable[[list[PageElement]], str | None]) -> None:
     """UBB.classic's quote, which vBulletin 2 copied: <blockquote><font size=1>quote:</font><hr>Originally posted by
     ana:<br>words<hr></blockquote>, rewritten by `mark_quote` less its label, rules and attribution line. `author`

@@ -17,7 +17,7 @@ import re
 
 from bs4 import BeautifulSoup, Tag
 
-from forumqa.formats.forum_html.markup import Engine, Found, attr, classes, flat_text, inline_text, mark_quote, name_of, own
+from forumqa.formats.forum_html.markup import Engine, Found, attr, classes, flat_text, headed_quote, inline_text, mark_quote, name_of, own
 
 _POST_ID = re.compile(r"^p(\d+)$")
 #: Furniture inside a message: the "Last edited by ana (date)" note.
@@ -55,13 +55,8 @@ def _tidy(body: Tag) -> None:
         chrome.decompose()
     for box in reversed(body.select("div.quotebox")):  # FluxBB; innermost first: an outer quote holds nested ones
         cite = box.find("cite", recursive=False)
-        name = name_of(flat_text(cite)) if isinstance(cite, Tag) else None
-        if isinstance(cite, Tag):
-            cite.decompose()
-        inner = box.find("blockquote", recursive=False)
-        if isinstance(inner, Tag):
-            inner.unwrap()
-        mark_quote(box, name, None)
+        cite = cite if isinstance(cite, Tag) else None
+        headed_quote(box, cite, name_of(flat_text(cite)) if cite is not None else None, None)
     for block in reversed(body.select("blockquote")):  # PunBB 1.2: blockquote > div.incqbox > h4 "ana wrote:"
         if block.has_attr("data-quote"):
             continue

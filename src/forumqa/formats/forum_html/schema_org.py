@@ -28,7 +28,7 @@ from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, Tag
 
-from forumqa.formats.forum_html.markup import Engine, Found, attr, flat_text, inline_text, mark_quote, name_of, own, post_in
+from forumqa.formats.forum_html.markup import Engine, Found, attr, flat_text, headed_quote, inline_text, mark_quote, name_of, own, post_in
 from forumqa.formats.forum_html.page import page_url
 
 _FORUM_POSTING = "schema.org/discussionforumposting"
@@ -187,12 +187,7 @@ def _discourse_quote(aside: Tag, topic: str | None) -> None:
     said = " ".join(title.find_all(string=True, recursive=False)) if isinstance(title, Tag) else ""
     author = attr(aside, "data-username") or said.strip().rstrip(":").strip()
     post = attr(aside, "data-post") if attr(aside, "data-topic") in ("", topic or "") else None
-    if isinstance(title, Tag):
-        title.decompose()
-    inner = aside.find("blockquote", recursive=False)
-    if isinstance(inner, Tag):
-        inner.unwrap()
-    mark_quote(aside, author, post)
+    headed_quote(aside, title if isinstance(title, Tag) else None, author, post)
 
 
 def _invision_quote(block: Tag) -> None:
