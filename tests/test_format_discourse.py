@@ -141,7 +141,7 @@ def test_lists_headings_code_and_non_ascii_survive() -> None:
     document, _ = _read(TOPIC)
     assert "Setup\nMy tipping-bucket gauge" in document.text
     assert "\nMounted on a fence post, 1.5 m high\nFirmware 2.4.1\n" in document.text
-    assert "for tip in range(50):\npour(ml=5.0)" in document.text
+    assert "for tip in range(50):\n    pour(ml=5.0)\n    log(tip)\n" in document.text  # a code block keeps its indentation
     for words in ("Last night’s shower", "Danke für die Hilfe! 🌧️", "雪の多い地域では"):
         assert words in document.text
 

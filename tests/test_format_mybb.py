@@ -75,7 +75,7 @@ def test_quotes_are_credited_to_the_quoted_member_and_post() -> None:
 def test_code_boxes_keep_their_lines_without_their_titles() -> None:
     document = read_clean(PAGE)
     code = [document.text[s.start : s.end] for s in document.sections if s.post in ("3305", "3310")]
-    assert "frost_guard:\non_below: 3C\noff_above: 6C\nmax_watts: 1200" in code
+    assert "frost_guard:\n  on_below: 3C\n  off_above: 6C\n  max_watts: 1200" in code  # &nbsp; indentation kept as spaces
     assert "$limit = 16 * 0.8;\n$ok = $amps < $limit;" in code
 
 

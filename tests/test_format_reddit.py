@@ -15,7 +15,7 @@ from forumqa.documents import Document, Skipped, UnreadableDocument
 from forumqa.formats import THREAD_FORMATS, discord, discourse, reddit
 from forumqa.formats.reddit import Segment, Source, attribute, markdown_segments
 from forumqa.loading import read_file
-from forumqa.threads import Post, Quote, Thread
+from forumqa.threads import Code, Post, Quote, Thread
 
 pytestmark = pytest.mark.unit
 
@@ -290,3 +290,11 @@ def test_missing_comments_advice_names_only_files_the_reader_takes() -> None:
     (more,) = [w.reason for w in warnings if "not in the file" in w.reason]
     assert "7 comments not in the file (behind 3 'load more comments' links)" in more
     assert "morechildren" not in more and "<permalink>.json" in more
+
+
+def test_fenced_and_indented_code_blocks_keep_their_indentation() -> None:
+    body = "Mine:\n\n```\nif disk.idle():\n    disk.spin_down()\n```\n\nor indented:\n\n    sleep 600\n      && hdparm -y /dev/sdb\n"
+    found = markdown_segments(body)
+    code = ["if disk.idle():\n    disk.spin_down()", "sleep 600\n  && hdparm -y /dev/sdb"]
+    assert [s.text for s in found] == ["Mine:", code[0], "or indented:", code[1]]
+    assert [isinstance(s.text, Code) for s in found] == [False, True, False, True]

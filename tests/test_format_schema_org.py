@@ -289,7 +289,7 @@ def test_microdata_board_quotes_are_credited_to_the_quoted_writer() -> None:
     # "Here is the log ...:" names nobody: the line is Zoë's, the paste under it her outside material
     assert "Here is the log from my tracking test:" in zoe
     assert ("Zoë Ferreira", "5503", "top wheel tilted 2 turns, blade centred on crown") in _quoted(document)
-    assert "angle drift\n0 3 mm\n2 deg 0 mm" in document.text
+    assert "angle  drift\n0      3 mm\n2 deg  0 mm" in document.text
 
 
 def test_microdata_board_threaded_reply_and_furniture() -> None:

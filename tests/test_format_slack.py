@@ -11,7 +11,7 @@ import pytest
 from forumqa.documents import Document, Skipped, UnreadableDocument
 from forumqa.formats import FOLDER_FORMATS, THREAD_FORMATS, slack
 from forumqa.loading import _head, load_documents, read_file
-from forumqa.threads import Quote
+from forumqa.threads import Code, Quote
 
 pytestmark = pytest.mark.unit
 
@@ -454,3 +454,9 @@ def test_a_canvas_is_titled_by_its_name_and_a_message_linked_into_it_is_a_quote_
         ("Kofi", "1700000000.000100", None, "Fire the celadon to cone 10, never higher.", True),
         ("Ines Baptiste", "1700000700.000400", "1700000600.000300", "Worth testing on a tile first.", False),
     ]
+
+
+def test_a_code_block_keeps_its_indentation() -> None:
+    blocks = slack.message_blocks("run this:\n```\nfor host in a b; do\n    ping -c1 $host\ndone\n```", PEOPLE)
+    assert blocks == ["run this:", "for host in a b; do\n    ping -c1 $host\ndone"]
+    assert isinstance(blocks[1], Code)

@@ -19,6 +19,7 @@ from forumqa.formats import THREAD_FORMATS, stackexchange
 from forumqa.index import build_index, load_index
 from forumqa.loading import _head, read_file
 from forumqa.testing import FakeEmbedder
+from forumqa.threads import Code
 
 pytestmark = pytest.mark.unit
 
@@ -351,3 +352,9 @@ def test_real_askubuntu_dump() -> None:
     ruby = documents["askubuntu_posts/q95"]
     assert quoted(ruby)[0] == "purge"
     assert quoted(ruby)[1].startswith("purge is identical to remove except that packages are removed and purged")
+
+
+def test_a_code_block_keeps_its_indentation() -> None:
+    blocks = stackexchange.body_blocks("<p>Use:</p>\n<pre><code>def fix(path):\n    return path.resolve()\n</code></pre>")
+    assert blocks == ("Use:", "def fix(path):\n    return path.resolve()")
+    assert isinstance(blocks[1], Code)

@@ -16,7 +16,7 @@ from forumqa.documents import Document, Skipped, UnreadableDocument
 from forumqa.formats import THREAD_FORMATS, telegram
 from forumqa.formats.reddit import Segment
 from forumqa.loading import load_documents, read_file
-from forumqa.threads import Post, Quote, Thread, clean_block
+from forumqa.threads import Code, Post, Quote, Thread, clean_block
 
 pytestmark = pytest.mark.unit
 
@@ -431,3 +431,9 @@ def test_the_loader_reads_the_folder_with_exact_sections_and_no_quoted_words_cre
             else:  # outside material: the thread model keeps it with whoever brings it in, marked quoted
                 kept_by_the_quoter.append(text)
     assert kept_by_the_quoter == ["Works may overrun in wet weather."]
+
+
+def test_a_pre_part_keeps_its_indentation() -> None:
+    found = telegram.segments(["try:\n", {"type": "pre", "text": "while true; do\n  uptime\ndone\n", "language": "sh"}])
+    assert found == [Segment("try:"), Segment("while true; do\n  uptime\ndone")]
+    assert found is not None and isinstance(found[1].text, Code)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from export_checks import assert_sections_exact, covering, head_of, read_clean
 from forumqa.formats import SUPPORTED, THREAD_FORMATS, forum_html, mail_html, telegram_html
 from forumqa.loading import load_documents
-from forumqa.threads import Post, Quote, Thread
+from forumqa.threads import Code, Post, Quote, Thread
 
 pytestmark = pytest.mark.unit
 
@@ -161,3 +162,11 @@ def test_load_documents_reads_the_folder_with_exact_sections() -> None:
 def test_read_file_gives_one_clean_document() -> None:
     document = read_clean(PAGE)
     assert document.date == "2024-03-05T08:15:02+01:00"
+
+
+def test_a_pre_block_keeps_its_indentation() -> None:
+    text = BeautifulSoup('<div class="text">Config:<pre>server:\n  port: 8080\n</pre>done</div>', "html.parser").div
+    assert text is not None
+    found = telegram_html.segments(text)
+    assert [s.text for s in found] == ["Config:", "server:\n  port: 8080", "done"]
+    assert isinstance(found[1].text, Code)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from forumqa.chunking import split_sentences
 from forumqa.documents import Document
-from forumqa.threads import Post, Quote, Thread, documents_of, to_document
+from forumqa.threads import Code, Post, Quote, Thread, documents_of, to_document
 
 pytestmark = pytest.mark.unit
 
@@ -103,3 +104,34 @@ def test_a_quote_of_a_post_missing_from_the_export_is_never_credited_to_the_repl
     document = to_document(thread(Post((quote, "Done, it is there now."), author="kit", post="t1_reply")), "t", "x.json")
     assert document is not None
     assert credited(document)[0] == (None, quote.text, True)
+
+
+def test_code_keeps_its_indentation_and_spacing_and_each_line_is_quotable_exactly() -> None:
+    script = Code("\n    def drain(tank):\n        while tank.level > 0:\n\n            tank.open(valve=2)   # slowly\n    \n")
+    document = to_document(
+        thread(Post(("Try this loop:", script, "It  empties  the tank."), author="ana", post="1")),
+        "t",
+        "t.json",
+    )
+    assert document is not None
+    # the shared margin and the blank lines go; inner indentation and spacing stay; prose is still folded
+    laid_out = "\nTry this loop:\ndef drain(tank):\n    while tank.level > 0:\n        tank.open(valve=2)   # slowly\nIt empties the tank."
+    assert laid_out in document.text
+    assert [text for _, text, _ in credited(document)][1].startswith("def drain(tank):")
+    lines = [s.text for s in split_sentences(document)]
+    assert "tank.open(valve=2)   # slowly" in lines
+    for sentence in split_sentences(document):
+        assert document.text[sentence.start : sentence.end] == sentence.text
+
+
+def test_code_that_opens_indented_starts_its_span_at_its_first_word() -> None:
+    document = to_document(thread(Post((Code("  x = 1\ny = 2"),), author="ana", post="1")), "t", "t.json")
+    assert document is not None
+    assert credited(document) == [("ana", "x = 1\ny = 2", False)]
+    assert "\n  x = 1\ny = 2" in document.text
+
+
+def test_no_break_spaces_in_code_are_spaces_and_a_str_operation_on_code_makes_prose_again() -> None:
+    document = to_document(thread(Post((Code("limits:\n\xa0\xa0max: 3"), Code("a   b").upper()), author="ana")), "t", "t.json")
+    assert document is not None
+    assert "limits:\n  max: 3\nA B" in document.text

@@ -9,6 +9,7 @@ every format alike.
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,9 +29,21 @@ class Quote:
     post: str | None = None
 
 
+class Code(str):
+    """Preformatted lines (a code box, a `pre`, a fenced block), kept with their indentation and spacing.
+
+    A str, like markupsafe's Markup, so that every reader's handling of a post's own paragraphs
+    (grouping, quote detection, own-words matching) applies to code unchanged; only the layout
+    (`to_document`) tells it apart. A str method's result is a plain str again: a reader wraps
+    the finished text, and a block that lost the mark on the way is only laid out as prose.
+    """
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True)
 class Post:
-    """One message. `blocks` keeps the post's own paragraphs (str) and its quotes in reading order."""
+    """One message. `blocks` keeps the post's own paragraphs (str, or Code) and its quotes in reading order."""
 
     blocks: tuple[str | Quote, ...]
     author: str | None = None
@@ -55,9 +68,18 @@ class Thread:
 
 
 def clean_block(text: str) -> str:
-    """One paragraph per line, spaces folded, no blank lines: the splitter treats a line as a paragraph."""
-    lines = (" ".join(line.split()) for line in text.replace("\r", "\n").split("\n"))
-    return "\n".join(line for line in lines if line)
+    """One paragraph per line, spaces folded, no blank lines: the splitter treats a line as a paragraph.
+
+    Code keeps its indentation and inner spacing (a Python block, an aligned table of output), less
+    the margin every line shares; only trailing spaces and blank lines go.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if isinstance(text, Code):
+        # boards indent code with no-break spaces (&nbsp;), which are spaces to whoever copies the code
+        lines = textwrap.dedent("\n".join(line.replace("\xa0", " ").rstrip() for line in lines)).split("\n")
+    else:
+        lines = [" ".join(line.split()) for line in lines]
+    return "\n".join(line for line in lines if line.strip())
 
 
 _FOLD = re.compile(r"[\W_]+")
@@ -142,8 +164,8 @@ def to_document(thread: Thread, doc_id: str, source: str) -> Document | None:
             if not text:
                 continue
             if isinstance(block, str):
-                start = add(text + "\n")
-                sections.append(replace(own, start=start, end=start + len(text)))
+                start = add(text + "\n") + len(text) - len(text.lstrip())  # code may open indented
+                sections.append(replace(own, start=start, end=start + len(text.lstrip())))
                 continue
             repeat = _is_repeat(block, post_ids, others) or _folded(text) in seen_quotes
             seen_quotes.add(_folded(text))

@@ -20,7 +20,7 @@ from bs4 import BeautifulSoup
 from bs4.element import CData, NavigableString, Tag
 
 from forumqa.documents import UnreadableDocument, parse_date
-from forumqa.threads import Post, Quote, Thread, ThreadFormat, Warn
+from forumqa.threads import Code, Post, Quote, Thread, ThreadFormat, Warn
 
 #: Elements that end a line of text: paragraphs, list items, headings, table rows.
 _BLOCK_TAGS = frozenset(
@@ -138,7 +138,7 @@ def _walk(node: Tag, out: _Blocks, topic_id: str | None) -> None:
             for item in _quote_items(child, None, None, topic_id):
                 out.add(item)
         elif name == "pre":
-            out.add(child.get_text())  # a code block keeps its lines
+            out.add(Code(child.get_text()))  # a code block keeps its lines and indentation
         elif name in _CELL_TAGS:
             out.text(" ")
             _walk(child, out, topic_id)

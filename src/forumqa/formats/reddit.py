@@ -25,7 +25,7 @@ from markdown_it.token import Token
 
 from forumqa.documents import UnreadableDocument
 from forumqa.formats.discourse import load_json
-from forumqa.threads import Post, Quote, Thread, ThreadFormat, Warn
+from forumqa.threads import Code, Post, Quote, Thread, ThreadFormat, Warn
 
 # ---------------------------------------------------------------- markdown → text
 
@@ -90,7 +90,7 @@ def markdown_segments(
         elif token.type in ("fence", "code_block"):
             flush()
             if token.content.strip():
-                segments.append(Segment(token.content.rstrip("\n"), depth))
+                segments.append(Segment(Code(token.content.rstrip("\n")), depth))
         elif token.type == "list_item_open":
             number = f"{token.info}{token.markup} " if token.info else ""
         elif token.type == "tr_open":

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from forumqa.documents import UnreadableDocument
-from forumqa.threads import Post, Quote, Thread, ThreadFormat, Warn
+from forumqa.threads import Code, Post, Quote, Thread, ThreadFormat, Warn
 
 _DAY_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.json$")
 #: A mention token, `<@U123>` or an old export's `<@U123|login>`, standing for a whole field.
@@ -240,7 +240,7 @@ def message_blocks(raw: str, people: Names) -> list[str | Quote]:
     for index, part in enumerate(_CODE_FENCE.split(raw)):
         if index % 2:
             if code := _unescape(part).strip("\n"):
-                blocks.append(code)
+                blocks.append(Code(code))
             continue
         lines: list[tuple[bool, str]] = []
         rest_quoted = False  # after ">>>" the rest of the message is quoted

@@ -24,7 +24,7 @@ from bs4 import BeautifulSoup, Tag
 from bs4.element import PreformattedString
 
 from forumqa.documents import UnreadableDocument, parse_date
-from forumqa.threads import Post, Quote, Thread, ThreadFormat, Warn
+from forumqa.threads import Code, Post, Quote, Thread, ThreadFormat, Warn
 
 QUESTION, ANSWER = "1", "2"
 
@@ -219,7 +219,7 @@ class _Blocks:
             elif child.name == "pre":
                 self.flush()
                 if code := child.get_text().strip("\n"):
-                    self.out.append(code)
+                    self.out.append(Code(code))
             elif child.name == "blockquote" and "spoiler" not in (child.get("class") or ()):
                 self.flush()
                 inner = _Blocks()

@@ -38,7 +38,7 @@ from typing import Any
 from forumqa.documents import UnreadableDocument, parse_date
 from forumqa.formats.discourse import load_json
 from forumqa.formats.reddit import Segment, Source, attribute, post_text
-from forumqa.threads import Post, Quote, Thread, ThreadFormat, Warn
+from forumqa.threads import Code, Post, Quote, Thread, ThreadFormat, Warn
 
 #: `writeDialogStart`'s chat types; an unknown one is written as null.
 _CHAT_TYPES = (
@@ -153,7 +153,7 @@ def segments(text: object) -> list[Segment] | None:
         if kind in ("blockquote", "pre"):
             flush()
             if words.strip():
-                out.append(Segment(words.strip(), 1 if kind == "blockquote" else 0))
+                out.append(Segment(words.strip(), 1) if kind == "blockquote" else Segment(Code(words.strip("\n")), 0))
         else:
             run.append(words)
     flush()

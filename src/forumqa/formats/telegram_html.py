@@ -35,7 +35,7 @@ from forumqa.documents import UnreadableDocument
 from forumqa.formats.forum_html.page import read_soup
 from forumqa.formats.reddit import Segment, Source
 from forumqa.formats.telegram import message_post
-from forumqa.threads import Thread, ThreadFormat, Warn
+from forumqa.threads import Code, Thread, ThreadFormat, Warn
 
 #: A chat page holds 1000 messages: a few MB at most.
 MAX_BYTES = 64 * 1024 * 1024
@@ -127,10 +127,14 @@ def segments(text: Tag) -> list[Segment]:
         run.clear()
 
     for child in text.children:
-        if isinstance(child, Tag) and child.name in ("blockquote", "pre"):
+        if isinstance(child, Tag) and child.name == "pre":
+            flush()
+            if (code := child.get_text().strip("\n")).strip():
+                out.append(Segment(Code(code)))
+        elif isinstance(child, Tag) and child.name == "blockquote":
             flush()
             if words := _plain(child):
-                out.append(Segment(words, 1 if child.name == "blockquote" else 0))
+                out.append(Segment(words, 1))
         else:
             _inline_child(child, run)
     flush()

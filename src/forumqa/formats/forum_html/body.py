@@ -15,7 +15,7 @@ from bs4.element import NavigableString
 
 from forumqa.formats.forum_html import phpbb, vbulletin, xenforo, xenforo1
 from forumqa.formats.forum_html.markup import BLOCK_TAGS, QuoteMark, attr, classes, flat_text
-from forumqa.threads import Quote
+from forumqa.threads import Code, Quote
 
 _SPACES = re.compile(r"\s+")
 _SKIP_TAGS = frozenset({
@@ -64,7 +64,7 @@ class Collector:
     def code(self, text: str) -> None:
         self.flush()
         if text:
-            self.items.append(text)
+            self.items.append(Code(text))
 
     def quotes(self, quotes: list[Quote], post: str | None) -> None:
         self.flush()
