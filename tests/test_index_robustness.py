@@ -14,13 +14,13 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import faiss
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 import forumqa.embedding
 import forumqa.engine
+from forumqa import generation
 from forumqa.cli import app
 from forumqa.config import Settings
 from forumqa.engine import Engine
@@ -333,7 +333,12 @@ FAILURES: dict[str, tuple[str, str, Callable[[pytest.MonkeyPatch], None]]] = {
         "No space left",
         lambda mp: mp.setattr(np.lib.format, "write_array_header_1_0", raise_oserror(errno.ENOSPC)),
     ),
-    "faiss-disk-full": ("chunks.faiss", "No space left", lambda mp: mp.setattr(faiss, "write_index", raise_oserror(errno.ENOSPC))),
+    # the exact index is streamed to its file as the build embeds (generation.VectorFile), headed as FAISS heads it
+    "faiss-disk-full": (
+        "chunks.faiss",
+        "No space left",
+        lambda mp: mp.setattr(generation, "flat_index_header", raise_oserror(errno.ENOSPC)),
+    ),
     "bm25-disk-full": ("bm25-chunks", "No space left", lambda mp: mp.setattr(LexicalIndex, "save", raise_oserror(errno.ENOSPC))),
     "meta-disk-full": ("meta.sqlite", "disk is full", lambda mp: mp.setattr("forumqa.generation_db.write", full_sqlite)),
     "sentences-permission": (

@@ -1,5 +1,5 @@
-"""The IVF index built on disk a block at a time holds every vector once, under its row, and searches as exact search
-does when it visits every list."""
+"""The indexes a build writes to disk a block at a time: the IVF index holds every vector once, under its row, and
+searches as exact search does when it visits every list; the exact index is the file FAISS itself would write."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from forumqa import ondisk_index
 from forumqa.config import Settings
-from forumqa.generation import VectorFile, index_kind, read_vector_index, write_vector_index
+from forumqa.generation import VectorFile, flat_index_header, index_kind, read_vector_index, write_vector_index
 from forumqa.ondisk_index import LISTS_SUFFIX, build_on_disk, lists_for
 
 pytestmark = pytest.mark.unit
@@ -62,3 +62,16 @@ def test_asked_for_ivf_a_corpus_too_small_to_train_one_list_is_searched_exactly(
     ivf = Settings(index_type="ivf")
     assert [index_kind(n, ivf) for n in (0, 39, 40)] == ["flat", "flat", "ivf"]
     assert [index_kind(n, Settings(ann_above=100)) for n in (100, 101)] == ["flat", "ivf"]
+
+
+@pytest.mark.parametrize(("count", "dimension"), [(0, 8), (1, 8), (5, 16), (3, 384)])
+def test_an_exact_index_written_block_by_block_is_byte_for_byte_what_faiss_writes(tmp_path: Path, count: int, dimension: int) -> None:
+    vectors = unit_vectors(count, dimension) if count else np.zeros((0, dimension), dtype=np.float32)
+    index = faiss.IndexFlatIP(dimension)
+    index.add(vectors)
+    assert flat_index_header(count, dimension) + vectors.tobytes() == faiss.serialize_index(index).tobytes()
+    with VectorFile(tmp_path / "chunks.faiss", count, dimension, exact_index=True) as out:
+        for start in range(0, count, 2):
+            out.add(vectors[start : start + 2])
+    read = read_vector_index(tmp_path / "chunks.faiss", Settings())
+    assert read.ntotal == count and np.array_equal(read.reconstruct_n(0, count), vectors)

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import struct
 import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -275,18 +276,25 @@ def vector_index(vectors: np.ndarray, settings: Settings) -> faiss.Index:
 
 
 class VectorFile:
-    """sentences.npy (or an on-disk index's vectors), written block by block as the build embeds: no step of a build
-    holds every vector at full precision (at 100k posts the sentences' are 0.8 GB); an HNSW index keeps its own
-    half-precision copies, and an IVF index is built from this file (ondisk_index)."""
+    """sentences.npy (or an on-disk index's vectors, or an exact index), written block by block as the build embeds:
+    no step of a build holds every vector at full precision (at 100k posts the sentences' are 0.8 GB); an HNSW index
+    keeps its own half-precision copies, and an IVF index is built from this file (ondisk_index).
 
-    def __init__(self, path: Path, count: int, dimension: int) -> None:
+    `exact_index=True` writes the file FAISS's write_index would write for an IndexFlatIP of these vectors (see
+    `flat_index_header`), so the exact index, too, never has to be held whole while it is built.
+    """
+
+    def __init__(self, path: Path, count: int, dimension: int, exact_index: bool = False) -> None:
         self.path = path
         self._count = count
         self._written = 0
-        header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False, "shape": (count, dimension)}
         with writing(path):
             self._file = path.open("wb")
-            np.lib.format.write_array_header_1_0(self._file, header)
+            if exact_index:
+                self._file.write(flat_index_header(count, dimension))
+            else:
+                header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False, "shape": (count, dimension)}
+                np.lib.format.write_array_header_1_0(self._file, header)
 
     def add(self, block: np.ndarray) -> None:
         with writing(self.path):
@@ -301,6 +309,14 @@ class VectorFile:
             self._file.close()
         if exc[0] is None and self._written != self._count:
             raise RuntimeError(f"{self.path}: {self._written} vectors written where the header says {self._count}")
+
+
+def flat_index_header(count: int, dimension: int) -> bytes:
+    """What FAISS's write_index puts before an IndexFlatIP's vectors (faiss/impl/index_write.cpp): the fourcc "IxFI",
+    the index header (d, ntotal, two unused sizes, is_trained, the metric), then the vectors' length in floats.
+    A test holds this to faiss.serialize_index byte for byte, so a FAISS that writes otherwise is caught there."""
+    unused = 1 << 20
+    return b"IxFI" + struct.pack("<iqqq?iQ", dimension, count, unused, unused, True, faiss.METRIC_INNER_PRODUCT, count * dimension)
 
 
 def write_records(folder: Path, pieces: Iterable[generation_db.DocumentPieces]) -> None:

@@ -331,19 +331,25 @@ def _index_vectors(
     cached: CachedEmbedder, texts: list[str], settings: Settings, path: Path, show: bool, vectors_file: Path | None = None
 ) -> None:
     """One FAISS index of `texts`, written to `path`, their vectors also to `vectors_file` at full precision when one
-    is named. An exact or HNSW index is filled block by block as they are embedded, and leaves memory when this
-    returns, before the next index grows. An IVF index is built from a vectors file in bounded memory (ondisk_index)."""
-    if index_kind(len(texts), settings) != "ivf":
-        index = empty_vector_index(len(texts), cached.dimension, settings)
-        with VectorFile(vectors_file, len(texts), cached.dimension) if vectors_file else contextlib.nullcontext() as out:
+    is named. An exact index is written to its file block by block as they are embedded, so it is never in memory
+    whole; an HNSW index is filled block by block and leaves memory when this returns, before the next index grows.
+    An IVF index is built from a vectors file in bounded memory (ondisk_index)."""
+    kind = index_kind(len(texts), settings)
+    if kind != "ivf":
+        count, dimension = len(texts), cached.dimension
+        hnsw = empty_vector_index(count, dimension, settings) if kind == "hnsw" else None
+        with contextlib.ExitStack() as files:
+            sinks = [hnsw.add if hnsw is not None else files.enter_context(VectorFile(path, count, dimension, exact_index=True)).add]
+            if vectors_file is not None:
+                sinks.append(files.enter_context(VectorFile(vectors_file, count, dimension)).add)
 
             def keep(block: np.ndarray) -> None:
-                index.add(block)
-                if out is not None:
-                    out.add(block)
+                for sink in sinks:
+                    sink(block)
 
             cached.encode_into(texts, keep, show_progress=show)
-        write_vector_index(index, path)
+        if hnsw is not None:
+            write_vector_index(hnsw, path)
         return
     file = vectors_file or path.with_name(path.name + ".vectors.npy")  # the staging folder's, removed below
     with VectorFile(file, len(texts), cached.dimension) as out:
