@@ -183,6 +183,56 @@ def test_discourse_later_page_dates_the_first_post_shown_by_its_own_time(tmp_pat
     ]
 
 
+def test_discourse_2_4_edited_first_post_is_dated_by_its_datepublished_meta(tmp_path: Path) -> None:
+    """Discourse 2.4's noscript view shows an edited post's edit time (itemprop dateModified) and puts the post's
+    datePublished in a meta beside it: the post was written then. Its h1.crawler-topic-title is the topic's title,
+    not the <title> with category and site name; an emoji image keeps its alt text in the sentence."""
+    post = (
+        "<div itemscope itemtype='http://schema.org/DiscussionForumPosting' class='topic-body crawler-post'>"
+        "<div class='crawler-post-meta'><span class='creator' itemprop='author' itemscope itemtype='http://schema.org/Person'>"
+        "<a itemprop='url' href='https://forum.example.com/u/{0}'><span itemprop='name'>{0}</span></a> (Full Name)</span>"
+        "<span class='crawler-post-infos'>{1}<span itemprop='position'>{2}</span></span></div>"
+        "<div class='post' itemprop='articleBody'><p>{3}</p></div>"
+        "<meta itemprop='headline' content='Kiln shelf wash'></div>"
+    )
+    first_dates = (
+        "<meta itemprop='datePublished' content='2016-05-02T08:00:00Z'>"
+        "<time itemprop='dateModified' datetime='2019-11-20T17:45:00Z' class='post-time'>Nov 20, 2019</time>"
+    )
+    second_dates = "<time itemprop='datePublished' datetime='2016-05-02T09:30:00Z' class='post-time'>May 2, 2016</time>"
+    emoji = "<img src='/images/emoji/twitter/fire.png?v=9' title=':fire:' class='emoji' alt=':fire:'>"
+    path = _page(
+        tmp_path,
+        "<noscript><div id='main-outlet'><h1 class='crawler-topic-title'><a href='/t/kiln-shelf-wash/314'>Kiln shelf wash</a></h1>"
+        + post.format("odile", first_dates, 1, f"Two thin coats, never one thick one {emoji} trust me.")
+        + post.format("kenji", second_dates, 2, "Same here.")
+        + "</div></noscript>",
+        "<link rel='canonical' href='https://forum.example.com/t/kiln-shelf-wash/314'>",
+    )
+    document, warnings = read_one(path)
+    thread = _thread(path)
+    assert warnings == []
+    assert thread.title == "Kiln shelf wash"
+    assert [(p.post, p.author, p.date) for p in thread.posts] == [
+        ("1", "odile", "2016-05-02T08:00+00:00"),
+        ("2", "kenji", "2016-05-02T09:30+00:00"),
+    ]
+    assert _own(document, "odile") == "Two thin coats, never one thick one :fire: trust me."
+    assert_sections_exact(document, thread)
+
+
+def test_older_discourse_topic_title_is_the_bare_heading_of_its_main_outlet(tmp_path: Path) -> None:
+    """Discourse 1.x gives its noscript view's topic heading no class: the h1 right inside #main-outlet, not the <title>."""
+    path = _page(
+        tmp_path,
+        "<noscript><div id='main-outlet'><h1><a href='/t/glaze-pinholes/52'>Glaze pinholes</a></h1>"
+        "<div itemscope itemtype='http://schema.org/DiscussionForumPosting'><b itemprop='author'>noor</b>"
+        "<time datetime='2015-01-03T10:00:00Z' itemprop='datePublished'>2015-01-03</time><span itemprop='position'>#1</span>"
+        "<div class='post' itemprop='articleBody'><p>Fire slower through 1000.</p></div></div></div></noscript>",
+    )
+    assert _thread(path).title == "Glaze pinholes"
+
+
 def test_older_discourse_crawler_markup(tmp_path: Path) -> None:
     """Discourse before 2019 made every post a DiscussionForumPosting: b[itemprop=author], position "#N", articleBody."""
     post = (

@@ -56,3 +56,36 @@ def test_dates_in_the_board_language_are_read() -> None:
     )
     for chrome in ("Cita de", "Última modificación", "Reportar", "Mensajes: 64"):
         assert chrome not in document.text
+
+
+def test_a_theme_with_a_status_icon_before_the_name_and_a_day_first_24_hour_date(tmp_path: Path) -> None:
+    """Some themes put an online-status icon link ahead of the profile link in the poster's heading, and boards may pick
+    a "Fri, 07 January 2022, 11:21:39" time format; a smiley's alt text stays in the sentence."""
+    post = (
+        '<a id="msg{0}"></a><div class="windowbg"><div class="post_wrapper"><div class="poster"><h4>'
+        '<a href="/index.php?action=pm;sa=send;u=9" title="Online"><img src="/useron.gif" alt="Online" /></a>'
+        '<a href="/index.php?action=profile;u=9" title="View the profile of {1}">{1}</a></h4></div>'
+        '<div class="postarea"><div class="flow_hidden"><div class="keyinfo"><h5 id="subject_{0}">'
+        '<a href="/index.php?topic=40.msg{0}#msg{0}">Re: Lathe belt tension</a></h5>'
+        '<div class="smalltext">&#171; <strong>Reply #{2} on:</strong> {3} &#187;</div></div></div>'
+        '<div class="post"><div class="inner" id="msg_{0}">{4}</div></div></div></div></div>'
+    )
+    page = tmp_path / "topic.html"
+    page.write_text(
+        '<html><head><title>Lathe belt tension</title><link rel="canonical" href="https://shop.example.org/index.php?topic=40.0">'
+        "</head><body><div id='forumposts'>"
+        + post.format(601, "Marisol", 3, "Tue, 04 March 2025, 08:15:02", "Loosen the motor bolts first.")
+        + post.format(
+            607, "Bartek", 4, "Tue, 04 March 2025, 21:40:59", 'Worked, thanks <img src="/smile.gif" alt=":)" class="smiley" /> all set.'
+        )
+        + "</div></body></html>",
+        encoding="utf-8",
+    )
+    document = read_clean(page)
+    assert [(s.post, s.author, s.date) for s in document.sections] == [
+        ("601", "Marisol", "2025-03-04T08:15:02"),
+        ("607", "Bartek", "2025-03-04T21:40:59"),
+    ]
+    last = document.sections[1]
+    assert document.text[last.start : last.end] == "Worked, thanks :) all set."
+    assert "Online" not in document.text

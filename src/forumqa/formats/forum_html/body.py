@@ -37,6 +37,9 @@ _SKIP_CLASSES = frozenset(
     }
 )  # fmt: skip
 _CODE_LABELS = frozenset({"code:", "html code:", "php code:"})
+#: Classes of the images boards draw emoji and smilies with (Discourse's img.emoji, XenForo's img.smilie, phpBB's
+#: img.smilies, SMF's img.smiley): their alt text ("😂", ":boom:", ":)") is part of the sentence, unlike a picture's.
+_EMOJI_CLASSES = frozenset({"emoji", "smilie", "smilies", "smiley"})
 _XENFORO1_CODE = frozenset({"bbCodeCode", "bbCodePHP", "bbCodeHtml"})
 
 
@@ -171,7 +174,17 @@ def _quote_items(mark: QuoteMark, skip: frozenset[int]) -> list[Quote]:
     return quotes
 
 
+def _emoji(tag: Tag) -> str:
+    """An emoji or smiley image's alt text; "" for any other tag, and for an image drawn without one."""
+    if tag.name != "img" or not classes(tag) & _EMOJI_CLASSES:
+        return ""
+    return attr(tag, "alt").strip()
+
+
 def _visit(tag: Tag, out: Collector, skip: frozenset[int]) -> None:
+    if emoji := _emoji(tag):
+        out.text(emoji)
+        return
     if id(tag) in skip or _is_boilerplate(tag):
         return
     if tag.name == "br":

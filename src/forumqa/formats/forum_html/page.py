@@ -37,6 +37,7 @@ _DATE_FORMATS = (
     "%B %d, %Y, %I:%M %p",
     "%B %d, %Y %I:%M %p",  # UBB.classic 6: December 18, 2001 12:38 AM
     "%B %d, %Y, %I:%M:%S %p",  # SMF's default: January 01, 2020, 12:00:00 PM
+    "%a, %d %B %Y, %H:%M:%S",  # SMF with a day-first 24-hour time format (geekhack): Fri, 07 January 2022, 11:21:39
     "%b %d, %Y at %I:%M %p",  # XenForo title attribute
     "%Y-%m-%d %H:%M",
     "%Y-%m-%d, %H:%M",  # vBulletin 3 set to ISO dates (AnimeSuki): 2016-02-01, 02:29

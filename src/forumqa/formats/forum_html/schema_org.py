@@ -94,9 +94,12 @@ def _date(item: Tag, props: list[tuple[str, Tag]], body: Tag | None, items: set[
     """The post's shown date, else its first time[datetime] outside the body, else a meta one.
 
     Discourse's first post has its time without itemprop; the topic's meta datePublished around it is
-    the topic's, which on a later page is not the date of the first post shown.
+    the topic's, which on a later page is not the date of the first post shown. A time marked as the
+    dateModified (Discourse 2.4 shows an edited post's edit time, its datePublished in a meta) is when
+    the post was last edited, not written: a later post would otherwise seem older than the first.
     """
-    stamp = _first(props, _DATE, shown=True) or own(item, "time[datetime]", items, avoid=body) or _first(props, _DATE)
+    shown = own(item, "time[datetime]:not([itemprop~=dateModified])", items, avoid=body)
+    stamp = _first(props, _DATE, shown=True) or shown or _first(props, _DATE)
     return (attr(stamp, "datetime") or _text(stamp) or None) if stamp is not None else None
 
 
@@ -242,6 +245,8 @@ def tidy(body: Tag, topic: str | None) -> None:
 ENGINE = Engine(
     "schema.org microdata",
     find,
-    "#topic-title h1, h1[itemprop=headline], h1.ipsType_pageTitle .ipsType_break, [component='topic/title']",
+    # Discourse's crawler view: #topic-title h1, h1.crawler-topic-title (2.x), the bare h1 of its #main-outlet (1.x)
+    "#topic-title h1, h1.crawler-topic-title, #main-outlet > h1, h1[itemprop=headline], "
+    "h1.ipsType_pageTitle .ipsType_break, [component='topic/title']",
     "",
 )

@@ -37,7 +37,8 @@ def find(soup: BeautifulSoup) -> list[Found]:
         number = _BODY_ID.match(attr(body, "id"))
         if body is not None:
             _tidy(body)
-        author = inline_text(own(wrapper, ".poster h4 a, .poster h4", ids)) or None
+        # themes put an online-status icon link before the profile link in the h4 (geekhack's "Nostalgia"): the named one
+        author = inline_text(own(wrapper, ".poster h4 a", ids, named=True) or own(wrapper, ".poster h4", ids)) or None
         stamp = own(wrapper, ".keyinfo .postinfo .smalltext, .keyinfo .smalltext", ids, avoid=body)
         found.append(Found(number.group(1) if number else "", wrapper, body, author, _date(stamp)))
     return found
