@@ -910,6 +910,23 @@ def test_attributions_and_history_blocks_of_other_languages_and_mailers() -> Non
         ("Jan Dvořák píše v Po 04. 03. 2024 v 10:20 +0100:", "Jan Dvořák", None),
         # Gmail's old ISO form, its address as pipermail's .txt archive obscures it.
         ("2024-03-04 10:20 GMT+01:00 Ole Brandt <ole at example.org>:", "Ole Brandt", "ole@example.org"),
+        # Chinese: Gmail names the writer first, Apple Mail, Coremail and Evolution after the date part's comma.
+        ("Wei Zhang <wei@example.org> 于2024年3月4日周一 上午10:20写道：", "Wei Zhang", "wei@example.org"),
+        ("Wei Zhang <wei@example.org> 於 2024年3月4日 週一 上午10:20寫道：", "Wei Zhang", "wei@example.org"),
+        ("2024年3月4日 10:20，Wei Zhang <wei@example.org> 写道：", "Wei Zhang", "wei@example.org"),
+        ('在 2024-03-04 10:20:11，"Wei Zhang" <wei@example.org> 写道：', "Wei Zhang", "wei@example.org"),
+        ("在 2024-03-04星期一的 10:20 +0800，Wei Zhang写道：", "Wei Zhang", None),
+        # Korean Gmail; Thunderbird shows the address of an HTML mail with its mailto link after it.
+        ("2024년 3월 4일 (월) 오전 10:20, Minji Park <minji@example.org>님이 작성:", "Minji Park", "minji@example.org"),
+        (
+            "2024년 3월 4일 (월) 오후 1:20, Minji Park <minji@example.org <mailto:minji@example.org>>님이 작성:",
+            "Minji Park",
+            "minji@example.org",
+        ),
+        # Japanese Thunderbird and Evolution; and the writer first, the date after.
+        ("2024-03-04 10:20 に Kenji Mori さんは書きました:", "Kenji Mori", None),
+        ("2024-03-04 (月) の 10:20 +0900 に Kenji Mori さんは書きました:", "Kenji Mori", None),
+        ("Kenji Mori さんは 2024/03/04 10:20 に書きました:", "Kenji Mori", None),
     ],
 )
 def test_attributions_in_more_languages(line: str, name: str, address: str | None) -> None:
@@ -925,6 +942,8 @@ def test_attributions_in_more_languages(line: str, name: str, address: str | Non
         "Inviato da Marco",
         "V návodu se píše v bodě 2:",  # Czech prose: "píše v" with no time is no Evolution attribution
         "Meet at 10:30, then look at example.org:",  # an unbracketed "x at y.org" stays prose
+        "手册里写道：",  # Chinese prose, "the manual says:": no date before it
+        "이렇게 작성:",  # Korean "written like this:", no "님이" and no date
     ],
 )
 def test_prose_in_other_languages_stays_the_writers(line: str) -> None:
@@ -1225,4 +1244,33 @@ def test_a_flowed_attribution_does_not_widen_the_quotes_wrap(tmp_path: Path) -> 
         "The peas went in last week and they came up well. Thanks for that.",
         "Omar Vale",
         None,
+    )
+
+
+def test_a_thunderbird_forward_of_an_html_mail_keeps_the_answer_below_the_indented_quote(tmp_path: Path) -> None:
+    """Thunderbird shows a forwarded HTML mail's quote as an indented block, its `>` lines a space deeper.
+
+    The forwarded writer answers below the block, at the margin: those lines are theirs, not the quoted writer's,
+    and never the forwarder's own. The block's `>` lines are a quote a level deeper.
+    """
+    body = (
+        "Here is what Minji sent me.\n\n"
+        "-------- Forwarded Message --------\n"
+        "Subject: \tRe: Seed swap\n"
+        "Date: \tMon, 4 Mar 2024 10:20:00 +0900\n"
+        "From: \tMinji Park <minji@example.org>\n"
+        "To: \tRhea Lind <rhea@example.org>\n\n\n"
+        "Hi Rhea,\n\n"
+        "2024년 3월 4일 (월) 오전 1:20, Rhea Lind <rhea@example.org <mailto:rhea@example.org>>님이 작성:\n\n"
+        "     On 3/3/24 9:00 AM, Omar Vale wrote:\n"
+        "      > Labels go on the left.\n\n"
+        "     Can you bring the beans?\n\n\n"
+        "I will bring them on Saturday.\n"
+    )
+    assert _reply_blocks(tmp_path, body) == (
+        "Here is what Minji sent me.",
+        Quote("Hi Rhea,", "Minji Park", None),
+        Quote("Labels go on the left.", "Omar Vale", None),
+        Quote("Can you bring the beans?", "Rhea Lind", None),
+        Quote("I will bring them on Saturday.", "Minji Park", None),
     )

@@ -65,6 +65,20 @@ CLOCK = re.compile(r"\d{1,2}[:.]\d\d(?::\d\d)?,?")
 #: mutt's "* Jane Roe <jane@example.org> [2008-03-17 10:35 +0100]:": the bracket holds a time or a date, which
 #: tells it from a bulleted line that ends in a footnote mark ("* Step two [1]:").
 _MUTT = re.compile(r"^\s*\*\s+(?P<who>\S.*?)\s*\[[^\[\]]*(?:\d:\d\d|\d[-/.]\d+[-/.]\d)[^\[\]]*\]\s*:\s*$")
+#: Mailers in Chinese, Korean and Japanese put the name last, right before the verb: "2025年1月14日 06:27，Jane Roe
+#: <jane@example.org> 写道：" (Apple Mail; Coremail and Evolution open with "在"), "2021년 2월 2일 (화) 오전 8:33, Jane Roe
+#: <jane@example.org>님이 작성:" (Gmail in Korean), "2025-10-14 23:59 に Jane Roe さんは書きました:" (Thunderbird and Evolution in
+#: Japanese). The name is what follows the date part's last comma (or "に"); a date (a digit) must come first.
+_CJK_NAME_LAST = re.compile(
+    r"^(?P<date>.*?\d.*?)(?:[，,、]|\s+に)\s*(?P<who>[^，,、]+?)\s*"
+    r"(?:[写寫]道|님이\s*작성(?:한\s*내용)?|(?:さん|様)(?:は|が)?\s*書きました)\s*[:：]\s*$"
+)
+#: Gmail in Chinese names the writer first: "Jane Roe <jane@example.org> 于2021年6月3日周四 上午4:01写道：" ("於…寫道：" in
+#: Taiwan); so does Japanese "Jane Roe さんは 2026/05/11 21:28 に書きました:".
+_CJK_NAME_FIRST = re.compile(r"^(?P<who>[^，,、]+?)\s*(?:[于於]\s*\d.*?[写寫]道|(?:さん|様)(?:は|が)\s*\d.*?に\s*書きました)\s*[:：]\s*$")
+#: Thunderbird writes a link of an HTML mail after its text, so a rendered address reads "jane@example.org
+#: <mailto:jane@example.org>": the link is the address again.
+_MAILTO_LINK = re.compile(r"\s*<mailto:[^<>\s]+>")
 #: Horde/IMP's "Quoting Jane Roe <jane@example.org>:"; without an address it is prose ("Quoting the manual:").
 _QUOTING = re.compile(r"^\s*Quoting\s+(?P<who>\S.*?)\s*:\s*$", re.IGNORECASE)
 _QUOTED_NAME = re.compile(r'"([^"]+)"')
@@ -191,7 +205,7 @@ def unmangled(text: str) -> str:
     that ends them; only the bracketed form is undone here, so that prose ("look at example.org:") stays prose. Mail.ru's
     padded "< jane@example.org >" is closed up for the same reason.
     """
-    return _SPACED_BRACKETS.sub(r"<\1>", _MANGLED_BRACKETED.sub(r"<\1@\2>", text))
+    return _SPACED_BRACKETS.sub(r"<\1>", _MANGLED_BRACKETED.sub(r"<\1@\2>", _MAILTO_LINK.sub("", text)))
 
 
 #: Outlook for Mac names a list's delegate "X on behalf of Y", in its languages: "au nom de", "im Auftrag von", "en nombre de"…
@@ -218,7 +232,7 @@ def attributed(text: str) -> tuple[str | None, str | None]:
     "* Jane Roe <jane@example.org> [2008-03-17 10:35]:" and Horde's "Quoting Jane Roe <jane@example.org>:".
     """
     text = _behalf_of(unmangled(_undashed(text)))
-    form = _MUTT.match(text) or _QUOTING.match(text) or _SKREV.match(text)
+    form = _MUTT.match(text) or _QUOTING.match(text) or _SKREV.match(text) or _cjk(text)
     schrieb = _SCHRIEB.search(text)
     if form is None and schrieb is None and not _ATTRIBUTION_VERB.search(text):
         form = _ADDRESSED.match(text)
@@ -258,6 +272,11 @@ def attributed(text: str) -> tuple[str | None, str | None]:
     return name, address
 
 
+def _cjk(text: str) -> re.Match[str] | None:
+    """A Chinese, Korean or Japanese attribution, its name in the group "who"."""
+    return _CJK_NAME_LAST.match(text) or _CJK_NAME_FIRST.match(text)
+
+
 def _is_date_part(word: str) -> bool:
     """A word of an attribution's date part: a number ("2022,", "3pm") or a date word ("Tuesday", "at", "Jan")."""
     word = word.strip(",.")
@@ -275,7 +294,7 @@ def _could_be_name(name: str) -> bool:
 def ends_attribution(line: str) -> bool:
     """The line ends with an attribution's verb, or is a whole mutt or Horde attribution: it says who wrote the quote below."""
     line = unmangled(_undashed(line))
-    if _ATTRIBUTION_VERB.search(line) or _SCHRIEB.search(line) or _MUTT.match(line):
+    if _ATTRIBUTION_VERB.search(line) or _SCHRIEB.search(line) or _MUTT.match(line) or _cjk(line):
         return True
     skrev = _SKREV.match(line)
     if skrev and (ADDRESS.search(skrev.group("name")) or _ATTRIBUTION_OPENER.match(skrev.group("date").strip())):

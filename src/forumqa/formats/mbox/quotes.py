@@ -360,18 +360,44 @@ def _dedented(lines: list[str]) -> list[str]:
     end = next((at for at, line in enumerate(lines) if _RULE.match(line) and not line.startswith(indent)), len(lines))
     if not all(line.startswith(indent) for line in lines[:end] if line.strip()):
         return lines
-    return [line[len(indent) :] if line.strip() else "" for line in lines[:end]] + lines[end:]
+    return [_one_space_less(line[len(indent) :]) if line.strip() else "" for line in lines[:end]] + lines[end:]
+
+
+def _one_space_less(line: str) -> str:
+    """A `>` line that an indented history sets in one space further than its text (" > On …"), at the margin.
+
+    Thunderbird lays out an HTML mail's quote as an indent and keeps the quoted writer's own `>` lines inside it a
+    space deeper; left there, they were no quote (a mark starts a line) and the writer's quotes went to them.
+    """
+    return line[1:] if line.startswith(" >") and not line.startswith("  ") else line
+
+
+def _indented_run_end(lines: list[str], start: int) -> int:
+    """Where a history that starts at `start` set in by an indent ends: its first line back at the margin.
+
+    Gmail and Thunderbird show an HTML mail's quote as an indented block, and the writer may answer below it at the
+    margin ("I will look into it."); those lines are the writer's again, not the history's. A history that is not
+    indented runs to the end.
+    """
+    first = next((line for line in lines[start:] if line.strip()), "")
+    indent = first[: len(first) - len(first.lstrip(" \t"))]
+    if not (indent.startswith("\t") or len(indent) >= 2):
+        return len(lines)
+    return next((at for at in range(start, len(lines)) if lines[at].strip() and not lines[at].startswith(indent)), len(lines))
 
 
 def _items(lines: list[str], context: Context, level: int, author: str | None, post: str | None) -> list[str | Quote]:
     """Blocks of a text `level` quotes deep: own text at level 0, Quotes of `author` below, nested levels their own Quotes."""
     found = _unquoted_attribution(lines)
+    at = _original_message(lines)
+    if found is not None and at is not None and at < found[0]:
+        found = None  # the attribution is inside a forwarded or original message: that message's reading finds it
     if found is not None:
         begin, end = found
         inner_author, inner_post = resolve(context, level + 1, *attributed(" ".join(line.strip() for line in lines[begin:end])))
-        history = _dedented(lines[end:])
-        return _items(lines[:begin], context, level, author, post) + _items(history, context, level + 1, inner_author, inner_post)
-    at = _original_message(lines)
+        stop = _indented_run_end(lines, end)
+        history_items = _items(_dedented(lines[end:stop]), context, level + 1, inner_author, inner_post)
+        return _items(lines[:begin], context, level, author, post) + history_items + _items(lines[stop:], context, level, author, post)
     if at is not None and _over_quoted_reply(lines, at):
         return _items(lines[:at] + lines[at + 1 :], context, level, author, post)
     if at is not None:
