@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import random
 import shutil
+import tempfile
 import tracemalloc
 import xml.etree.ElementTree as ET
+from collections.abc import Generator
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -263,10 +265,209 @@ def test_a_dump_without_questions_is_unreadable(tmp_path: Path) -> None:
         read_file(path, "Posts.xml")
 
 
+# ---------------------------------------------------------------- comments
+
+COMMENTS = FIXTURES / "comments"
+
+
+def _dump(folder: Path, comments: str | None = "Comments.xml", prefix: str = "") -> Path:
+    """The fixture's Posts.xml and Users.xml in `folder`, with a Comments.xml fixture beside them under the same prefix."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("Posts.xml", "Users.xml"):
+        shutil.copy(FIXTURES / name, folder / f"{prefix}{name}")
+    if comments is not None:
+        shutil.copy(COMMENTS / comments, folder / f"{prefix}Comments.xml")
+    return folder / f"{prefix}Posts.xml"
+
+
+def test_comments_follow_their_post_oldest_first_credited_to_the_commenter(tmp_path: Path) -> None:
+    documents, _ = load(_dump(tmp_path))
+    # Comment 103 has the higher Id but was written first. Names: Users.xml (15 owns no post, so only a
+    # comment asks for it), else UserDisplayName (a deleted user), else the id; the Community user too.
+    assert posts(documents["posts/q1"]) == [
+        ("1", "Marta Kowalczyk", "2021-03-01T08:15", None),
+        ("c103", "user 77", "2021-03-01T08:30", "1"),
+        ("c101", "李明", "2021-03-01T09:00:05", "1"),
+        ("c102", "Marta Kowalczyk", "2021-03-01T09:12", "1"),
+        ("5", "Priya N.", "2021-03-03T17:45:30", "1"),
+        ("c104", "Never Posted", "2021-03-04T07:00", "5"),
+        ("3", "李明", "2021-03-02T09:00", "1"),
+        ("c105", "fern_gone", "2021-03-02T10:00", "3"),
+    ]
+    assert [p[:2] for p in posts(documents["posts/q12"])] == [("12", "Priya N."), ("c113", "Community")]
+    assert "\nNever Posted · c104 · 2021-03-04T07:00\n" in documents["posts/q1"].text  # the header names the comment
+    assert not any(s.accepted for s in documents["posts/q1"].sections if (s.post or "").startswith("c"))
+
+
+def test_posts_and_answers_read_exactly_as_without_comments(tmp_path: Path) -> None:
+    without, without_warnings = load(_dump(tmp_path / "plain", comments=None))
+    documents, warnings = load(_dump(tmp_path / "commented"))
+    assert sorted(documents) == sorted(without)
+    for doc_id, document in documents.items():
+        assert [(p, t) for p, t in own(document) if not (p or "").startswith("c")] == own(without[doc_id])
+        assert quoted(document) == quoted(without[doc_id])
+        assert document.title == without[doc_id].title and document.date == without[doc_id].date
+    assert [w for w in warnings if not w.startswith("Comments.xml: ")] == without_warnings
+
+
+def test_comment_text_reads_as_a_reader_sees_it(tmp_path: Path) -> None:
+    documents, _ = load(_dump(tmp_path))
+    comments = {p: t for d in documents.values() for p, t in own(d) if (p or "").startswith("c")}
+    assert comments == {
+        "c101": "Did you upgrade from 2.x? The default folder was renamed in 3.0, see the release notes.",
+        "c102": "@李明 yes, from 2.3. Thanks!",
+        "c103": "Which version of Quillmark exactly?",
+        "c104": "Note: layouts_dir was renamed to layouts in 3.1, so use that key instead.",
+        "c105": "This worked & the build is fast again.",
+        "c106": "Does draft: true also hide pages from the RSS feed?",
+        # "> " opens no quote in a comment; entities are decoded once, by the XML parser (the code shows what was typed)
+        "c107": "> 2 drafts folders is too many. Mark a page with &lt;!-- draft --&gt; instead.",
+        "c113": "Is this still a problem on 3.0.2?",
+    }
+    assert quoted(documents["posts/q2"]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Use `--drafts`, not **--draft**.", "Use --drafts, not --draft."),
+        (
+            "See [the guide](https://quill.example.com/guide) and <https://quill.example.com/faq>",
+            "See the guide and https://quill.example.com/faq",
+        ),
+        ("`a*b*c` is *not* _emphasis_, layouts_dir is a name", "a*b*c is not emphasis, layouts_dir is a name"),
+        ("# 1 is the one", "# 1 is the one"),
+        ("1. build 2. deploy", "1. build 2. deploy"),
+        ("    indented by habit", "indented by habit"),
+        ("<br> is shown as typed, &amp; too", "<br> is shown as typed, &amp; too"),
+        ("an escaped \\*star\\*", "an escaped *star*"),
+    ],
+)
+def test_comment_markdown_is_the_mini_markdown_comments_render(text: str, shown: str) -> None:
+    assert stackexchange.comment_blocks(text) == (shown,)
+
+
+def test_comment_urls_point_at_the_comment_under_its_post(tmp_path: Path) -> None:
+    documents, _ = load(_dump(tmp_path / "quill.example.com"))
+    urls = {s.post: s.url for s in documents["posts/q1"].sections}
+    assert urls["c101"] == "https://quill.example.com/q/1#comment101_1"
+    assert urls["c104"] == "https://quill.example.com/a/5#comment104_5"
+    assert urls["1"] == "https://quill.example.com/q/1"  # the post's own link is unchanged
+    plain, _ = load(_dump(tmp_path / "plain"))
+    assert all(s.url is None for d in plain.values() for s in d.sections)  # no site known: no link, for comments too
+
+
+def test_comments_xml_belongs_to_its_posts_xml_by_name(tmp_path: Path) -> None:
+    posts_path = _dump(tmp_path, comments=None, prefix="quill_")
+    shutil.copy(COMMENTS / "Comments.xml", tmp_path / "Comments.xml")  # another dump's comments: not used
+    documents, warnings = load(posts_path)
+    assert not any((s.post or "").startswith("c") for d in documents.values() for s in d.sections)
+    assert not any("Comments.xml" in w for w in warnings)
+    shutil.copy(COMMENTS / "Comments.xml", tmp_path / "quill_Comments.xml")
+    documents, warnings = load(posts_path)
+    assert [p[0] for p in posts(documents["quill_posts/q12"])] == ["12", "c113"]
+    assert "quill_Comments.xml: 4 comments on posts that are not a question or answer read from quill_Posts.xml; left out" in warnings
+
+
+def test_bad_comment_rows_and_comments_no_thread_holds_are_each_counted_in_one_warning(tmp_path: Path) -> None:
+    _, warnings = load(_dump(tmp_path))
+    # Rows 111 (no PostId), 112 (blank Text), 115 (PostId "²") and one without Id; comments on answer 8 (its question is not
+    # in the file), the tag wiki 4, post 12345 (not in the file) and question 13 (no text, left out).
+    assert warnings == [
+        "Comments.xml: 4 rows without a usable Id, PostId or Text; left out",
+        "answer 8: its question 9999 is not in the file; left out",
+        "answer 10: no text",
+        "question 13: no text in it or its answers; left out",
+        "Comments.xml: 4 comments on posts that are not a question or answer read from Posts.xml; left out",
+    ]
+
+
+def test_a_truncated_comments_xml_keeps_the_comments_before_the_break_and_says_where(tmp_path: Path) -> None:
+    documents, warnings = load(_dump(tmp_path, comments="truncated_Comments.xml"))
+    assert [p[0] for p in posts(documents["posts/q1"])] == ["1", "c101", "5", "c102", "3"]
+    assert warnings == [
+        "Comments.xml: invalid XML at line 5, column 2 (unclosed token); the 2 rows before it were read, the rest of the file was not",
+        "answer 8: its question 9999 is not in the file; left out",
+        "answer 10: no text",
+        "question 13: no text in it or its answers; left out",
+    ]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '<?xml version="1.0" encoding="utf-8"?>\n<comments>\n</comments>\n',
+        '<?xml version="1.0" encoding="utf-8"?>\n<users>\n</users>\n',  # a placeholder copied from another table
+    ],
+)
+def test_a_comments_xml_without_rows_changes_nothing(tmp_path: Path, content: str) -> None:
+    without, without_warnings = load(_dump(tmp_path / "plain", comments=None))
+    posts_path = _dump(tmp_path / "empty", comments=None)
+    (posts_path.parent / "Comments.xml").write_text(content)
+    documents, warnings = load(posts_path)
+    assert warnings == without_warnings
+    assert {k: d.text for k, d in documents.items()} == {k: d.text for k, d in without.items()}
+
+
+def test_a_comments_xml_that_is_no_xml_costs_its_comments_only(tmp_path: Path) -> None:
+    posts_path = _dump(tmp_path, comments=None)
+    (tmp_path / "Comments.xml").write_text("PostId,Text\n1,hello\n")
+    documents, warnings = load(posts_path)
+    assert sorted(documents) == ["posts/q1", "posts/q12", "posts/q2", "posts/q9"]
+    assert warnings[0].startswith("Comments.xml: invalid XML at line 1, column 0 (syntax error); the 0 rows before it were read")
+
+
+def test_the_temporary_copy_is_deleted_when_the_read_ends_is_abandoned_or_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    posts_path = _dump(tmp_path / "dump")
+    assert len(list(stackexchange.read(posts_path, lambda message: None))) == 4
+    assert list(scratch.iterdir()) == []
+    threads = stackexchange.read(posts_path, lambda message: None)
+    assert isinstance(threads, Generator)
+    next(threads)
+    assert len(list(scratch.iterdir())) == 1  # in use while threads are handed out
+    threads.close()  # a consumer that stops early
+    assert list(scratch.iterdir()) == []
+
+    def fail(message: str) -> None:
+        if message.startswith("answer 8"):
+            raise RuntimeError("a failure part-way through")
+
+    with pytest.raises(RuntimeError):
+        list(stackexchange.read(posts_path, fail))
+    assert list(scratch.iterdir()) == []
+
+
+def test_a_citation_of_a_comment_names_the_commenter_and_its_offsets_hold(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    _dump(docs)
+    settings = Settings(documents_dir=docs, index_dir=tmp_path / "index")
+    fake = FakeEmbedder()
+    build_index(settings, fake)
+    snapshot = load_index(settings, fake.dimension)
+    document = next(d for d in snapshot.documents.values() if d.doc_id.endswith("q1"))
+    quote = "use that key instead"
+    start = document.text.index(quote)
+    cited = citation(snapshot, document.doc_id, start, start + len(quote), 1.0)
+    assert (cited.text, cited.author, cited.post, cited.quoted, cited.accepted) == (quote, "Never Posted", "c104", False, False)
+    assert document.text[cited.start : cited.end] == quote
+    # Each comment's whole span, read back from the index: its words exactly, credited to its writer.
+    comments = [citation(snapshot, document.doc_id, s.start, s.end, 1.0) for s in document.sections if (s.post or "").startswith("c")]
+    assert {c.post: (c.author, c.text) for c in comments} == {
+        "c103": ("user 77", "Which version of Quillmark exactly?"),
+        "c101": ("李明", "Did you upgrade from 2.x? The default folder was renamed in 3.0, see the release notes."),
+        "c102": ("Marta Kowalczyk", "@李明 yes, from 2.3. Thanks!"),
+        "c104": ("Never Posted", "Note: layouts_dir was renamed to layouts in 3.1, so use that key instead."),
+        "c105": ("fern_gone", "This worked & the build is fast again."),
+    }
+
+
 # ---------------------------------------------------------------- memory
 
 
-def _write_dump(path: Path, rows: int) -> None:
+def _write_dump(path: Path, rows: int, words_per_body: int = 1500) -> None:
     """Rows in Id order, answers a few dozen rows after their question, ~10 KB bodies."""
     rng = random.Random(5)
     words = ["layout", "template", "cache", "build", "draft", "page", "folder", "config", "theme", "front", "matter", "render"]
@@ -274,7 +475,7 @@ def _write_dump(path: Path, rows: int) -> None:
     with path.open("w", encoding="utf-8") as out:
         out.write('<?xml version="1.0" encoding="utf-8"?>\n<posts>\n')
         for post_id in range(1, rows + 1):
-            body = f"<p>{' '.join(rng.choices(words, k=1500))}.</p>\n"
+            body = f"<p>{' '.join(rng.choices(words, k=words_per_body))}.</p>\n"
             if not questions or rng.random() < 0.3:
                 questions.append(post_id)
                 kind = f'PostTypeId="1" Title="Question {post_id}"'
@@ -298,6 +499,42 @@ def test_memory_stays_flat_while_a_large_dump_streams_through(tmp_path: Path) ->
     assert threads > 500
     assert size > 10_000_000
     assert peak < size / 10, f"peak {peak / 1e6:.1f} MB for a {size / 1e6:.1f} MB file"
+
+
+def _write_comments(path: Path, posts: int, rows: int) -> None:
+    """Comments in Id order on posts anywhere in the dump, as a real Comments.xml has them; ~300 bytes of text each."""
+    rng = random.Random(7)
+    words = ["rename", "folder", "version", "flag", "cache", "layouts", "the", "is", "in", "`--drafts`", "*works*"]
+    with path.open("w", encoding="utf-8") as out:
+        out.write('<?xml version="1.0" encoding="utf-8"?>\n<comments>\n')
+        for comment_id in range(1, rows + 1):
+            text = " ".join(rng.choices(words, k=45))
+            out.write(
+                f'  <row Id="{comment_id}" PostId="{rng.randint(1, posts)}" Score="0" Text={quoteattr(text)} '
+                f'CreationDate="2021-01-02T00:00:00.000" UserId="{rng.randint(1, 5000)}" />\n'
+            )
+        out.write("</comments>\n")
+
+
+@pytest.mark.integration
+def test_memory_stays_flat_while_a_large_comments_xml_streams_through(tmp_path: Path) -> None:
+    posts_path = tmp_path / "Posts.xml"
+    _write_dump(posts_path, 3000, words_per_body=40)  # small posts: the comments are what streams through
+    comments_path = tmp_path / "Comments.xml"
+    _write_comments(comments_path, 3000, 60_000)
+    size = comments_path.stat().st_size
+    tracemalloc.start()
+    try:
+        comments = 0
+        for thread in stackexchange.read(posts_path, lambda message: None):
+            comments += sum(1 for post in thread.posts if (post.post or "").startswith("c"))
+            del thread
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert comments == 60_000
+    assert size > 15_000_000
+    assert peak < size / 10, f"peak {peak / 1e6:.1f} MB for a {size / 1e6:.1f} MB Comments.xml"
 
 
 # ---------------------------------------------------------------- the real dump

@@ -1,4 +1,4 @@
-"""Stack Exchange data dump `Posts.xml`: one thread per question, its answers after it.
+"""Stack Exchange data dump `Posts.xml`: one thread per question, its answers after it, each post's comments after it.
 
 The dump is ordered by Id, so a question's answers may lie anywhere after it in a file of many
 gigabytes. Reading it takes two streaming passes instead of one big dictionary: the first counts
@@ -9,21 +9,36 @@ in a dump where answers follow their question closely that is a small, constant 
 
 Author names are not in Posts.xml: `OwnerUserId` is joined with the `Users.xml` beside it
 (`askubuntu_Posts.xml` pairs with `askubuntu_Users.xml`), streamed too and keeping only the ids
-the posts name.
+the posts and comments name.
+
+Comments, which often hold the correction ("that flag was renamed in 3.0"), are the
+`Comments.xml` beside it, paired by the same naming rule. It is ordered by comment Id, so a post's
+comments are anywhere in a file that runs to tens of GB: one streaming pass copies it into a
+temporary SQLite file indexed by PostId (deleted when the read ends, also on error), and each
+thread looks up its posts' comments as it is handed on. A comment follows the post it is on,
+oldest first, as a post of its own ("c<Id>", replying to that post) credited to the commenter.
+Its `Text` is the comment's mini-markdown as typed (`code`, *emphasis*, [links](url)), not HTML;
+it is shown as a reader sees it.
 """
 
 from __future__ import annotations
 
 import re
+import sqlite3
+import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from bs4 import BeautifulSoup, Tag
 from bs4.element import PreformattedString
+from markdown_it import MarkdownIt
 
 from forumqa.documents import UnreadableDocument, parse_date
+from forumqa.formats.reddit import markdown_segments
 from forumqa.threads import Code, Post, Quote, Thread, ThreadFormat, Warn
 
 QUESTION, ANSWER = "1", "2"
@@ -55,8 +70,12 @@ class _Broken(Exception):
         self.rows = rows
 
 
-def _rows(path: Path, root_tag: str) -> Iterator[dict[str, str]]:
-    """The attributes of each `<row>`, one at a time; the tree is cleared as it goes so memory stays flat."""
+def _rows(path: Path, root_tag: str | None) -> Iterator[dict[str, str]]:
+    """The attributes of each `<row>`, one at a time; the tree is cleared as it goes so memory stays flat.
+
+    `root_tag` None takes any root: a table read only for what its rows hold (Comments.xml) is
+    judged row by row, so a placeholder with no rows costs nothing and says nothing.
+    """
     rows = 0
     with path.open("rb") as handle:
         root: ET.Element | None = None
@@ -64,7 +83,7 @@ def _rows(path: Path, root_tag: str) -> Iterator[dict[str, str]]:
             for event, element in ET.iterparse(handle, events=("start", "end")):
                 if root is None:
                     root = element
-                    if element.tag != root_tag:
+                    if root_tag is not None and element.tag != root_tag:
                         raise UnreadableDocument(f"not a Stack Exchange {root_tag} file: its root element is <{element.tag}>")
                 elif event == "end" and element.tag == "row":
                     rows += 1
@@ -118,8 +137,8 @@ def _count_answers(path: Path) -> tuple[dict[int, int], set[int], _Broken | None
                 questions[row.id] = 0
             else:
                 answers[row.parent] = answers.get(row.parent, 0) + 1
-            if (owner := attrib.get("OwnerUserId", "")).lstrip("-").isdigit():
-                users.add(int(owner))
+            if (owner := _id(attrib.get("OwnerUserId", ""))) is not None:
+                users.add(owner)
     except _Broken as exc:
         if exc.rows == 0:
             raise UnreadableDocument(str(exc)) from exc
@@ -127,29 +146,44 @@ def _count_answers(path: Path) -> tuple[dict[int, int], set[int], _Broken | None
     return {q: answers.get(q, 0) for q in questions}, users, broken
 
 
+def _table_beside(path: Path, table: str) -> Path | None:
+    """The dump's `table` ("Users", "Comments") that belongs to this Posts.xml: `askubuntu_Posts.xml` → `askubuntu_Users.xml`."""
+    other = path.with_name(path.name.replace("Posts", table).replace("posts", table.lower()))
+    return other if other != path and other.is_file() else None
+
+
+def _id(value: str) -> int | None:
+    """An id attribute as a number (-1 is the Community user); None for "", "abc" or "²", which int() refuses."""
+    digits = value.removeprefix("-")
+    return int(value) if digits.isascii() and digits.isdigit() else None
+
+
 def _user_names(path: Path, wanted: set[int], warn: Warn) -> dict[int, str]:
     """DisplayName of each wanted user from the Users.xml that belongs to this Posts.xml, if there is one."""
-    users_path = path.with_name(path.name.replace("Posts", "Users").replace("posts", "users"))
-    if users_path == path or not users_path.is_file() or not wanted:
+    users_path = _table_beside(path, "Users")
+    if users_path is None or not wanted:
         return {}
     names: dict[int, str] = {}
     try:
         for attrib in _rows(users_path, "users"):
-            user = attrib.get("Id", "")
-            if user.lstrip("-").isdigit() and int(user) in wanted and attrib.get("DisplayName", "").strip():
-                names[int(user)] = attrib["DisplayName"].strip()
+            user = _id(attrib.get("Id", ""))
+            if user is not None and user in wanted and attrib.get("DisplayName", "").strip():
+                names[user] = attrib["DisplayName"].strip()
     except (_Broken, UnreadableDocument) as exc:
         warn(f"{users_path.name}: {exc}; authors it does not name are shown by user id")
     return names
 
 
-def _author(attrib: dict[str, str], names: dict[int, str]) -> str | None:
-    owner = attrib.get("OwnerUserId", "")
-    if owner.lstrip("-").isdigit() and int(owner) in names:
-        return names[int(owner)]
-    if attrib.get("OwnerDisplayName", "").strip():
-        return attrib["OwnerDisplayName"].strip()
-    return f"user {owner}" if owner else None
+def _author(user: str, shown: str, names: dict[int, str]) -> str | None:
+    """Users.xml's name for the user id, else the name the row keeps itself (a deleted user's), else "user <id>".
+
+    Posts give `OwnerUserId`/`OwnerDisplayName`, comments `UserId`/`UserDisplayName`: one rule for both.
+    """
+    if (number := _id(user)) is not None and number in names:
+        return names[number]
+    if shown.strip():
+        return shown.strip()
+    return f"user {user}" if user else None
 
 
 def _site(path: Path) -> str | None:
@@ -161,7 +195,7 @@ def _post(row: _Row, names: dict[int, str], site: str | None) -> Post:
     short = "q" if row.kind == QUESTION else "a"
     return Post(
         blocks=body_blocks(row.attrib.get("Body", "")),
-        author=_author(row.attrib, names),
+        author=_author(row.attrib.get("OwnerUserId", ""), row.attrib.get("OwnerDisplayName", ""), names),
         date=parse_date(row.attrib.get("CreationDate", "")),
         post=str(row.id),
         reply_to=str(row.parent) if row.parent is not None else None,
@@ -253,6 +287,141 @@ def _quotes(blocks: list[str | Quote]) -> list[Quote]:
     return out
 
 
+# ---------------------------------------------------------------- comments
+
+#: A comment's `Text` is the mini-markdown its author typed, on one line: `code`, *emphasis*, **strong**
+#: and [links](url) are rendered; lists, headings, quotes, code blocks, images and HTML are not (a comment's
+#: "> 5 is too many", "# 1" or "<br>" is shown as typed). The XML parser has decoded the attribute's
+#: entities already, so the entity rule is off: a typed "&amp;" is not decoded a second time.
+_COMMENT_MARKDOWN = MarkdownIt("commonmark", {"html": False}).disable(
+    ["code", "fence", "blockquote", "hr", "list", "reference", "html_block", "heading", "lheading", "image", "entity"]
+)
+
+#: (Id, PostId, CreationDate, UserId, UserDisplayName, Text): a comment row as the SQLite copy keeps it.
+_CommentRow = tuple[int, int, str, str, str, str]
+
+
+def comment_blocks(text: str) -> tuple[str, ...]:
+    """A comment's Text as a reader sees it: backticks and emphasis marks dropped, a link shown as its text."""
+    return tuple(segment.text for segment in markdown_segments(text, _COMMENT_MARKDOWN))
+
+
+def _comment_row(attrib: dict[str, str]) -> _CommentRow | None:
+    """A usable comment row; None without an Id, a PostId or any Text (nothing to show, or nowhere to show it)."""
+    comment_id, post_id, text = _id(attrib.get("Id", "")), _id(attrib.get("PostId", "")), attrib.get("Text", "")
+    if comment_id is None or post_id is None or not text.strip():
+        return None
+    user, shown = attrib.get("UserId", ""), attrib.get("UserDisplayName", "")
+    return comment_id, post_id, attrib.get("CreationDate", ""), user, shown, text
+
+
+def _comment(row: _CommentRow, on: Post, names: dict[int, str]) -> Post:
+    """A comment as a post of its own, replying to the post it is on and linked where that post is."""
+    comment_id, _, date, user, shown, text = row
+    return Post(
+        blocks=comment_blocks(text),
+        author=_author(user, shown, names),
+        date=parse_date(date),
+        post=f"c{comment_id}",
+        reply_to=on.post,
+        url=f"{on.url}#comment{comment_id}_{on.post}" if on.url else None,
+    )
+
+
+class _CommentTable:
+    """A Comments.xml copied into a temporary SQLite file with an index on PostId.
+
+    The file is ordered by comment Id and runs to tens of GB (Stack Overflow's), so a post's
+    comments are anywhere in it: neither a dict of every comment nor a pass per thread will do.
+    The copy costs one streaming pass and disk space; a thread's comments are then an indexed
+    query each. `users` are the commenters the Users.xml pass must name too.
+    """
+
+    BATCH = 1000  # rows held before each insert: a few hundred KB
+
+    def __init__(self, db: sqlite3.Connection, name: str) -> None:
+        self.db = db
+        self.name = name
+        self.users: set[int] = set()
+        self.stored = 0
+        self.delivered = 0
+
+    def fill(self, path: Path, warn: Warn) -> None:
+        """Copy every usable row; a file broken part-way keeps the rows before the break, as Posts.xml does."""
+        self.db.execute("CREATE TABLE comments (id INTEGER, post INTEGER, date TEXT, user TEXT, shown TEXT, text TEXT)")
+        batch: list[_CommentRow] = []
+        bad = 0
+        broken: _Broken | None = None
+        try:
+            for attrib in _rows(path, None):
+                if (row := _comment_row(attrib)) is None:
+                    bad += 1
+                    continue
+                batch.append(row)
+                if (user := _id(row[3])) is not None:
+                    self.users.add(user)
+                if len(batch) >= self.BATCH:
+                    self._insert(batch)
+        except _Broken as exc:
+            broken = exc
+        self._insert(batch)
+        self.db.execute("CREATE INDEX comments_by_post ON comments (post, date, id)")
+        self.db.commit()
+        if bad:
+            warn(f"{self.name}: {bad} rows without a usable Id, PostId or Text; left out")
+        if broken is not None:
+            warn(f"{self.name}: {broken}; the {broken.rows} rows before it were read, the rest of the file was not")
+
+    def _insert(self, batch: list[_CommentRow]) -> None:
+        self.db.executemany("INSERT INTO comments VALUES (?, ?, ?, ?, ?, ?)", batch)
+        self.stored += len(batch)
+        batch.clear()
+
+    def attach(self, posts: list[Post], names: dict[int, str]) -> list[Post]:
+        """Each post followed by its comments, oldest first (by CreationDate, then Id)."""
+        out: list[Post] = []
+        for post in posts:
+            out.append(post)
+            if post.post and post.post.isdigit():
+                rows = self.db.execute(
+                    "SELECT id, post, date, user, shown, text FROM comments WHERE post = ? ORDER BY date, id", (int(post.post),)
+                ).fetchall()
+                self.delivered += len(rows)
+                out.extend(_comment(row, post, names) for row in rows)
+        return out
+
+    def report(self, posts_name: str, warn: Warn) -> None:
+        """One warning for the comments no thread took: on a post not in the file, a tag wiki, or a post left out."""
+        if (left := self.stored - self.delivered) > 0:
+            warn(f"{self.name}: {left} comments on posts that are not a question or answer read from {posts_name}; left out")
+
+
+def _comment_table(path: Path, warn: Warn, cleanup: ExitStack) -> _CommentTable | None:
+    """The Comments.xml beside this Posts.xml, copied for lookup; None if there is none or it cannot be copied.
+
+    `cleanup` closes the database and deletes its folder when the read ends, however it ends. A
+    Comments.xml that cannot be read costs its comments only, never the posts.
+    """
+    comments_path = _table_beside(path, "Comments")
+    if comments_path is None:
+        return None
+    try:
+        folder = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="forumqa-comments-")))
+        # The reader is a generator: a consumer may resume it from another thread, one call at a time.
+        db = cleanup.enter_context(closing(sqlite3.connect(folder / "comments.sqlite", check_same_thread=False)))
+        db.execute("PRAGMA journal_mode = OFF")  # a scratch copy: nothing to recover after a crash
+        db.execute("PRAGMA synchronous = OFF")
+        table = _CommentTable(db, comments_path.name)
+        table.fill(comments_path, warn)
+    except OSError as exc:
+        warn(f"{comments_path.name}: cannot be read ({exc.strerror or exc}); comments are left out")
+        return None
+    except sqlite3.Error as exc:
+        warn(f"{comments_path.name}: could not be copied for lookup ({exc}); comments are left out")
+        return None
+    return table
+
+
 # ---------------------------------------------------------------- threads
 
 
@@ -271,8 +440,15 @@ def _score(row: _Row) -> int:
     return int(score) if score.lstrip("-").isdigit() else 0
 
 
-def _thread(question_id: int, entry: _Open, warn: Warn) -> Thread | None:
-    """The question, then its answers: the accepted one first, then by score (highest first), then by date."""
+#: Puts each post's comments after it (`_CommentTable.attach`); None when the dump has no Comments.xml.
+_Attach = Callable[[list[Post]], list[Post]] | None
+
+
+def _thread(question_id: int, entry: _Open, warn: Warn, attach: _Attach = None) -> Thread | None:
+    """The question, then its answers: the accepted one first, then by score (highest first), then by date.
+
+    Comments follow the post they are on; whether a thread has words at all is still its posts' say.
+    """
     if entry.question is None:
         return None
 
@@ -291,12 +467,29 @@ def _thread(question_id: int, entry: _Open, warn: Warn) -> Thread | None:
     for number, p in enumerate(posts):
         if not p.blocks:
             warn(f"{'answer' if number else 'question'} {p.post}: no text")
+    if attach is not None:
+        posts = attach(posts)
     return Thread(entry.title or f"Question {question_id}", posts, key=f"q{question_id}", date=entry.question.date)
 
 
 def read(path: Path, warn: Warn) -> Iterator[Thread]:
     expected, users, broken = _count_answers(path)
-    names = _user_names(path, users, warn)
+    with ExitStack() as cleanup:  # the comments' temporary copy goes when the read ends, also on error or when abandoned
+        comments = _comment_table(path, warn, cleanup)
+        if comments is not None:
+            users |= comments.users
+            comments.users.clear()
+        names = _user_names(path, users, warn)
+        attach = partial(comments.attach, names=names) if comments is not None else None
+        yield from _threads(path, expected, broken, names, attach, warn)
+        if comments is not None:
+            comments.report(path.name, warn)
+
+
+def _threads(
+    path: Path, expected: dict[int, int], broken: _Broken | None, names: dict[int, str], attach: _Attach, warn: Warn
+) -> Iterator[Thread]:
+    """Pass 2: each thread the moment its last answer has been read."""
     site = _site(path)
     open_threads: dict[int, _Open] = {}
     try:
@@ -316,14 +509,14 @@ def read(path: Path, warn: Warn) -> Iterator[Thread]:
                 entry.answers.append((_score(row), _post(row, names, site)))
             if entry.question is not None and len(entry.answers) >= expected[question_id]:
                 del open_threads[question_id]
-                if (thread := _thread(question_id, entry, warn)) is not None:
+                if (thread := _thread(question_id, entry, warn, attach)) is not None:
                     yield thread
     except _Broken as exc:  # the break pass 1 found (or a file changed in between): reported after what came before it
         broken = broken or exc
     if broken is not None:
         warn(f"{broken}: the {broken.rows} rows before it were read, the rest of the file was not")
     for question_id in sorted(open_threads):  # only if the file changed between the passes
-        if (thread := _thread(question_id, open_threads[question_id], warn)) is not None:
+        if (thread := _thread(question_id, open_threads[question_id], warn, attach)) is not None:
             yield thread
 
 
