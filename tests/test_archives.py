@@ -151,6 +151,7 @@ def _plain_dump(folder: Path, *tables: str) -> Path:
 @pytest.mark.parametrize("under", ["", "quill.example.com/"])
 def test_a_7z_site_dump_reads_as_the_unpacked_folder(tmp_path: Path, under: str) -> None:
     plain, packed = _plain_dump(tmp_path / "plain", "Posts.xml", "Users.xml"), tmp_path / "packed"
+    (plain / "quill.example.com" / "Comments.xml").write_text(OTHER_TABLES["Comments.xml"])  # unpacked with the posts too
     packed.mkdir()
     _seven_zip(packed / "quill.example.com.7z", _site_dump(under))
     expected, found = load_documents(plain), load_documents(packed)
@@ -161,15 +162,30 @@ def test_a_7z_site_dump_reads_as_the_unpacked_folder(tmp_path: Path, under: str)
     assert _urls(found.documents) == _urls(expected.documents) and "https://quill.example.com/q/1" in _urls(found.documents)[0]
 
 
-def test_only_posts_and_users_are_unpacked_from_a_7z(tmp_path: Path) -> None:
+def test_only_posts_users_and_comments_are_unpacked_from_a_7z(tmp_path: Path) -> None:
     dump = _seven_zip(tmp_path / "quill.example.com.7z", _site_dump())
     with unpacked(dump) as posts:
         root = posts.parent.parent
         assert posts.name == "Posts.xml" and posts.read_bytes() == (STACKEXCHANGE / "Posts.xml").read_bytes()
         assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) == [
+            "quill.example.com/Comments.xml",
             "quill.example.com/Posts.xml",
             "quill.example.com/Users.xml",
         ]
+
+
+def test_a_7z_sites_comments_are_read_and_stay_packed_when_they_would_pass_the_size_limit(tmp_path: Path) -> None:
+    tables = _site_dump()
+    limit = len(tables["Posts.xml"]) + len(tables["Users.xml"]) + 1024
+    long_comment = b'  <row Id="9" PostId="1" Text="' + b"x" * limit + b'" />\n</comments>'
+    tables["Comments.xml"] = tables["Comments.xml"].replace(b"</comments>", long_comment)
+    _seven_zip(tmp_path / "quill.example.com.7z", tables)
+    with unpacked(tmp_path / "quill.example.com.7z") as posts:
+        assert (posts.parent / "Comments.xml").is_file()
+    with unpacked(tmp_path / "quill.example.com.7z", max_bytes=limit) as posts:
+        assert sorted(p.name for p in posts.parent.iterdir()) == ["Posts.xml", "Users.xml"]  # the posts still read
+    found = load_documents(tmp_path)
+    assert any(s.post == "c1" and s.reply_to == "1" for d in found.documents for s in d.sections)  # "Which version?" under question 1
 
 
 def test_a_per_table_7z_with_posts_only_reads_as_posts_xml_alone(tmp_path: Path) -> None:

@@ -33,8 +33,8 @@ from forumqa.documents import UnreadableDocument
 GZIP, ZIP, SEVEN_ZIP = ".gz", ".zip", ".7z"
 SUFFIXES = frozenset({GZIP, ZIP, SEVEN_ZIP})
 _BLOCK = 1 << 20
-#: The table a .7z must hold to be read; only it and the Users.xml beside it are unpacked, the dump's other tables
-#: (Comments, Votes, PostHistory, ...) can be many GB and stay packed.
+#: The table a .7z must hold to be read; only it and the Users.xml and Comments.xml beside it are unpacked, the dump's
+#: other tables (Votes, PostHistory, ...) can be many GB and are never read.
 _POSTS = "posts.xml"
 #: Stack Overflow's dump comes one table per archive: "stackoverflow.com-Posts.7z" is the site "stackoverflow.com".
 _TABLE_SUFFIX = re.compile(r"-posts$", re.IGNORECASE)
@@ -99,7 +99,9 @@ def _unzip(path: Path, folder: Path, max_bytes: int | None) -> Path:
 
 
 def _un7zip(path: Path, folder: Path, max_bytes: int | None) -> Path:
-    """The Posts.xml of a Stack Exchange dump, unpacked with the Users.xml beside it (its authors' names) and nothing else.
+    """The Posts.xml of a Stack Exchange dump, unpacked with the Users.xml (its authors' names) and the Comments.xml
+    beside it, and nothing else. Comments are an extra: when unpacking them too would pass `max_bytes`, they stay
+    packed and the posts are read without them.
 
     The dump is unpacked into a folder named after its site ("askubuntu.com.7z" into "askubuntu.com/"), as 7-Zip's
     "extract to" does, so its posts get their URLs just as when the dump is unpacked by hand.
@@ -115,6 +117,8 @@ def _un7zip(path: Path, folder: Path, max_bytes: int | None) -> Path:
                 if _escapes(member.filename):
                     raise UnreadableDocument(f"a 7z member names a place outside the archive ({member.filename!r}); nothing of it is read")
             wanted = _dump_tables([m.filename for m in members if not m.is_directory])
+            if max_bytes is not None and _declared_size(m for m in members if m.filename in wanted) > max_bytes:
+                wanted = [name for name in wanted if not name.lower().endswith("comments.xml")]
             if max_bytes is not None and _declared_size(m for m in members if m.filename in wanted) > max_bytes:
                 # What the headers declare, to stop before decompressing anything (in a solid archive, reaching
                 # Posts.xml means decompressing the tables packed before it); _Sinks holds the limit whatever they say.
@@ -144,15 +148,15 @@ def _escapes(name: str) -> bool:
 
 
 def _dump_tables(names: Sequence[str]) -> list[str]:
-    """The members to unpack: Posts.xml first, then the Users.xml beside it when there is one."""
+    """The members to unpack: Posts.xml first, then the Users.xml and Comments.xml beside it when there are."""
     posts = [name for name in names if PurePosixPath(name).name.lower() == _POSTS]
     if not posts:
         raise UnreadableDocument("the 7z archive holds no Stack Exchange Posts.xml; only a Stack Exchange data dump is read from a .7z")
     if len(posts) > 1:
         raise UnreadableDocument(f"the 7z archive holds more than one Posts.xml ({', '.join(sorted(posts))}); unpack it and read each dump")
     where = PurePosixPath(posts[0])
-    users = str(where.with_name(where.name.replace("Posts", "Users").replace("posts", "users")))  # as the reader pairs them
-    return [posts[0], *(name for name in names if name == users)]
+    beside = {str(where.with_name(where.name.replace("Posts", table).replace("posts", table.lower()))) for table in ("Users", "Comments")}
+    return [posts[0], *(name for name in names if name in beside)]  # paired by name as the reader pairs them
 
 
 def _declared_size(members: Iterable[py7zr.FileInfo]) -> int:
