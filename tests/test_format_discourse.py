@@ -92,6 +92,30 @@ def test_the_solution_post_is_kept_as_the_accepted_answer(tmp_path: Path) -> Non
     assert {s.post for s in document.sections if s.accepted} == {solution}
 
 
+@pytest.mark.parametrize(
+    ("links", "first_url"),
+    [
+        ([], "/t/rain-gauge-keeps-under-reading/5531/1"),  # nothing names the site: left relative, as the JSON gives it
+        ([{"url": "https://weather.example.net/guide", "internal": False}], "/t/rain-gauge-keeps-under-reading/5531/1"),
+        (
+            [{"url": "https://talk.example.org/t/wind-shields/5102/3", "internal": True}],
+            "https://talk.example.org/t/rain-gauge-keeps-under-reading/5531/1",
+        ),
+    ],
+)
+def test_post_links_are_made_absolute_from_a_link_discourse_marks_internal(
+    tmp_path: Path, links: list[dict[str, object]], first_url: str
+) -> None:
+    topic = json.loads(TOPIC.read_text(encoding="utf-8"))
+    topic.setdefault("details", {})["links"] = links
+    for post in topic["post_stream"]["posts"]:
+        post.pop("link_counts", None)
+    path = tmp_path / "linked.json"
+    path.write_text(json.dumps(topic), encoding="utf-8")
+    document, _ = _read(path)
+    assert document.sections[0].url == first_url
+
+
 def test_quote_aside_is_never_the_repliers_text() -> None:
     document, _ = _read(TOPIC)
     quoted = "Move it to an open spot at least twice as far"
@@ -292,7 +316,8 @@ def test_real_topic_1148() -> None:
     assert github.quoted and github.post == "8"
     assert "800x620" not in document.text and "97.3 KB" not in document.text
     (first,) = covering(document, "This is the new support and feedback thread")
-    assert (first.author, first.url) == ("gorhill", "/t/support-ublock-origin/1148/1")
+    # the site is named by the links Discourse marks internal: post links are absolute
+    assert (first.author, first.url) == ("gorhill", "https://discourse.mozilla-community.org/t/support-ublock-origin/1148/1")
 
 
 # ---------------------------------------------------------------- damaged files

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 from bs4.element import CData, NavigableString, Tag
@@ -201,11 +202,13 @@ def _text(value: object) -> str | None:
     return (str(value).strip() or None) if value is not None else None
 
 
-def _post(raw: dict[str, Any], topic_id: str | None, slug: str | None) -> Post:
+def _post(raw: dict[str, Any], topic_id: str | None, slug: str | None, origin: str = "") -> Post:
     number = _text(raw.get("post_number"))
     url = _text(raw.get("post_url"))
     if url is None and topic_id and number:
         url = f"/t/{slug or 'topic'}/{topic_id}/{number}"
+    if url is not None and url.startswith("/") and not url.startswith("//"):
+        url = origin + url
     created = _text(raw.get("created_at"))
     return Post(
         blocks=cooked_blocks(str(raw.get("cooked") or ""), topic_id),
@@ -216,6 +219,23 @@ def _post(raw: dict[str, Any], topic_id: str | None, slug: str | None) -> Post:
         url=url,
         accepted=raw.get("accepted_answer") is True,  # the discourse-solved plugin's solution post
     )
+
+
+def _origin(data: dict[str, Any], posts: list[Any]) -> str:
+    """The site's "https://host", from a link Discourse itself marks as internal (to its own site); "" if none is.
+
+    A topic's JSON gives post links relative to the site ("/t/slug/1148/7") and never names the site, but its
+    link lists (`details.links`, each post's `link_counts`) mark links to other topics of the same site.
+    """
+    details = data.get("details")
+    lists = [details.get("links") if isinstance(details, dict) else None] + [p.get("link_counts") for p in posts if isinstance(p, dict)]
+    for links in lists:
+        for link in links if isinstance(links, list) else ():
+            if isinstance(link, dict) and link.get("internal") is True and isinstance(link.get("url"), str):
+                parts = urlsplit(link["url"])
+                if parts.scheme in ("http", "https") and parts.netloc:
+                    return f"{parts.scheme}://{parts.netloc}"
+    return ""
 
 
 def _missing_warning(stream: object, posts: list[Any]) -> str | None:
@@ -252,6 +272,7 @@ def read(path: Path, warn: Warn) -> Iterator[Thread]:
     if (missing := _missing_warning(stream.get("stream"), posts)) is not None:
         warn(missing)
     repliers: dict[int, str] = {}  # index in thread.posts → the replied-to user the post names
+    origin = _origin(data, posts)
     for index, raw in enumerate(posts):
         posts[index] = None  # each raw post is let go once read: a long topic is not held twice
         if not isinstance(raw, dict):
@@ -266,7 +287,7 @@ def read(path: Path, warn: Warn) -> Iterator[Thread]:
             warn(f"post {_text(raw.get('post_number')) or '?'} (id {raw.get('id')}): deleted; left out")
             continue
         try:
-            post = _post(raw, topic_id, slug)
+            post = _post(raw, topic_id, slug, origin)
         except RecursionError:  # markup nested thousands deep: no forum renders that
             warn(f"post {_text(raw.get('post_number')) or '?'} (id {raw.get('id')}): HTML nested too deeply to read; left out")
             continue
