@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 from export_checks import assert_sections_exact, head_of, read_one
 from forumqa.documents import Document, Section, Skipped, UnreadableDocument
 from forumqa.formats import THREAD_FORMATS, forum_html
-from forumqa.formats.forum_html import phpbb, phpbb_print, ubb, vbulletin, vbulletin2, vbulletin_archive, xenforo, xenforo1
+from forumqa.formats.forum_html import body, phpbb, phpbb_print, ubb, vbulletin, vbulletin2, vbulletin_archive, xenforo, xenforo1
 from forumqa.formats.forum_html.body import blocks
 from forumqa.formats.forum_html.markup import name_of
 from forumqa.formats.forum_html.page import iso_date
@@ -341,6 +341,56 @@ def test_xenforo22_unfurl_spoiler_reactions_and_thread_starter_class(tmp_path: P
     assert_sections_exact(document, thread)
     _assert_no_boilerplate(document, "Spoiler", "what it was", "Aligning photo eyes", "vendor blurb", "doors.example.com")
     _assert_no_boilerplate(document, "Like", "Love", "Otto", "Reactions")
+
+
+_RAW_QUOTE_PAGE = """<html><head><title>Allotments</title></head><body>
+<article class="message message--post js-post" data-author="Rosa" id="js-post-71">
+<header class="message-attribution"><div class="postUserName">Rosa</div>
+<div class="message-attribution-main"><time datetime="2012-04-02T10:00:00+0300">2.4.2012</time></div></header>
+<div class="message-userContent"><article class="message-body"><div class="bbWrapper">
+[QUOTE="Bram";64]Sow the beans after the last frost,<br>
+not a week before.[/QUOTE]<br>
+<br>
+Noted, I lost a whole row last spring.
+</div></article></div></article>
+<article class="message message--post js-post" data-author="Bram" id="js-post-75">
+<div class="message-userContent"><article class="message-body"><div class="bbWrapper">
+To quote a post, type [quote] before the words and close it after them.</div></article></div></article>
+</body></html>"""
+
+
+def test_printed_bbcode_quote_tags_are_read_as_quotes(tmp_path: Path) -> None:
+    """Posts imported from another engine keep their [QUOTE="name";id]…[/QUOTE] as text: those words are the quoted
+    writer's, not the replier's. A lone "[quote]" in prose (no closing tag) stays the poster's words."""
+    path = tmp_path / "imported.html"
+    path.write_text(_RAW_QUOTE_PAGE, encoding="utf-8")
+    document, warnings = read_one(path)
+    thread = _thread(path)
+    assert warnings == []
+    assert thread.posts[0].blocks == (
+        Quote("Sow the beans after the last frost,\nnot a week before.", "Bram", "64"),
+        "Noted, I lost a whole row last spring.",
+    )
+    assert thread.posts[0].reply_to == "64"
+    assert thread.posts[1].blocks == ("To quote a post, type [quote] before the words and close it after them.",)
+    assert _own(document, "Rosa") == ["Noted, I lost a whole row last spring."]
+    assert "[QUOTE" not in document.text and "[/QUOTE]" not in document.text
+    assert_sections_exact(document, thread)
+
+
+@pytest.mark.parametrize(
+    ("tag", "source"),
+    [
+        ('="Bram";64', ("Bram", "64")),
+        ("=Bram Stoker;64", ("Bram Stoker", "64")),
+        ('="Bram, post: 64, member: 9"', ("Bram", "64")),
+        ("=Bram post_id=64 time=1333350000 user_id=9", ("Bram", "64")),
+        (" author=Bram link=topic=12.msg64#msg64 date=1333350000", ("Bram", "64")),
+        ("", (None, None)),
+    ],
+)
+def test_printed_quote_tags_of_the_common_engines_name_writer_and_post(tag: str, source: tuple[str | None, str | None]) -> None:
+    assert body._raw_source(tag) == source
 
 
 # ---------------------------------------------------------------- XenForo 1

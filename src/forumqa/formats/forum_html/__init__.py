@@ -11,7 +11,7 @@ vbulletin_archive for the light page forms without post ids; schema_org for the 
 own that mark posts with schema.org microdata, Discourse's crawler view among them; invision for Invision
 Community's pages, which mark no forum posting; smf for Simple Machines Forum; mybb for MyBB; vanilla for Vanilla Forums;
 discuz for Discuz!, the engine of many Chinese boards; phpbb2 for phpBB 2's subSilver tables; punbb for PunBB 1.2
-and FluxBB; vbulletin2 for vBulletin 2's table rows; ubb for UBB.classic 6's and UBB 5's),
+and FluxBB; vbulletin2 for vBulletin 2's table rows; ubb for UBB.classic 6's and UBB 5's; phorum for Phorum 3's message tables),
 `markup` for what they share, `body` for a post's text and quotes, `page` for the page's zone, address and title.
 """
 
@@ -27,6 +27,7 @@ from forumqa.formats.forum_html import (
     discuz,
     invision,
     mybb,
+    phorum,
     phpbb,
     phpbb2,
     phpbb_print,
@@ -70,11 +71,12 @@ _MARKERS = (
     'name="post',  # vBulletin 2's post anchors
     "reply_num=",  # UBB.classic's post buttons
     "replynum=",  # UBB 5's post buttons
+    "phorummessage",  # Phorum 3
 )
 #: Tried in this order; the first whose post containers are on the page reads it. The light forms without
 #: post ids (phpBB's printer view, vBulletin's archive) come after them, then schema.org microdata, which some of
-#: those engines' pages carry too, and Invision's, SMF's, MyBB's, Discuz!'s, phpBB 2's, PunBB's, vBulletin 2's, UBB's and
-#: Vanilla's posts without it: a page an engine read before is read the same.
+#: those engines' pages carry too, and Invision's, SMF's, MyBB's, Discuz!'s, phpBB 2's, PunBB's, vBulletin 2's, UBB's,
+#: Phorum's and Vanilla's posts without it: a page an engine read before is read the same.
 _ENGINES = (
     phpbb.ENGINE,
     xenforo.ENGINE,
@@ -91,6 +93,7 @@ _ENGINES = (
     punbb.ENGINE,
     vbulletin2.ENGINE,
     ubb.ENGINE,
+    phorum.ENGINE,
     vanilla.ENGINE,
 )
 

@@ -81,7 +81,68 @@ def blocks(body: Tag, skip: frozenset[int]) -> Collector:
     out = Collector()
     _walk(body, out, skip)
     out.flush()
+    out.items = _raw_quotes(out.items)
+    if out.reply_to is None:
+        out.reply_to = next((item.post for item in out.items if isinstance(item, Quote) and item.post), None)
     return out
+
+
+#: A quote tag a board prints as text: posts imported from another engine, or written where BBCode is off, keep
+#: "[QUOTE="ana";123]…[/QUOTE]" (vBulletin), "[quote author=ana link=topic=5.msg123#msg123 date=…]" (SMF),
+#: "[QUOTE="ana, post: 123, member: 4"]" (XenForo), "[quote=ana post_id=123 time=…]" (phpBB 3.2+) in their words.
+_RAW_QUOTE = re.compile(r"\[(/?)quote\b([^\]\n]{0,300})\]", re.IGNORECASE)
+_RAW_AUTHOR = re.compile(r"""^\s*(?:=\s*(?:"([^"]*)"|'([^']*)'|([^;\s\]]+(?:\s+(?!\w+=)[^;\s\]]+)*))|author=(\S+))""")
+_RAW_POST = re.compile(r"(?:;\s*|post:\s*|post_id=|msg)(\d+)")
+
+
+def _raw_quotes(items: list[str | Quote]) -> list[str | Quote]:
+    """Paragraphs with printed [quote]…[/quote] tags split into the poster's words and Quotes credited to the quoted
+    writer the tag names. Only a body whose opening and closing tags pair up is changed: a lone "[quote]" is prose
+    (someone explaining BBCode), and code boxes are never read for tags."""
+    paragraphs = [item for item in items if type(item) is str]
+    opened = sum(1 for text in paragraphs for match in _RAW_QUOTE.finditer(text) if not match.group(1))
+    if not opened or opened != sum(1 for text in paragraphs for match in _RAW_QUOTE.finditer(text) if match.group(1)):
+        return items
+    out: list[str | Quote] = []
+    sources: list[tuple[str | None, str | None]] = []
+    for item in items:
+        if type(item) is not str:
+            out.append(item)
+            continue
+        start = 0
+        for match in _RAW_QUOTE.finditer(item):
+            _add_piece(out, item[start : match.start()], sources[-1] if sources else None)
+            if match.group(1):
+                if sources:
+                    sources.pop()
+            else:
+                sources.append(_raw_source(match.group(2)))
+            start = match.end()
+        _add_piece(out, item[start:], sources[-1] if sources else None)
+    return out
+
+
+def _raw_source(arguments: str) -> tuple[str | None, str | None]:
+    """The writer and post a printed quote tag names: '="ana";123' → ("ana", "123"); "" → (None, None)."""
+    named = _RAW_AUTHOR.match(arguments)
+    author = next((group for group in named.groups() if group), None) if named else None
+    if author is not None:
+        author = author.split(",")[0].strip() or None  # XenForo's "ana, post: 123, member: 4"
+    post = _RAW_POST.search(arguments)
+    return author, post.group(1) if post else None
+
+
+def _add_piece(out: list[str | Quote], text: str, source: tuple[str | None, str | None] | None) -> None:
+    """A piece of a split paragraph: the poster's own, or quoted (joined to the quote it continues)."""
+    text = "\n".join(line.strip() for line in text.strip().split("\n") if line.strip())
+    if not text:
+        return
+    if source is None:
+        out.append(text)
+    elif out and isinstance(out[-1], Quote) and (out[-1].author, out[-1].post) == source:
+        out[-1] = Quote(f"{out[-1].text}\n{text}", *source)
+    else:
+        out.append(Quote(text, *source))
 
 
 def _is_boilerplate(tag: Tag) -> bool:

@@ -33,6 +33,9 @@ _DATE_FORMATS = (
     "%d-%m-%Y, %H:%M",
     "%d.%m.%Y, %H:%M",
     "%d.%m.%Y %H:%M",
+    "%d.%m.%y %H:%M:%S",  # Phorum 3 with a day-first language file (Finnish, 2024): 27.8.24 21:08:52
+    "%d.%m.%y %H:%M",
+    "%m-%d-%y %H:%M",  # Phorum 3's English default: 03-15-02 10:34
     "%d %B %Y, %I:%M %p",
     "%B %d, %Y, %I:%M %p",
     "%B %d, %Y %I:%M %p",  # UBB.classic 6: December 18, 2001 12:38 AM
