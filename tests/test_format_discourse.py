@@ -287,6 +287,21 @@ def test_old_markup_cross_topic_quote_takes_its_author_from_the_title_not_the_to
     assert discourse.cooked_blocks(cooked, "7") == (Quote("Words from there.", "lindqvist", None),)
 
 
+def test_emoji_pictures_keep_their_names_in_every_markup_discourse_wrote() -> None:
+    cooked = (
+        '<p>Bring a coat <img src="/plugins/emoji/images/emoji_one/umbrella.png" title=":umbrella:" class="emoji" alt="umbrella">'
+        ' and snacks <img src="/images/emoji/twitter/+1.png?v=12" title=":+1:" class="emoji" alt=":+1:" loading="lazy"></p>'
+        '<p>Cheers <img class="emoji" alt="🍵" src="/twemoji/1f375.png"></p>'
+    )
+    assert discourse.cooked_blocks(cooked, "7") == ("Bring a coat :umbrella: and snacks :+1:\nCheers 🍵",)
+
+
+def test_a_bare_onebox_link_is_the_posters_own_words_not_a_quote_of_the_site() -> None:
+    # Before its preview is fetched (and in 2014-era Discourse always) a onebox is only an anchor with that class.
+    cooked = '<p>The venue is here:<br><a href="https://hall.example.net/" class="onebox" target="_blank">https://hall.example.net/</a></p>'
+    assert discourse.cooked_blocks(cooked, "7") == ("The venue is here: https://hall.example.net/",)
+
+
 # ---------------------------------------------------------------- the real export
 
 

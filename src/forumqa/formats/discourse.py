@@ -43,6 +43,8 @@ _MODERATOR_ACTION, _SMALL_ACTION = 2, 3
 #: A staff whisper: words staff wrote for staff only, so they are left out, and the reader is told.
 _WHISPER = 4
 
+#: An emoji's name as Discourse writes it between colons (":wink:", ":+1:", ":flag_de:", ":man_technologist:t2:").
+_EMOJI_NAME = re.compile(r"[\w+-]+(?::t\d)?")
 _SNIFF_STREAM = re.compile(r'"post_stream"\s*:\s*\{')
 _SNIFF_POSTS = re.compile(r'"posts"\s*:\s*\[')
 
@@ -122,6 +124,9 @@ def _walk(node: Tag, out: _Blocks, topic_id: str | None) -> None:
         if not isinstance(child, Tag):
             continue
         name, classes = child.name, _classes(child)
+        if name == "img" and "emoji" in classes:
+            out.text(_emoji(child))
+            continue
         if name in _NOISE_TAGS or _NOISE_CLASSES.intersection(classes):
             continue
         if name == "br":
@@ -132,7 +137,7 @@ def _walk(node: Tag, out: _Blocks, topic_id: str | None) -> None:
         elif "chat-transcript" in classes:  # a quote of a chat message: its author's words, not the replier's
             for item in _quote_items(child, _attr(child, "data-username"), None, topic_id):
                 out.add(item)
-        elif "onebox" in classes:
+        elif "onebox" in classes and name != "a":  # a bare `<a class="onebox">` is a link no preview was made for
             for item in _onebox(child, topic_id):
                 out.add(item)
         elif name == "blockquote":
@@ -150,6 +155,18 @@ def _walk(node: Tag, out: _Blocks, topic_id: str | None) -> None:
             out.end_line()
         else:
             _walk(child, out, topic_id)
+
+
+def _emoji(image: Tag) -> str:
+    """An emoji picture as the `:name:` its writer typed, so ":wink:" stays in the text (Slack's reader does the same).
+
+    Discourse has written the name in `title` and `alt` as ":wink:" since about 2016; its 2014 releases wrote
+    `alt="wink"` beside `title=":wink:"`, and a name is never written without its colons. A picture whose alt is
+    the emoji itself (Flarum's twemoji `alt="😄"`, read through this code too) gives that character.
+    """
+    label = _attr(image, "title") or _attr(image, "alt") or ""
+    name = label.strip(":")
+    return f":{name}:" if _EMOJI_NAME.fullmatch(name) else label
 
 
 def _quote_items(container: Tag, author: str | None, post: str | None, topic_id: str | None) -> list[str | Quote]:
