@@ -19,7 +19,7 @@ from forumqa.config import Settings
 from forumqa.documents import Document, Skipped, UnreadableDocument
 from forumqa.formats import THREAD_FORMATS, stackexchange
 from forumqa.index import build_index, load_index
-from forumqa.loading import _head, read_file
+from forumqa.loading import _head, load_documents, read_file
 from forumqa.testing import FakeEmbedder
 from forumqa.threads import Code
 
@@ -595,3 +595,13 @@ def test_a_code_block_keeps_its_indentation() -> None:
     blocks = stackexchange.body_blocks("<p>Use:</p>\n<pre><code>def fix(path):\n    return path.resolve()\n</code></pre>")
     assert blocks == ("Use:", "def fix(path):\n    return path.resolve()")
     assert isinstance(blocks[1], Code)
+
+
+def test_a_comments_xml_without_its_posts_xml_is_skipped_with_that_reason(tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "comments" / "Comments.xml", tmp_path / "cs_Comments.xml")
+    (tmp_path / "Users.xml").write_text("<users>\n  <row Id='7' DisplayName='Ana' />\n</users>\n", encoding="utf-8")
+    reasons = {s.source: s.reason for s in load_documents(tmp_path).skipped}
+    assert reasons == {
+        "cs_Comments.xml": "a Stack Exchange Comments.xml is read with the dump's cs_Posts.xml beside it, and there is none here",
+        "Users.xml": "a Stack Exchange Users.xml is read with the dump's Posts.xml beside it, and there is none here",
+    }

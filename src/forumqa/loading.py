@@ -85,6 +85,10 @@ def read_file(path: Path, source: str, warnings: list[Skipped] | None = None, ma
         return _read_threads(fmt, path, source, warnings)
     if compressed:
         raise UnreadableDocument("a .zst that is not a Reddit data dump (one comment or submission a line): only those are read compressed")
+    if (table := _DUMP_TABLES.fullmatch(path.name)) is not None and "<row" in head:
+        raise UnreadableDocument(
+            f"a Stack Exchange {table[2]}.xml is read with the dump's {table['prefix']}Posts.xml beside it, and there is none here"
+        )
     if path.suffix.lower() == ".json":
         raise UnreadableDocument(
             "not a forum export this program reads: expected a Discourse topic, a Reddit thread, "
