@@ -270,6 +270,15 @@ def test_mhonarc_page_without_its_record_is_read_from_its_header_block(tmp_path:
     assert [author for author, _, _ in _sections(document, quoted=True)] == ["Dorothea Kłos"]
 
 
+def test_mhonarc_date_is_the_mails_date_field_not_the_time_the_archive_received_it(tmp_path: Path) -> None:
+    """MHonArc's record dates a mail by its newest Received hop (DATEFIELDS "received:date"); the field list shows its Date."""
+    received = "<!--X-Date: Wed, 06 Mar 2024 09:02:10 +0100 -->"
+    path = _edited(tmp_path, MHONARC, "<!--X-Date: Wed, 06 Mar 2024 08:15:42 +0100 -->", received)
+    assert _thread(path).posts[0].date == "2024-03-06T07:15:42+00:00"
+    path = _edited(tmp_path, path, "<li><em>Date</em>: Wed, 06 Mar 2024 08:15:42 +0100</li>", "")
+    assert _thread(path).posts[0].date == "2024-03-06T08:02:10+00:00"  # no Date field shown: the record's is all there is
+
+
 def test_mhonarc_parent_outside_the_archive_leaves_the_quote_unattributed(tmp_path: Path) -> None:
     path = _edited(tmp_path, MHONARC, '<li><em>In-reply-to</em>: &lt;<a href="msg00085.html">', "<li><em>In-reply-to</em>: &lt;<a>")
     listed = MHONARC.read_text(encoding="utf-8").split("<!--X-References-->")[1].split("<!--X-References-End-->")[0]

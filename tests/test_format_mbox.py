@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from forumqa.documents import Document, Skipped, UnreadableDocument
 from forumqa.formats import THREAD_FORMATS, mbox
 from forumqa.formats.mbox.attribution import attributed, split_attribution
-from forumqa.formats.mbox.body import unescape_from, unflow
-from forumqa.formats.mbox.headers import normalise_subject
+from forumqa.formats.mbox.body import unflow
+from forumqa.formats.mbox.headers import normalise_subject, unescape_from
 from forumqa.loading import read_file
 from forumqa.threads import Quote, Thread, clean_block
 from forumqa.uploads import THREAD_EXPORT_SUFFIXES, safe_name
@@ -744,21 +744,83 @@ def test_a_reused_message_id_with_another_sender_is_read_and_a_copy_is_not(tmp_p
     ]
 
 
-def test_a_digest_says_its_mails_are_not_read(tmp_path: Path) -> None:
+def test_a_mime_digest_is_read_as_the_mails_it_holds(tmp_path: Path) -> None:
+    """Mailman's MIME digest: each mail of its multipart/digest part is a post of its sender, threaded as any mail."""
     path = tmp_path / "digest.mbox"
     path.write_text(
         "From quilt-request@example.org  Tue Mar  5 10:00:00 2024\nFrom: quilt-request@example.org\n"
         'Subject: quilt Digest, Vol 12, Issue 3\nMessage-ID: <dg@example.org>\nContent-Type: multipart/mixed; boundary="D"\n\n'
         "--D\nContent-Type: text/plain\n\nToday's Topics:\n   1. Batting weight (Rosa Leal)\n\n"
         '--D\nContent-Type: multipart/digest; boundary="M"\n\n--M\nContent-Type: message/rfc822\n\n'
-        "From: Rosa Leal <rosa@example.org>\nSubject: Batting weight\n\nWhich batting weight suits a summer quilt?\n\n--M--\n\n--D--\n",
+        "From: Rosa Leal <rosa@example.org>\nSubject: Batting weight\nDate: Mon, 4 Mar 2024 08:00:00 +0000\n"
+        "Message-ID: <bw1@example.org>\n\nWhich batting weight suits a summer quilt?\n\n--M\n\n"
+        "From: Tom Hale <tom@example.org>\nSubject: Re: Batting weight\nDate: Mon, 4 Mar 2024 09:00:00 +0000\n"
+        "Message-ID: <bw2@example.org>\nIn-Reply-To: <bw1@example.org>\n\nA thin cotton one, about 80 grams.\n\n--M--\n\n--D--\n"
+        "From ada@example.org  Tue Mar  5 11:00:00 2024\nFrom: Ada Kerr <ada@example.org>\nSubject: Re: Batting weight\n"
+        "Message-ID: <bw3@example.org>\nIn-Reply-To: <bw2@example.org>\n\nWool works too.\n",
         encoding="utf-8",
     )
     warnings: list[Skipped] = []
-    read_file(path, "digest.mbox", warnings)
-    assert [w.reason for w in warnings] == [
-        "partly read (mbox): message 1 (dg@example.org): a digest of 1 mails; only the digest's own text is read"
+    (document,) = read_file(path, "digest.mbox", warnings)
+    assert warnings == []
+    assert _sections(document) == [
+        ("Rosa Leal", "1", False, "Which batting weight suits a summer quilt?"),
+        ("Tom Hale", "2", False, "A thin cotton one, about 80 grams."),
+        ("Ada Kerr", "3", False, "Wool works too."),
     ]
+    assert [s.reply_to for s in document.sections] == [None, "1", "2"]
+
+
+def test_a_plain_digest_saved_without_headers_is_read_as_its_mails() -> None:
+    """Mailman's plain-text digest kept as text alone: masthead, topics, then "Message: N" mails under lines of dashes.
+
+    Each mail is its sender's post with its date and Message-ID; the reply threads under the mail it answers (its quote is a
+    repeat), a line of dashes in a mail's own text stays in it, and the masthead and footer are nobody's post. Gmail's
+    "10:00?AM" (a narrow space the digest's charset lost) does not make the time the quoted writer's name.
+    """
+    path = FIXTURES / "weavers-digest-v7-i2.txt"
+    assert mbox.FORMAT.sniff(path, path.read_text(encoding="utf-8"))
+    (thread,) = _threads(path).values()
+    assert thread.title == "Warp tension on the small loom"
+    assert [(p.author, p.date, p.post, p.reply_to, p.url) for p in thread.posts] == [
+        ("Ada Kerr", "2024-03-05T09:00:00+00:00", "1", None, "mid:warp-1@example.org"),
+        ("Piet Bos", "2024-03-05T11:30:00+00:00", "2", "1", "mid:warp-2@example.org"),
+    ]
+    last = thread.posts[0].blocks[-1]
+    assert isinstance(last, str) and last.endswith("Here is a line of dashes I drew myself, above my name.\nAda")
+    assert thread.posts[1].blocks == (
+        Quote("My warp sags in the middle after two hours of weaving.", "Ada Kerr", "1"),
+        "Tighten the brake a notch; the back beam only moves the sag.\nPiet – tested on a Gänsehals loom",
+    )
+
+
+def test_a_plain_digest_inside_an_mbox_message_is_read_as_its_mails(tmp_path: Path) -> None:
+    digest_text = (FIXTURES / "weavers-digest-v7-i2.txt").read_text(encoding="utf-8")
+    path = tmp_path / "inbox.mbox"
+    path.write_text(
+        "From weavers-request@lists.example.org  Tue Mar  5 13:00:00 2024\nFrom: weavers-request@lists.example.org\n"
+        "Subject: weavers Digest, Vol 7, Issue 2\nMessage-ID: <digest-7-2@lists.example.org>\n"
+        "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n" + digest_text,
+        encoding="utf-8",
+    )
+    (document,) = read_file(path, "inbox.mbox")
+    assert [(s.author, s.post) for s in document.sections] == [("Ada Kerr", "1"), ("Piet Bos", "2")]
+
+
+def test_a_mail_about_a_digest_is_read_as_one_mail(tmp_path: Path) -> None:
+    """Guard: a digest's subject alone splits nothing, and a reply to a digest is none, whatever history it carries unquoted."""
+    digest_text = (FIXTURES / "weavers-digest-v7-i2.txt").read_text(encoding="utf-8")
+    path = tmp_path / "question.mbox"
+    path.write_text(
+        "From ada@example.org  Tue Mar  5 10:00:00 2024\nFrom: Ada Kerr <ada@example.org>\n"
+        "Subject: weavers Digest, Vol 7, Issue 2 was late\nMessage-ID: <q1@example.org>\n\nWhere is today's issue?\n\n"
+        "From ada@example.org  Tue Mar  5 14:00:00 2024\nFrom: Ada Kerr <ada@example.org>\n"
+        "Subject: Re: weavers Digest, Vol 7, Issue 2\nMessage-ID: <q2@example.org>\n\nWhere do I find the brake?\n\n" + digest_text,
+        encoding="utf-8",
+    )
+    documents = read_file(path, "question.mbox")
+    assert [_sections(d)[0][3].split("\n")[0] for d in documents] == ["Where is today's issue?", "Where do I find the brake?"]
+    assert {(s.author, s.post) for d in documents for s in d.sections} == {("Ada Kerr", "1")}
 
 
 def test_a_posted_file_after_a_dash_dash_line_is_kept_and_a_signature_is_not(tmp_path: Path) -> None:
@@ -1274,3 +1336,161 @@ def test_a_thunderbird_forward_of_an_html_mail_keeps_the_answer_below_the_indent
         Quote("Can you bring the beans?", "Rhea Lind", None),
         Quote("I will bring them on Saturday.", "Minji Park", None),
     )
+
+
+def test_clear_signed_pgp_armour_is_dropped_and_dash_escaping_undone(tmp_path: Path) -> None:
+    """The armour, the Hash header and the signature are the signing program's; lines starting "-" were escaped "- -"."""
+    body = (
+        "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n"
+        "The seed swap moves to the barn.\n\n"
+        "- - bring labels\n- - bring paper bags\n\n"
+        "- -- \nRhea\n"
+        "-----BEGIN PGP SIGNATURE-----\n\niQEzBAEBCAAdFiEEabcdefghijklmnopqrstuvwxyz0123456789\n=AbCd\n"
+        "-----END PGP SIGNATURE-----\n"
+    )
+    assert _reply_blocks(tmp_path, body) == ("The seed swap moves to the barn.\n- bring labels\n- bring paper bags",)
+
+
+def test_a_quoted_clear_signed_mail_loses_its_armour_and_a_cut_signature_keeps_the_text(tmp_path: Path) -> None:
+    body = (
+        "On Mon, 4 Mar 2024 at 10:20, Omar Vale <omar@example.org> wrote:\n"
+        "> -----BEGIN PGP SIGNED MESSAGE-----\n> Hash: SHA1\n>\n> Labels go on the left.\n"
+        "> -----BEGIN PGP SIGNATURE-----\n> iD8DBQFabcdefghijklmnop\n> -----END PGP SIGNATURE-----\n\n"
+        "Noted.\n\n-----BEGIN PGP SIGNATURE-----\nThis line is no signature: no END line follows.\n"
+    )
+    assert _reply_blocks(tmp_path, body) == (
+        Quote("Labels go on the left.", "Omar Vale", None),
+        "Noted.\n-----BEGIN PGP SIGNATURE-----\nThis line is no signature: no END line follows.",
+    )
+
+
+def test_a_header_block_right_over_a_quote_attributes_it_and_the_answer_below_is_kept(tmp_path: Path) -> None:
+    """ "From: X" / "Date: …" straight over X's `>` lines names the quote's writer; the quoting writer answers below it.
+
+    Read as the head of an unquoted history, the block swallowed the quote and the answer up to the next blank line.
+    """
+    body = (
+        "On 2024.03.05 Omar Vale wrote:\n"
+        ">From: Rhea Lind <rhea@example.org>\n"
+        ">Date: Mon, Mar 04, 2024 at 10:20:00AM +0100\n"
+        ">> Who brings the seed labels on Saturday?\n"
+        ">>\n"
+        ">I will, and the paper bags too.\n"
+        ">\n\n"
+        "Then I bring the tables.\n"
+    )
+    assert _reply_blocks(tmp_path, body) == (
+        Quote("Who brings the seed labels on Saturday?", "Rhea Lind", None),
+        Quote("I will, and the paper bags too.", "Omar Vale", None),
+        "Then I bring the tables.",
+    )
+
+
+def test_an_outlook_header_block_over_a_blank_line_still_opens_an_unquoted_history(tmp_path: Path) -> None:
+    # Guard: the header block of a history set off by a blank line is read as before.
+    body = (
+        "Fine by me.\n\nFrom: Rhea Lind <rhea@example.org>\nSent: Monday, March 4, 2024 10:20 AM\nSubject: Seed labels\n\n"
+        "Who brings the seed labels?\n"
+    )
+    assert _reply_blocks(tmp_path, body) == ("Fine by me.", Quote("Who brings the seed labels?", "Rhea Lind", None))
+
+
+def test_an_mbox_escaped_from_line_that_opens_a_quote_is_the_writers_own(tmp_path: Path) -> None:
+    """A mail saved whole out of an mbox keeps ">From [1]:"; over a quote at its depth, it is the writer's line introducing it."""
+    body = "Please assign an id to this issue.\n\n>From [1]:\n> A crafted label can run code in the printer.\n\nThanks\n"
+    assert _reply_blocks(tmp_path, body) == (
+        "Please assign an id to this issue.\nFrom [1]:",
+        Quote("A crafted label can run code in the printer.", None, None),
+        "Thanks",
+    )
+
+
+def test_an_rfc_1153_digest_without_message_numbers_is_read_as_its_mails(tmp_path: Path) -> None:
+    """RFC 1153's plain digest (LISTSERV, majordomo): parts under lines of dashes, each a header block and a body."""
+    path = tmp_path / "digest.mbox"
+    path.write_text(
+        "From digest@example.org  Tue Mar  5 10:00:00 2024\nFrom: Loom-L Digest <digest@example.org>\n"
+        "Subject: LOOM-L Digest V3 #41\nMessage-ID: <v3-41@example.org>\n\n"
+        "LOOM-L Digest             Tuesday, 5 March 2024        Volume 3 : Issue 41\n\nToday's Topics:\n    Heddle count\n\n"
+        + "-"
+        * 70
+        + "\n\nDate: Mon, 4 Mar 2024 08:00:00 +0000\nFrom: Rosa Leal <rosa@example.org>\nSubject: Heddle count\n\n"
+        "How many heddles does a 40 cm reed need?\n\n"
+        + "-"
+        * 30
+        + "\n\nDate: Mon, 4 Mar 2024 09:00:00 +0000\nFrom: Tom Hale <tom@example.org>\nSubject: Re: Heddle count\n\n"
+        "About three hundred for a fine sett.\n\n" + "-" * 30 + "\n\nEnd of LOOM-L Digest V3 #41\n****************************\n",
+        encoding="utf-8",
+    )
+    (document,) = read_file(path, "digest.mbox")
+    assert _sections(document) == [
+        ("Rosa Leal", "1", False, "How many heddles does a 40 cm reed need?"),
+        ("Tom Hale", "2", False, "About three hundred for a fine sett."),
+    ]
+
+
+def test_an_mbox_escaped_from_line_that_runs_on_into_own_text_is_the_writers_own(tmp_path: Path) -> None:
+    body = (
+        "> Is the old scheduler worth keeping?\n\n"
+        "Perhaps not.\n\n"
+        ">From where I stand, the new one is fairly important for getting\n"
+        "the looms to start on time.\n"
+    )
+    assert _reply_blocks(tmp_path, body) == (
+        Quote("Is the old scheduler worth keeping?", None, None),
+        "Perhaps not.\nFrom where I stand, the new one is fairly important for getting the looms to start on time.",
+    )
+
+
+def test_a_quoted_patch_keeps_one_line_per_statement(tmp_path: Path) -> None:
+    """Lines of a patch are never joined as if wrapped: a "+" line opens a line, and a statement ends one."""
+    body = (
+        "> > +    Loom *loom = loom_open(path);\n"
+        "> > +    Error *err = NULL;\n"
+        '> > +    loom_set_name(loom, "shed"); loom_start(loom, &err); loom_wait(loom);\n'
+        ">\n> Keep the loom open instead of opening it again.\n\n"
+        "Agreed, I will keep it open.\n"
+    )
+    blocks = _reply_blocks(tmp_path, body)
+    assert blocks[0] == Quote(
+        "+    Loom *loom = loom_open(path);\n+    Error *err = NULL;\n"
+        '+    loom_set_name(loom, "shed"); loom_start(loom, &err); loom_wait(loom);',
+        None,
+        None,
+    )
+
+
+def test_a_reply_saved_alone_credits_its_unattributed_quote_to_its_addressee(tmp_path: Path) -> None:
+    """The parent is not in the file and no line names the quoted writer: the reply's one To: recipient wrote it."""
+    path = tmp_path / "reply.eml"
+    head = (
+        "From: Rhea Lind <rhea@example.org>\nSubject: Re: Seed swap\nDate: Tue, 5 Mar 2024 09:00:00 +0000\n"
+        "Message-ID: <r1@example.org>\nIn-Reply-To: <o1@example.org>\nList-Post: <mailto:seeds@lists.example.org>\n"
+    )
+    body = "\n> Who brings the labels?\n\nI will.\n"
+    path.write_text(head + "To: =?utf-8?q?Omar_V=C3=A1le?= <omar@example.org>\nCc: seeds@lists.example.org\n" + body, encoding="utf-8")
+    (thread,) = mbox.read(path, print)
+    assert thread.posts[0].blocks == (Quote("Who brings the labels?", "Omar Vále", None), "I will.")
+    # Guards: addressed to the list, or to two people, the quote's writer is not known.
+    for to in ("To: seeds@lists.example.org\n", "To: omar@example.org, ada@example.org\n"):
+        path.write_text(head + to + body, encoding="utf-8")
+        (thread,) = mbox.read(path, print)
+        assert thread.posts[0].blocks == (Quote("Who brings the labels?", None, None), "I will.")
+
+
+def test_a_quote_cut_by_a_rewrapped_line_stays_with_the_writer_its_header_block_names(tmp_path: Path) -> None:
+    """Outlook quotes the sender's own earlier mail under its header block; a line its re-wrapping left unmarked cuts the
+    quote in two, and the second part is still the earlier mail's, not the addressee's."""
+    path = tmp_path / "followup.eml"
+    path.write_text(
+        "From: Rhea Lind <rhea@example.org>\nTo: <omar@example.org>\nSubject: RE: [PATCH] loom: slow the shuttle\n"
+        "Date: Tue, 5 Mar 2024 09:00:00 +0000\nMessage-ID: <r2@example.org>\nIn-Reply-To: <r1@example.org>\n\n"
+        "Please ignore this one, a second version follows.\n\n"
+        "> -----Original Message-----\n> From: Rhea Lind <rhea@example.org>\n> Sent: Monday, March 4, 2024 5:16 PM\n"
+        "> To: omar@example.org\n> Subject: [PATCH] loom: slow the shuttle on\nnarrow\n> warps\n>\n"
+        "> The shuttle now waits a beat on warps under twenty threads.\n",
+        encoding="utf-8",
+    )
+    (thread,) = mbox.read(path, print)
+    quotes = [block for block in thread.posts[0].blocks if isinstance(block, Quote)]
+    assert quotes and {quote.author for quote in quotes} == {"Rhea Lind"}

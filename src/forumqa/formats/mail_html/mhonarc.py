@@ -2,7 +2,7 @@
 
 MHonArc opens every message page with its own record of the mail, comments it reads back when it
 edits the archive (mhamain.pl's output_mail, mhmsgfile.pl): `<!--X-Subject: … -->`, the sender,
-`<!--X-Date: … -->` (the Date header), `<!--X-Message-Id: … -->` and one comment per id the mail
+`<!--X-Date: … -->` (the date it sorts by), `<!--X-Message-Id: … -->` and one comment per id the mail
 refers to, up to `<!--X-Head-End-->`; "-" and "&" in them are written as character references
 (ewhutil.pl's commentize). The record holds the header fields as the mail had them, RFC 2047 words
 and all. Its names changed over the versions, and all of them are read:
@@ -30,8 +30,11 @@ names the sender of each earlier mail of the thread the archive holds; the In-re
 to the page of the mail this one answers, which is how a quote with no attribution line is still
 credited to that mail's sender, as an mbox's reply chain does.
 
-The record is read first for the date, the Message-ID, the references and the sender's address
-(the field list may leave fields out, and SPAMMODE or ADDRESSMODIFYCODE hide its addresses); the
+The record is read first for the Message-ID, the references and the sender's address (the field
+list may leave fields out, and SPAMMODE or ADDRESSMODIFYCODE hide its addresses). The date is the
+field list's Date, the record's only where the list has none: MHonArc dates a mail by the newest
+Received hop before its Date header (DATEFIELDS, "received:date" by default), which is when the
+archive got it, minutes or days after it was written, and before it where clocks disagree; the
 sender's name is the field list's, which MHonArc decodes into the page's charset, where the record
 keeps the header's raw bytes. Checked against output_mail and read_mail_header in mhamain.pl 2.2.0
 (1998), 2.3.0 and 2.4.0 (gitpan/MHonArc) and 2.6.7 (sympa-community/MHonArc), that repository's
@@ -141,7 +144,7 @@ def read(text: str, stem: str, warn: Warn) -> Thread:
         lines,
         author=display_name(name, address),
         address=address,
-        date=iso_date(_first(record, "date") or _value(fields.get("date"))),
+        date=iso_date(_value(fields.get("date"))) or iso_date(_first(record, "date")),
         post=own_id or stem,
         url=page_url(top),
         reply_to=reply_to,

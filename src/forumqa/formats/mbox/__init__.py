@@ -32,10 +32,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from forumqa.documents import UnreadableDocument
-from forumqa.formats.mbox import grouping, quotes
+from forumqa.formats.mbox import digest, grouping, quotes
 from forumqa.formats.mbox.attribution import Context, Known, People
 from forumqa.formats.mbox.body import body_lines, parse
-from forumqa.formats.mbox.headers import Head, message_file, scan
+from forumqa.formats.mbox.headers import Head, in_digest, message_file, scan
 from forumqa.threads import Post, Thread, ThreadFormat, Warn
 
 #: A header field name (printable ASCII but the colon) at the start of a line.
@@ -52,10 +52,12 @@ def sniff(path: Path, head: str) -> bool:
     Message-ID:, which notes or a README that start with "Subject:" do not. A .txt is a page unless
     its header block is a mail's as it travelled, with a field only transport writes (`_TRANSPORT`):
     news articles, archivers' test mails and Thunderbird's stored messages are kept as .txt, and read
-    as a page they were a wall of Received: and DKIM lines, their base64 body unread.
+    as a page they were a wall of Received: and DKIM lines, their base64 body unread. A Mailman digest's text saved
+    without its headers is claimed by its masthead and read as the mails it holds (`digest`): as a page it was one
+    text by nobody.
     """
     first, _, rest = head.lstrip("\r\n").partition("\n")
-    if first.startswith("From ") and _HEADER_LINE.match(rest):
+    if (first.startswith("From ") and _HEADER_LINE.match(rest)) or digest.is_plain_digest(head):
         return True
     suffix = path.suffix.lower()
     if suffix == ".mbox":
@@ -120,7 +122,7 @@ def _read_mail(box: mailbox.mbox | None, path: Path, head: Head, warn: Warn) -> 
     label = f"message {head.index} ({head.msgid})"
     try:
         with closing(message_file(box, path, head.key)) as handle:
-            message = parse(handle, from_mbox=box is not None)
+            message = parse(handle, from_mbox=box is not None and not in_digest(head.key))
         body = body_lines(message, label, warn)
     except Exception as exc:  # the email package has many ways to fail on a broken message
         warn(f"{label}: could not be read ({type(exc).__name__}: {exc}); left out")
@@ -138,7 +140,7 @@ def _thread(box: mailbox.mbox | None, path: Path, heads: list[Head], people: Peo
     for position, mail in enumerate(mails):
         head = mail.head
         number = numbers[head.msgid]
-        context = Context(tuple(known[i] for i in grouping.chain(head.msgid, parents)), in_order, position, people)
+        context = Context(_ancestors(head, grouping.chain(head.msgid, parents), known, people), in_order, position, people)
         parent = parents.get(head.msgid)
         posts.append(
             Post(
@@ -154,6 +156,19 @@ def _thread(box: mailbox.mbox | None, path: Path, heads: list[Head], people: Peo
         return None
     root = next((m.head for m in mails if m.head.msgid not in parents), mails[0].head)
     return Thread(root.subject or "(no subject)", posts)
+
+
+def _ancestors(head: Head, chain: list[str], known: dict[str, Known], people: People) -> tuple[Known, ...]:
+    """The reply chain a message's quotes are credited along; for a reply whose parent the file lacks, its addressee.
+
+    A reply saved alone (or one whose thread the archive cut) has no chain, and its quote with no
+    attribution went to the replier. The person it is addressed To is whom a mailer answers, so the
+    first quote level is theirs; deeper levels stay unknown.
+    """
+    if chain or head.addressee is None:
+        return tuple(known[i] for i in chain)
+    name, address = head.addressee
+    return (Known(people.name(name, address), address, None),)
 
 
 def _open(path: Path) -> mailbox.mbox | None:

@@ -193,9 +193,9 @@ def resolve(context: Context, level: int, name: str | None, address: str | None)
     match = candidate if candidate and _same(candidate, name, address) else None
     earlier = reversed(context.thread[: context.position])
     match = match or next((k for k in (*context.ancestors, *earlier) if _same(k, name, address)), None)
-    if match is not None:
+    if match is not None and (match.post is not None or not name):
         return match.name, match.post
-    return context.people.name(name, address), None
+    return context.people.name(name, address), None  # a message the file lacks: the attribution names its writer best
 
 
 def unmangled(text: str) -> str:
@@ -225,13 +225,18 @@ def _behalf_of(text: str) -> str:
     return _BEHALF_ADDRESS.sub(r"<\1>", _BEHALF_NAME.sub(r'"\1"', text))
 
 
+#: Gmail writes a narrow no-break space before AM/PM ("7:44\u202fPM"); a list archive or digest in ASCII or Latin-1
+#: writes "?" in its place, which glued the time to the word after it and made "2023 at 7:44?PM" the writer's name.
+_LOST_CLOCK_SPACE = re.compile(r"(\d:\d\d)\?([AP]M)\b", re.IGNORECASE)
+
+
 def attributed(text: str) -> tuple[str | None, str | None]:
     """(name, address) in "On Sun, Jan 2, 2022 at 6:02 AM Jane Roe <jane@example.org> wrote:" and its cousins.
 
     The cousins: "Yesterday at 15:02, Jane Roe wrote:" (a relative date, no opener), mutt's
     "* Jane Roe <jane@example.org> [2008-03-17 10:35]:" and Horde's "Quoting Jane Roe <jane@example.org>:".
     """
-    text = _behalf_of(unmangled(_undashed(text)))
+    text = _behalf_of(unmangled(_undashed(_LOST_CLOCK_SPACE.sub(r"\1 \2", text))))
     form = _MUTT.match(text) or _QUOTING.match(text) or _SKREV.match(text) or _cjk(text)
     schrieb = _SCHRIEB.search(text)
     if form is None and schrieb is None and not _ATTRIBUTION_VERB.search(text):

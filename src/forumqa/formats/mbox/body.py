@@ -15,7 +15,7 @@ from typing import IO, cast
 from bs4 import BeautifulSoup
 from bs4.element import Comment, NavigableString, Tag
 
-from forumqa.formats.mbox.headers import POLICY
+from forumqa.formats.mbox.headers import POLICY, unescape_from
 from forumqa.threads import Warn
 
 #: Elements after which rendered text starts a new line.
@@ -27,12 +27,6 @@ _HTML_SIGNATURES = re.compile("signature")  # gmail_signature, moz-signature
 _NEXT_PART = re.compile(r"^-{5,} next part -{5,}$")
 #: The note that follows it for a scrubbed part, up to its "URL: <…>" line.
 _SCRUBBED = re.compile(r"^(?:An? .*attachment was scrubbed\.\.\.|Skipped content of type .*)$")
-
-
-#: A body line that mboxrd escaped: any run of ">" before "From " got one ">" more when the mail was stored.
-_ESCAPED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
-#: The blank line that ends the header block.
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
 class _Message(EmailMessage):
@@ -54,24 +48,6 @@ def parse(handle: IO[bytes], from_mbox: bool) -> EmailMessage:
     if from_mbox:
         data = unescape_from(data)
     return cast(EmailMessage, email.message_from_bytes(data, _class=_Message, policy=POLICY))
-
-
-def unescape_from(data: bytes) -> bytes:
-    """The body as its sender wrote it: one ">" less on every line that reads ">…>From ".
-
-    An mbox file marks where a mail starts with a "From " line, so the program that stored the mail
-    escaped body lines: mboxrd adds a ">" to every line matching `^>*From `, mboxo only to `^From `.
-    The standard library's `mailbox.mbox` undoes neither when it reads (it only escapes when it
-    writes). Undoing mboxrd's rule is exact for mboxrd and for mboxo's own ">From " lines. A "From "
-    line escaped more than once on its way (a relay's mbox, then the archive's) stays a level too
-    deep; `quotes` settles that from the lines around it. An mboxo file's quoted ">>From " comes out
-    a level short, which nothing here can tell. It is done on the raw bytes, before quoted-printable
-    is decoded, since that is where the escaping was done; the header block is left alone.
-    """
-    end = _HEADER_END.search(data)
-    if end is None:
-        return data
-    return data[: end.end()] + _ESCAPED_FROM.sub(rb"\1", data[end.end() :])
 
 
 def _text(part: Message, label: str, warn: Warn) -> str:
@@ -99,11 +75,12 @@ def body_lines(message: EmailMessage, label: str, warn: Warn) -> list[str] | Non
     # Outlook for Mac starts its attribution with a byte order mark ("\ufeffOn 13/05/20, …"), which hid the "On".
     content = _text(part, label, warn).replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
     if part.get_content_type() == "text/html":
-        lines = _html_lines(content)
+        lines = without_pgp_armour(_html_lines(content))
     else:
         lines = _without_scrubber_notes(content.split("\n"))  # "From " escaping is undone in `parse`
         if str(part.get_param("format", "")).lower() == "flowed":
             lines = unflow(lines, str(part.get_param("delsp", "")).lower() == "yes")
+        lines = without_pgp_armour(lines)
     return lines if digests else lines + _attached_mails(message, label, warn)
 
 
@@ -143,7 +120,55 @@ def rendered_lines(html: str) -> list[str]:
     For the HTML archive pages (formats.mail_html), so that quotes, attributions and signatures are
     found there by the same code as in an mbox.
     """
-    return _without_scrubber_notes(_html_lines(html))
+    return without_pgp_armour(_without_scrubber_notes(_html_lines(html)))
+
+
+#: OpenPGP's clear-signing armour (RFC 4880 §7), at any quote depth: what a signed mail wraps its text in.
+_PGP_SIGNED = re.compile(r"^-----BEGIN PGP SIGNED MESSAGE-----\s*$")
+_PGP_SIGNATURE = re.compile(r"^-----BEGIN PGP SIGNATURE-----\s*$")
+_PGP_SIGNATURE_END = re.compile(r"^-----END PGP SIGNATURE-----\s*$")
+_PGP_MARKS = re.compile(r"^(?:>[ \t]?)*")
+
+
+def without_pgp_armour(lines: list[str]) -> list[str]:
+    """A clear-signed mail's text as its writer wrote it: the armour lines, the "Hash:" header and the signature dropped.
+
+    The armour is the signing program's, not the writer's words, and the signature's base64 is noise
+    that a search matches by chance. Inside the signed text a line that starts with "-" was escaped as
+    "- -…" (RFC 4880 §7.1), which is undone. At any quote depth, since replies quote signed mails
+    whole; a signature block is dropped only where its END line follows, so that a quote cut short
+    loses no text below it.
+    """
+    out: list[str] = []
+    signed = header = False
+    skip_until: int | None = None
+    for at, line in enumerate(lines):
+        marks = _PGP_MARKS.match(line)
+        depth, text = (marks.group(), line[marks.end() :]) if marks else ("", line)
+        if skip_until is not None:
+            skip_until = None if at >= skip_until else skip_until
+            continue
+        if _PGP_SIGNED.match(text):
+            signed = header = True
+            continue
+        if header:
+            header = bool(text.strip())  # "Hash: SHA256" and its like, up to the blank line
+            continue
+        if _PGP_SIGNATURE.match(text) and (end := _signature_end(lines, at, depth)) is not None:
+            signed, skip_until = False, end
+            continue
+        out.append(depth + text[2:] if signed and text.startswith("- ") else line)
+    return out
+
+
+def _signature_end(lines: list[str], at: int, depth: str) -> int | None:
+    """The line of the "-----END PGP SIGNATURE-----" that closes the signature starting at `at`, at the same quote depth."""
+    for number in range(at + 1, min(len(lines), at + 80)):
+        marks = _PGP_MARKS.match(lines[number])
+        prefix = marks.group() if marks else ""
+        if _PGP_SIGNATURE_END.match(lines[number][len(prefix) :]) and prefix.replace(" ", "") == depth.replace(" ", ""):
+            return number
+    return None
 
 
 def _without_scrubber_notes(lines: list[str]) -> list[str]:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import email.policy
 import email.utils
+import io
 import mailbox
 import re
 import urllib.parse
+from collections import deque
 from contextlib import closing, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -21,6 +23,7 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import IO, cast
 
+from forumqa.formats.mbox import digest
 from forumqa.threads import Warn
 
 
@@ -51,6 +54,10 @@ _VIA_LIST = re.compile(r"\s+via\s+\S.*$", re.IGNORECASE)
 _HEADER_LIMIT = 1 << 20
 #: The list's posting address in its List-Post header (RFC 2369): "<mailto:users@lists.example.org>".
 _LIST_POST = re.compile(r"<mailto:([^>?\s]+)", re.IGNORECASE)
+#: A body line that mboxrd escaped: any run of ">" before "From " got one ">" more when the mail was stored.
+_ESCAPED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
+#: The blank line that ends the header block.
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,13 +79,53 @@ class Head:
     #: (display name, address) of To and Cc: the names of people an attribution names by address alone
     #: ("jane@example.org wrote on …:") when they wrote nothing in the file themselves.
     recipients: tuple[tuple[str, str], ...] = ()
+    #: Mailman's digest subject or a multipart/digest body: a mail that holds other people's mails (`digest`).
+    digest: bool = False
+    #: (display name, address) of a reply's only To: recipient, not the list and not the sender (`addressee`).
+    addressee: tuple[str | None, str] | None = None
 
 
 def message_file(box: mailbox.mbox | None, path: Path, key: str) -> IO[bytes]:
-    """One message's bytes; without a box the file is a single mail saved without its 'From ' line."""
+    """One message's bytes; without a box the file is a single mail saved without its 'From ' line.
+
+    A key "3/2" is the second mail of the digest that message 3 is ("0/2": of the digest the file
+    is), its "From " escaping undone already (`in_digest`).
+    """
+    container, _, part = key.partition("/")
+    if part:
+        data = path.read_bytes() if box is None else unescape_from(box.get_bytes(_box_key(container)))
+        return io.BytesIO(digest.mails(data)[int(part)])
     if box is None:
         return path.open("rb")
-    return cast(IO[bytes], box.get_file(key))
+    return cast(IO[bytes], box.get_file(_box_key(key)))
+
+
+def _box_key(key: str) -> str:
+    """`mailbox.mbox`'s own key for a message: an int (typeshed calls it str), which heads keep as text like a digest's keys."""
+    return cast(str, int(key))
+
+
+def in_digest(key: str) -> bool:
+    """The key is of a mail inside a digest (`message_file`)."""
+    return "/" in key
+
+
+def unescape_from(data: bytes) -> bytes:
+    """The body as its sender wrote it: one ">" less on every line that reads ">…>From ".
+
+    An mbox file marks where a mail starts with a "From " line, so the program that stored the mail
+    escaped body lines: mboxrd adds a ">" to every line matching `^>*From `, mboxo only to `^From `.
+    The standard library's `mailbox.mbox` undoes neither when it reads (it only escapes when it
+    writes). Undoing mboxrd's rule is exact for mboxrd and for mboxo's own ">From " lines. A "From "
+    line escaped more than once on its way (a relay's mbox, then the archive's) stays a level too
+    deep; `quotes` settles that from the lines around it. An mboxo file's quoted ">>From " comes out
+    a level short, which nothing here can tell. It is done on the raw bytes, before quoted-printable
+    is decoded, since that is where the escaping was done; the header block is left alone.
+    """
+    end = _HEADER_END.search(data)
+    if end is None:
+        return data
+    return data[: end.end()] + _ESCAPED_FROM.sub(rb"\1", data[end.end() :])
 
 
 def _header_bytes(handle: IO[bytes]) -> bytes:
@@ -202,7 +249,24 @@ def _read_head(box: mailbox.mbox | None, path: Path, key: str, index: int, last_
     stamp = when.timestamp() if when else last_when
     subject, is_reply = normalise_subject(raw_subject), bool(_REPLY_PREFIX.match(raw_subject))
     named = recipients(_header(headers, "To"), _header(headers, "Cc"))
-    return Head(key, index, msgid, refs, subject, is_reply, name, address, stamp, date, url, masked_by, named)
+    # A reply to a digest ("Re: quilt Digest, Vol 12, Issue 3") is no digest, whatever history it carries unquoted.
+    is_digest = not (is_reply or refs) and (digest.is_digest_subject(raw_subject) or headers.get_content_type() == "multipart/digest")
+    to = addressee(_header(headers, "To"), _header(headers, "List-Post"), address) if refs else None
+    return Head(key, index, msgid, refs, subject, is_reply, name, address, stamp, date, url, masked_by, named, is_digest, to)
+
+
+def addressee(to: str, list_post: str, own_address: str | None) -> tuple[str | None, str] | None:
+    """(name, address) of the one person a reply is addressed To, if it names one and that is not the list or the sender.
+
+    Mailers answer the writer of the mail replied to in To: and everyone else in Cc:; a list that takes
+    replies itself puts its own address there, which is no one's.
+    """
+    found = [(name, address.lower()) for name, address in email.utils.getaddresses([to]) if "@" in address]
+    posting = _LIST_POST.search(list_post)
+    if len(found) != 1 or found[0][1] == own_address or (posting and posting.group(1).lower() == found[0][1]):
+        return None
+    name = _decoded(found[0][0]).strip("\"' ")
+    return (name if name and "@" not in name and not is_via_list(name) else None), found[0][1]
 
 
 def scan(box: mailbox.mbox | None, path: Path, warn: Warn) -> list[Head]:
@@ -213,12 +277,19 @@ def scan(box: mailbox.mbox | None, path: Path, warn: Warn) -> list[Head]:
     """
     heads: list[Head] = []
     by_id: dict[str, Head] = {}
-    keys = box.keys() if box is not None else ["0"]
-    for index, key in enumerate(keys, start=1):
+    keys = deque([str(key) for key in box.iterkeys()] if box is not None else _single_file_keys(path, warn))
+    index = 0
+    while keys:
+        key = keys.popleft()
+        index += 1
         try:
             head = _read_head(box, path, key, index, heads[-1].when if heads else 0.0)
         except Exception as exc:  # one unreadable message costs itself only
             warn(f"message {index}: headers could not be read ({type(exc).__name__}); left out")
+            continue
+        if head.digest and not in_digest(key) and (parts := _digest_keys(box, path, key, warn)) != [key]:
+            keys.extendleft(reversed(parts))  # each mail of the digest in its place
+            index -= 1
             continue
         if (first := by_id.get(head.msgid)) is not None:
             if (head.address, head.date) == (first.address, first.date):
@@ -228,3 +299,25 @@ def scan(box: mailbox.mbox | None, path: Path, warn: Warn) -> list[Head]:
         by_id[head.msgid] = head
         heads.append(head)
     return heads
+
+
+def _single_file_keys(path: Path, warn: Warn) -> list[str]:
+    """A single mail's key; a plain digest's text saved alone has no header to tell it by, so its masthead is looked at."""
+    with path.open("rb") as handle:
+        plain = digest.is_plain_digest(handle.read(4096).decode("utf-8", "replace"))
+    return _digest_keys(None, path, "0", warn) if plain else ["0"]
+
+
+def _digest_keys(box: mailbox.mbox | None, path: Path, key: str, warn: Warn) -> list[str]:
+    """Keys of the mails of the digest that message `key` is ("3/0", "3/1"…); [key] when it is none, or none can be read.
+
+    Read as one mail, a digest credited every sender's words to the list's -request address (`digest`).
+    """
+    try:
+        with closing(message_file(box, path, key)) as handle:
+            data = handle.read()
+        count = len(digest.mails(data if box is None else unescape_from(data)))
+    except Exception as exc:  # a broken digest costs its split only
+        warn(f"message {key}: a digest whose mails could not be told apart ({type(exc).__name__}); read as one mail")
+        count = 0
+    return [f"{key}/{part}" for part in range(count)] or [key]

@@ -86,7 +86,10 @@ _DEVICE_LINE = re.compile(
     + r"(?: gesendet)?)\.?\s*$",
     re.IGNORECASE,
 )
-_LIST_ITEM = re.compile(r"^\s*(?:\[\d+\]|[-*•]\s|\d{1,2}[.)]\s)")
+#: A list item, or a line of a patch ("+    err = NULL;"): never the tail of the line above.
+_LIST_ITEM = re.compile(r"^\s*(?:\[\d+\]|[-+*•]\s|\d{1,2}[.)]\s)")
+#: How a sentence or a statement of code ends: a line that ends so ended there on purpose.
+_LINE_ENDS = (".", "!", "?", ";", "{", "}")
 #: A line set in by the writer: two spaces or a tab (one space is format=flowed's stuffing, or a stray).
 _INDENTED = re.compile(r"^(?: {2}|\t)")
 
@@ -166,7 +169,30 @@ def _settle_escaped_from(lines: list[str]) -> list[str]:
         depth = glued.group("marks").count(">")
         if around and all(d < depth for d in around) and max(around) > 0:
             out[at] = ">" * max(around) + lines[at][glued.end() :]
+        else:
+            above = around[0] if number > 0 else 0
+            below = around[-1] if number + 1 < len(filled) else 0
+            adjacent = number + 1 < len(filled) and filled[number + 1] == at + 1
+            lower = adjacent and lines[at + 1].lstrip("> \t")[:1].islower()
+            if _escaped_own_line(lines[at][glued.end() :], depth, above, below, adjacent, lower):
+                out[at] = ">" * (depth - 1) + lines[at][glued.end() :]
     return out
+
+
+def _escaped_own_line(text: str, depth: int, above: int, below: int, adjacent: bool, next_starts_lower: bool) -> bool:
+    """An escaped "From …" line that is the writer's own, a level shallower than it reads.
+
+    A mail saved whole out of an mbox keeps the ">" the mbox gave it. Two shapes tell it from a one-line quote:
+    the line opens the quote below it ("From [1]:" over "> A code injection was found…": it ends in a colon, the
+    text above is shallower and the quote below is at its depth), or its sentence runs on, with no blank line,
+    into the writer's next line a level up ("From my side, the emulator matters for" / "binary compatibility."):
+    no end of a sentence, the next line going on in lower case. A mailer that wraps a quote marks every line of it;
+    a whole quoted sentence between two own lines ("The manual says:" / ">From cold, heat it slowly." / "So I did.")
+    stays a quote.
+    """
+    opens_quote = text.rstrip().endswith(":") and above < depth == below
+    runs_on = adjacent and above < depth and below == depth - 1 and not text.rstrip().endswith((".", "!", "?", ":"))
+    return opens_quote or (runs_on and next_starts_lower)
 
 
 #: A signature is a few lines (RFC 1855 asks for four; company ones with a disclaimer run to a dozen). Past this many
@@ -206,7 +232,7 @@ def _paragraphs(lines: list[str], width: int) -> str:
     A mailer breaks a line only where the next word would not fit, so a line that the next word
     would have fitted on ended there on purpose ("Kind regards," / "Jane"). Mailers wrap a few
     columns short of their longest line (Gmail's lines run 70-78), hence the 10% margin. A line
-    that ends a sentence stays a line: harmless if it was wrapped, and it keeps apart the
+    that ends a sentence (or a statement of code) stays a line: harmless if it was wrapped, and it keeps apart the
     paragraphs of an HTML or format=flowed mail, whose lines are whole paragraphs already. An indented
     line is never a wrap either: a mailer starts its continuation at the margin, so indentation is the
     writer's layout (code, a command, a table), whose lines joined would run two statements into one.
@@ -215,7 +241,7 @@ def _paragraphs(lines: list[str], width: int) -> str:
     previous = ""
     for raw in lines:
         line = raw.strip()
-        wrapped = previous and not previous.endswith((".", "!", "?")) and len(previous) + 1 + len(line.split(" ", 1)[0]) > 0.9 * width
+        wrapped = previous and not previous.endswith(_LINE_ENDS) and len(previous) + 1 + len(line.split(" ", 1)[0]) > 0.9 * width
         if line and wrapped and not _LIST_ITEM.match(line) and not _INDENTED.match(raw):
             out[-1] += " " + line
         elif line:
@@ -273,9 +299,42 @@ def _original_message(lines: list[str]) -> int | None:
         ruled = _RULE.match(line) or _DASHED_TITLE.match(line)
         if ruled and below is not None and _is_header_block(lines[below : below + _HEADER_BLOCK_LINES]):
             return at
-        if (at == 0 or not lines[at - 1].strip()) and _is_header_block(lines[at : at + _HEADER_BLOCK_LINES]):
+        opens_paragraph = at == 0 or not lines[at - 1].strip()
+        if opens_paragraph and _is_header_block(lines[at : at + _HEADER_BLOCK_LINES]) and not _heads_a_quote(lines, at):
             return at
     return None
+
+
+def _heads_a_quote(lines: list[str], at: int) -> bool:
+    """The header block at `at` runs straight into a `>` quote, with no blank line: it names the quote's writer.
+
+    Some mailers attribute a quote with the quoted mail's own fields ("From: Jane Roe <jane@example.org>" /
+    "Date: Sat, Oct 19, 2002 at 03:40:22PM -0400" right over her "> …" lines), and the quoting writer goes on
+    below. Read as the head of an unquoted history, the block ran on to the next blank line: the quote and the
+    writer's answer under it were taken for header lines and lost.
+    """
+    end = next((i for i in range(at, len(lines)) if not _is_field(lines[i])), len(lines))
+    return end > at and end < len(lines) and bool(_QUOTE_MARKS.match(lines[end]))
+
+
+def _is_field(line: str) -> bool:
+    return bool(_FROM_FIELD.match(line) or _SENT_FIELD.match(line) or _OTHER_FIELD.match(line))
+
+
+def _header_attribution(own: list[str]) -> tuple[list[str], str | None]:
+    """Own lines that end in a header block right over a quote (`_heads_a_quote`): the lines before it, and the block as an
+    attribution ("Jane Roe <jane@example.org> wrote:") of that quote."""
+    start = len(own)
+    while start > 0 and _is_field(own[start - 1]):
+        start -= 1
+    block = own[start:]
+    if not block or (start > 0 and own[start - 1].strip()) or not _is_header_block(block):
+        return own, None
+    name, address = _from_line(block)
+    if name is None and address is None:
+        return own, None
+    who = f"{name or ''} <{address}>".strip() if address else name
+    return own[:start], f"{who} wrote:"
 
 
 def _over_quoted_reply(lines: list[str], at: int) -> bool:
@@ -413,6 +472,8 @@ def _items(lines: list[str], context: Context, level: int, author: str | None, p
     for number, (quoted, run) in enumerate(runs):
         if not quoted:
             own, attribution = split_attribution(run) if number + 1 < len(runs) else (run, None)
+            if attribution is None and number + 1 < len(runs) and run[-1].strip():
+                own, attribution = _header_attribution(own)
             _add_text(items, _paragraphs(_strip_boilerplate(own), width), level, author, post)
             continue
         inner = [_ONE_MARK.sub("", line, count=1) for line in run]
@@ -421,10 +482,23 @@ def _items(lines: list[str], context: Context, level: int, author: str | None, p
         if attribution is not None:
             last = resolve(context, level + 1, *attributed(attribution))
         elif last is None:
-            last = resolve(context, level + 1, None, None)
+            last = resolve(context, level + 1, *_opening_header_writer(inner))
         attribution = None
         items.extend(_items(inner, context, level + 1, *last))
     return items
+
+
+def _opening_header_writer(inner: list[str]) -> tuple[str | None, str | None]:
+    """(name, address) in the "From:" field of an original message's header block that opens a quote; none without one.
+
+    A quote that opens with "-----Original Message-----" / "From: Jane Roe" is Jane's mail; a later part of the
+    same quote that a mailer's re-wrapping cut off from it ("> Subject: … for" / "firmware" / "> coefficients")
+    goes on with her words, not those of whoever the reply is addressed to.
+    """
+    at = _original_message(inner)
+    if at is None or any(line.strip() for line in inner[:at]):
+        return None, None
+    return _from_line(inner[at : _header_block_end(inner, at)])
 
 
 def _leading_attribution(inner: list[str]) -> tuple[str | None, list[str]]:
