@@ -603,7 +603,12 @@ def test_a_comments_xml_without_its_posts_xml_is_skipped_with_that_reason(tmp_pa
     shutil.copy(FIXTURES / "comments" / "Comments.xml", tmp_path / "cs_Comments.xml")
     (tmp_path / "Users.xml").write_text("<users>\n  <row Id='7' DisplayName='Ana' />\n</users>\n", encoding="utf-8")
     reasons = {s.source: s.reason for s in load_documents(tmp_path).skipped}
+    alone = "beside it, not a document itself: there is none here"
     assert reasons == {
-        "cs_Comments.xml": "a Stack Exchange Comments.xml is read with the dump's cs_Posts.xml beside it, and there is none here",
-        "Users.xml": "a Stack Exchange Users.xml is read with the dump's Posts.xml beside it, and there is none here",
+        "cs_Comments.xml": f"a Stack Exchange Comments.xml belongs to the dump's cs_Posts.xml {alone}",
+        "Users.xml": f"a Stack Exchange Users.xml belongs to the dump's Posts.xml {alone}",
     }
+    shutil.copy(FIXTURES / "Posts.xml", tmp_path / "Posts.xml")  # read by itself (an upload, a per-file check): said so
+    with pytest.raises(UnreadableDocument) as caught:
+        read_file(tmp_path / "Users.xml", "Users.xml")
+    assert str(caught.value).endswith("belongs to the dump's Posts.xml beside it, not a document itself: it is read with it")

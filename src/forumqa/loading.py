@@ -86,9 +86,9 @@ def read_file(path: Path, source: str, warnings: list[Skipped] | None = None, ma
     if compressed:
         raise UnreadableDocument("a .zst that is not a Reddit data dump (one comment or submission a line): only those are read compressed")
     if (table := _DUMP_TABLES.fullmatch(path.name)) is not None and "<row" in head:
-        raise UnreadableDocument(
-            f"a Stack Exchange {table[2]}.xml is read with the dump's {table['prefix']}Posts.xml beside it, and there is none here"
-        )
+        posts = f"{table['prefix']}Posts.xml"
+        there = "it is read with it" if (path.parent / posts).exists() else "there is none here"
+        raise UnreadableDocument(f"a Stack Exchange {table[2]}.xml belongs to the dump's {posts} beside it, not a document itself: {there}")
     if path.suffix.lower() == ".json":
         raise UnreadableDocument(
             "not a forum export this program reads: expected a Discourse topic, a Reddit thread, "
