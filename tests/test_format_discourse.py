@@ -68,6 +68,16 @@ def test_posts_fetched_without_their_topic_take_its_name_and_links_from_the_post
     assert [s.url for s in document.sections] == [s.url for s in whole.sections]
 
 
+def test_posts_of_a_topic_slugged_as_the_placeholder_are_titled_by_the_topic_id(tmp_path: Path) -> None:
+    topic = json.loads(TOPIC.read_text(encoding="utf-8"))
+    for post in topic["post_stream"]["posts"]:
+        post["topic_slug"] = "topic"  # what Discourse makes of a title with no Latin letters
+    path = tmp_path / "posts.json"
+    path.write_text(json.dumps({"post_stream": {"posts": topic["post_stream"]["posts"]}}), encoding="utf-8")
+    document, _ = _read(path, "forums/posts.json")
+    assert document.title == "Topic 5531"
+
+
 def test_earlier_posts_sent_newest_first_are_read_in_topic_order() -> None:
     """`/t/<id>/posts.json?post_number=N` ("load earlier posts") lists the posts before N newest first."""
     document, warnings = _read(FIXTURES / "discourse" / "earlier_posts_8810.json", "forums/earlier_posts_8810.json")

@@ -284,7 +284,9 @@ def read(path: Path, warn: Warn) -> Iterator[Thread]:
     topic_id = _text(data.get("id")) or _text(first.get("topic_id"))
     slug = _text(data.get("slug")) or _text(first.get("topic_slug"))
     created = _text(data.get("created_at"))
-    title = _text(data.get("title")) or _text(data.get("fancy_title")) or (slug or "").replace("-", " ").capitalize() or path.stem
+    # Discourse slugs a title with no Latin letters ("新生指南") as "topic": that names no topic, its id does.
+    named = (slug or "").replace("-", " ").capitalize() if slug != "topic" else (f"Topic {topic_id}" if topic_id else "")
+    title = _text(data.get("title")) or _text(data.get("fancy_title")) or named or path.stem
     thread = Thread(title, date=parse_date(created or "") or created)
     if (missing := _missing_warning(stream.get("stream"), posts)) is not None:
         warn(missing)
