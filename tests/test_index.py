@@ -124,7 +124,7 @@ def test_a_plan_lets_each_document_go_as_its_pieces_are_handed_out(small_corpus:
     assert len(list(pieces)) == count - 1 and not plan.documents
 
 
-@pytest.mark.parametrize("step", ["split", "embedded-chunks", "embedded-sentences", "written", "renamed"])
+@pytest.mark.parametrize("step", ["split", "embedded-chunks", "embedded-sentences", "embedded-terms", "written", "renamed"])
 def test_a_crash_at_any_step_leaves_the_previous_index_serving(small_corpus: Path, tmp_path: Path, step: str) -> None:
     fake = FakeEmbedder()
     settings = settings_for(small_corpus, tmp_path / "index")

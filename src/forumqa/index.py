@@ -319,6 +319,7 @@ def _embed(texts: _Texts, embedder: Embedder, settings: Settings, report: BuildR
         words = surface_words(texts.sentences)
         write_terms(staging, TermVectors.build(words, lambda spellings: cached.encode(spellings, show_progress=show)))
         cached.keep_only(texts.chunks + texts.sentences + list(words.values()))
+        step("embedded-terms")
         report.embedded = cached.embedded
         if cached.discarded and report.full_rebuild_reason is None:
             report.full_rebuild_reason = cached.discarded
