@@ -155,8 +155,15 @@ def _dump_tables(names: Sequence[str]) -> list[str]:
     if len(posts) > 1:
         raise UnreadableDocument(f"the 7z archive holds more than one Posts.xml ({', '.join(sorted(posts))}); unpack it and read each dump")
     where = PurePosixPath(posts[0])
-    beside = {str(where.with_name(where.name.replace("Posts", table).replace("posts", table.lower()))) for table in ("Users", "Comments")}
-    return [posts[0], *(name for name in names if name in beside)]  # paired by name as the reader pairs them
+    beside = {str(where.with_name(table_name(where.name, table))) for table in ("Users", "Comments")}
+    return [posts[0], *(name for name in names if name in beside)]
+
+
+def table_name(posts_name: str, table: str) -> str:
+    """The name of a Stack Exchange dump's `table` ("Users", "Comments") that belongs to a Posts.xml:
+    `askubuntu_Posts.xml` → `askubuntu_Users.xml`. The one pairing rule, for what a .7z unpacks and for the reader
+    (formats.stackexchange), which finds the tables beside the Posts.xml the same way."""
+    return posts_name.replace("Posts", table).replace("posts", table.lower())
 
 
 def _declared_size(members: Iterable[py7zr.FileInfo]) -> int:

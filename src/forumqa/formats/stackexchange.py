@@ -37,6 +37,7 @@ from bs4 import BeautifulSoup, Tag
 from bs4.element import PreformattedString
 from markdown_it import MarkdownIt
 
+from forumqa.archives import table_name
 from forumqa.documents import UnreadableDocument, parse_date
 from forumqa.formats.reddit import markdown_segments
 from forumqa.threads import Code, Post, Quote, Thread, ThreadFormat, Warn
@@ -147,8 +148,8 @@ def _count_answers(path: Path) -> tuple[dict[int, int], set[int], _Broken | None
 
 
 def _table_beside(path: Path, table: str) -> Path | None:
-    """The dump's `table` ("Users", "Comments") that belongs to this Posts.xml: `askubuntu_Posts.xml` → `askubuntu_Users.xml`."""
-    other = path.with_name(path.name.replace("Posts", table).replace("posts", table.lower()))
+    """The dump's `table` ("Users", "Comments") beside this Posts.xml, if it is there."""
+    other = path.with_name(table_name(path.name, table))
     return other if other != path and other.is_file() else None
 
 
